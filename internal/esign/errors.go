@@ -11,49 +11,49 @@ type Kind string
 
 // Error kinds.
 const (
-	KindInvalid      Kind = "invalid"       // 422: the request is well-formed but cannot be applied
-	KindBadRequest   Kind = "bad_request"   // 400: the request itself is malformed
-	KindUnauthorized Kind = "unauthorized"  // 401
-	KindForbidden    Kind = "forbidden"     // 403
-	KindNotFound     Kind = "not_found"     // 404 (also for other organizations' ids)
-	KindConflict     Kind = "conflict"      // 409: the current state forbids it
-	KindGone         Kind = "gone"          // 410: a link that can no longer be used
-	KindTooLarge     Kind = "too_large"     // 413
-	KindRateLimited  Kind = "rate_limited"  // 429
-	KindUnavailable  Kind = "unavailable"   // 503
-	KindInternal     Kind = "internal"      // 500: details are logged, never shown
+	KindInvalid      Kind = "invalid"      // 422: the request is well-formed but cannot be applied
+	KindBadRequest   Kind = "bad_request"  // 400: the request itself is malformed
+	KindUnauthorized Kind = "unauthorized" // 401
+	KindForbidden    Kind = "forbidden"    // 403
+	KindNotFound     Kind = "not_found"    // 404 (also for other organizations' ids)
+	KindConflict     Kind = "conflict"     // 409: the current state forbids it
+	KindGone         Kind = "gone"         // 410: a link that can no longer be used
+	KindTooLarge     Kind = "too_large"    // 413
+	KindRateLimited  Kind = "rate_limited" // 429
+	KindUnavailable  Kind = "unavailable"  // 503
+	KindInternal     Kind = "internal"     // 500: details are logged, never shown
 )
 
 // Stable machine-readable error codes. Clients may switch on these; never
 // rename one.
 const (
-	CodeInvalidJSON          = "invalid_json"
-	CodeValidation           = "validation_failed"
-	CodeInvalidPDF           = "invalid_pdf"
-	CodePDFEncrypted         = "pdf_encrypted"
-	CodePDFTruncated         = "pdf_truncated"
-	CodeTooLarge             = "payload_too_large"
-	CodeNotFound             = "not_found"
-	CodeUnauthorized         = "unauthorized"
-	CodeInvalidCredentials   = "invalid_credentials"
-	CodeEmailTaken           = "email_taken"
-	CodeNotDraft             = "envelope_not_draft"
-	CodeIncomplete           = "envelope_incomplete"
-	CodeInvalidTransition    = "invalid_transition"
-	CodeNotYourTurn          = "not_your_turn"
-	CodeFieldFilled          = "field_already_filled"
-	CodeFieldAutoFilled      = "field_auto_filled"
-	CodeMissingFields        = "missing_required_fields"
-	CodeRecipientDone        = "recipient_finished"
-	CodeLinkGone             = "link_gone"
-	CodeNotCompleted         = "envelope_not_completed"
-	CodeResultPending        = "result_pending"
-	CodeIdempotencyMismatch  = "idempotency_key_reused"
-	CodeIdempotencyInFlight  = "idempotency_key_in_flight"
-	CodeInternal             = "internal_error"
-	CodeRateLimited          = "rate_limited"
-	CodeNotARecipientAction  = "not_allowed_for_role"
-	CodeUnsupportedAuth      = "unsupported_auth_method"
+	CodeInvalidJSON         = "invalid_json"
+	CodeValidation          = "validation_failed"
+	CodeInvalidPDF          = "invalid_pdf"
+	CodePDFEncrypted        = "pdf_encrypted"
+	CodePDFTruncated        = "pdf_truncated"
+	CodeTooLarge            = "payload_too_large"
+	CodeNotFound            = "not_found"
+	CodeUnauthorized        = "unauthorized"
+	CodeInvalidCredentials  = "invalid_credentials"
+	CodeEmailTaken          = "email_taken"
+	CodeNotDraft            = "envelope_not_draft"
+	CodeIncomplete          = "envelope_incomplete"
+	CodeInvalidTransition   = "invalid_transition"
+	CodeNotYourTurn         = "not_your_turn"
+	CodeFieldFilled         = "field_already_filled"
+	CodeFieldAutoFilled     = "field_auto_filled"
+	CodeMissingFields       = "missing_required_fields"
+	CodeRecipientDone       = "recipient_finished"
+	CodeLinkGone            = "link_gone"
+	CodeNotCompleted        = "envelope_not_completed"
+	CodeResultPending       = "result_pending"
+	CodeIdempotencyMismatch = "idempotency_key_reused"
+	CodeIdempotencyInFlight = "idempotency_key_in_flight"
+	CodeInternal            = "internal_error"
+	CodeRateLimited         = "rate_limited"
+	CodeNotARecipientAction = "not_allowed_for_role"
+	CodeUnsupportedAuth     = "unsupported_auth_method"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.

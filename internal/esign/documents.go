@@ -1,0 +1,144 @@
+package esign
+
+import (
+	"context"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// MaxDocumentsPerEnvelope bounds an envelope's documents.
+const MaxDocumentsPerEnvelope = 50
+
+// AddDocument stores an uploaded PDF and adds it to a draft. The body is
+// streamed to blob storage, checked, and only then recorded; anything that
+// fails on the way leaves no document behind.
+func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, name string, body io.Reader) (*Document, error) {
+	if err := s.checkDraft(ctx, p, envelopeID); err != nil {
+		return nil, err
+	}
+	name = documentName(name)
+	now := s.now()
+	doc := &Document{ID: NewID(PrefixDocument, now), EnvelopeID: envelopeID, Name: name, CreatedAt: now}
+	doc.BlobKey = "documents/" + envelopeID + "/" + doc.ID + ".pdf"
+	if err := s.storeUpload(ctx, doc, body); err != nil {
+		return nil, err
+	}
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft {
+			return errNotDraft(e)
+		}
+		docs, err := tx.DocumentsByEnvelope(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		if len(docs) >= MaxDocumentsPerEnvelope {
+			return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d documents", MaxDocumentsPerEnvelope)
+		}
+		doc.Position, doc.CreatedAt = len(docs)+1, tx.Now()
+		if err := tx.CreateDocument(ctx, doc); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, e, AuditDocumentAdded, p.actor(ctx), map[string]string{
+			"document_id": doc.ID, "name": doc.Name, "sha256": doc.SHA256, "pages": strconv.Itoa(len(doc.Pages)), "size": strconv.FormatInt(doc.Size, 10),
+		})
+	})
+	if err != nil {
+		s.deleteBlob(doc.BlobKey)
+		return nil, err
+	}
+	return doc, nil
+}
+
+// storeUpload streams body into the blob store, enforcing the size limit,
+// then inspects what was stored.
+func (s *Service) storeUpload(ctx context.Context, doc *Document, body io.Reader) error {
+	limited := &io.LimitedReader{R: body, N: s.Config.MaxUploadBytes + 1}
+	info, err := s.Blobs.Put(ctx, doc.BlobKey, limited)
+	if err != nil {
+		s.deleteBlob(doc.BlobKey)
+		return err
+	}
+	if info.Size > s.Config.MaxUploadBytes {
+		s.deleteBlob(doc.BlobKey)
+		return ErrTooLarge(s.Config.MaxUploadBytes)
+	}
+	if info.Size == 0 {
+		s.deleteBlob(doc.BlobKey)
+		return Errorf(KindInvalid, CodeInvalidPDF, "the uploaded file is empty")
+	}
+	doc.Size, doc.SHA256 = info.Size, info.SHA256
+	pdfInfo, err := s.inspectBlob(ctx, doc.BlobKey)
+	if err != nil {
+		s.deleteBlob(doc.BlobKey)
+		return err
+	}
+	doc.Pages = pdfInfo.Pages
+	return nil
+}
+
+// ErrTooLarge is the error for an upload over the limit.
+func ErrTooLarge(limit int64) *Error {
+	return Errorf(KindTooLarge, CodeTooLarge, "the upload is larger than the limit of %d bytes", limit)
+}
+
+func (s *Service) inspectBlob(ctx context.Context, key string) (PDFInfo, error) {
+	f, err := s.Blobs.Open(ctx, key)
+	if err != nil {
+		return PDFInfo{}, err
+	}
+	defer f.Close()
+	return s.Inspector.Inspect(ctx, f)
+}
+
+// deleteBlob removes a blob that no row refers to. Failures are logged: the
+// orphan is harmless and gsign fsck reports it.
+func (s *Service) deleteBlob(key string) {
+	if err := s.Blobs.Delete(context.WithoutCancel(context.Background()), key); err != nil {
+		s.Log.Warn("delete orphan blob", "key", key, "err", err)
+	}
+}
+
+// checkDraft answers early, before a large body is read, when the envelope
+// does not exist for the caller or is no longer a draft.
+func (s *Service) checkDraft(ctx context.Context, p *Principal, envelopeID string) error {
+	return s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft {
+			return errNotDraft(e)
+		}
+		return nil
+	})
+}
+
+// CheckDraft is checkDraft for transports that want to refuse an upload
+// before reading its body.
+func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID string) error {
+	return s.checkDraft(ctx, p, envelopeID)
+}
+
+func errNotDraft(e *Envelope) *Error {
+	return Errorf(KindConflict, CodeNotDraft, "envelope is %s; documents, recipients and fields can only change while it is a draft", e.Status)
+}
+
+func documentName(name string) string {
+	name = path.Base(strings.ReplaceAll(CleanText(name), `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if name == "" || name == "." || name == "/" {
+		name = "document.pdf"
+	}
+	return truncate(name, 200)
+}

@@ -1,0 +1,223 @@
+package esign
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EnvelopeDetail is an envelope with everything it contains.
+type EnvelopeDetail struct {
+	Envelope   *Envelope
+	Documents  []*Document
+	Recipients []*Recipient
+	Fields     []*Field
+}
+
+// CreateEnvelopeInput is a new draft.
+type CreateEnvelopeInput struct {
+	Name      string
+	Subject   string
+	Message   string
+	ExpiresAt *time.Time
+}
+
+// CreateEnvelope creates a draft owned by the caller's organization.
+func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnvelopeInput) (*EnvelopeDetail, error) {
+	name, err := requireText("name", in.Name, 200)
+	if err != nil {
+		return nil, err
+	}
+	subject, message := strings.TrimSpace(CleanText(in.Subject)), strings.TrimSpace(CleanText(in.Message))
+	if len(subject) > 500 {
+		return nil, Invalid("subject", "is too long (at most 500 bytes)")
+	}
+	if len(message) > 10000 {
+		return nil, Invalid("message", "is too long (at most 10000 bytes)")
+	}
+	var d *EnvelopeDetail
+	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		now := tx.Now()
+		if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+			return Invalid("expires_at", "must be in the future")
+		}
+		e := &Envelope{
+			ID: NewID(PrefixEnvelope, now), OrgID: p.OrgID, OwnerID: p.UserID,
+			Name: name, Subject: subject, Message: message, Status: StatusDraft,
+			ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.CreateEnvelope(ctx, e); err != nil {
+			return err
+		}
+		d = &EnvelopeDetail{Envelope: e}
+		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), map[string]string{"name": name})
+	})
+	return d, err
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// GetEnvelope returns an envelope of the caller's organization.
+func (s *Service) GetEnvelope(ctx context.Context, p *Principal, id string) (*EnvelopeDetail, error) {
+	var d *EnvelopeDetail
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := ownedEnvelope(ctx, tx, p, id, false)
+		if err != nil {
+			return err
+		}
+		d, err = loadDetail(ctx, tx, e)
+		return err
+	})
+	return d, err
+}
+
+// ownedEnvelope loads (and with lock, locks) an envelope, answering not found
+// for another organization's id.
+func ownedEnvelope(ctx context.Context, tx Tx, p *Principal, id string, lock bool) (*Envelope, error) {
+	get := tx.EnvelopeByID
+	if lock {
+		get = tx.LockEnvelope
+	}
+	e, err := get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.OrgID != p.OrgID {
+		return nil, NotFound("envelope")
+	}
+	return e, nil
+}
+
+func loadDetail(ctx context.Context, tx Tx, e *Envelope) (*EnvelopeDetail, error) {
+	d := &EnvelopeDetail{Envelope: e}
+	var err error
+	if d.Documents, err = tx.DocumentsByEnvelope(ctx, e.ID); err != nil {
+		return nil, err
+	}
+	if d.Recipients, err = tx.RecipientsByEnvelope(ctx, e.ID); err != nil {
+		return nil, err
+	}
+	d.Fields, err = tx.FieldsByEnvelope(ctx, e.ID)
+	return d, err
+}
+
+// EnvelopePage is one page of a listing.
+type EnvelopePage struct {
+	Items      []*Envelope
+	NextCursor string
+}
+
+// ListInput selects a page of envelopes.
+type ListInput struct {
+	Status string
+	Limit  int
+	Cursor string
+}
+
+// ListEnvelopes lists the organization's envelopes, newest first.
+func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput) (*EnvelopePage, error) {
+	f := EnvelopeFilter{OrgID: p.OrgID, Limit: in.Limit}
+	if in.Status != "" {
+		f.Status = EnvelopeStatus(in.Status)
+		if !f.Status.Valid() {
+			return nil, Invalid("status", "is not an envelope status")
+		}
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = 50
+	case f.Limit < 1 || f.Limit > 200:
+		return nil, Invalid("limit", "must be between 1 and 200")
+	}
+	if in.Cursor != "" {
+		var err error
+		if f.BeforeCreatedAt, f.BeforeID, err = decodeCursor(in.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	page := &EnvelopePage{}
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		f.Limit++ // one more tells whether there is a next page
+		items, err := tx.ListEnvelopes(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(items) == f.Limit {
+			items = items[:len(items)-1]
+			last := items[len(items)-1]
+			page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		}
+		page.Items = items
+		return nil
+	})
+	return page, err
+}
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + ":" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := Invalid("cursor", "is not a cursor this server issued")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	micros, id, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil || !strings.HasPrefix(id, PrefixEnvelope+"_") {
+		return time.Time{}, "", bad
+	}
+	return time.UnixMicro(n).UTC(), id, nil
+}
+
+// appendAudit adds an event to e's chain and persists e with its new head, so
+// the state change, the envelope row and the event commit together.
+func appendAudit(ctx context.Context, tx Tx, e *Envelope, typ string, a Actor, data map[string]string) error {
+	prev := e.AuditHead
+	if e.AuditSeq == 0 {
+		prev = GenesisHash
+	}
+	clean := make(map[string]string, len(data))
+	for k, v := range data {
+		clean[CleanText(k)] = CleanText(v)
+	}
+	ev := &AuditEvent{
+		EnvelopeID: e.ID, Seq: e.AuditSeq + 1, Version: AuditEncodingVersion, Type: typ,
+		Actor:      Actor{Type: a.Type, ID: CleanText(a.ID), Email: CleanText(a.Email), IP: CleanText(a.IP), UserAgent: CleanText(truncate(a.UserAgent, 512))},
+		OccurredAt: tx.Now(), Data: clean, PreviousHash: prev,
+	}
+	h, err := ev.ComputeHash()
+	if err != nil {
+		return err
+	}
+	ev.Hash = h
+	if err := tx.AppendAudit(ctx, ev); err != nil {
+		return fmt.Errorf("append audit %s to %s: %w", typ, e.ID, err)
+	}
+	e.AuditSeq, e.AuditHead, e.UpdatedAt = ev.Seq, ev.Hash, tx.Now()
+	return tx.UpdateEnvelope(ctx, e)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func systemActor() Actor { return Actor{Type: ActorSystem, ID: "gsign"} }

@@ -1,0 +1,229 @@
+package esign
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image/png"
+	"strings"
+	"unicode/utf8"
+)
+
+// SignatureInput is a signature captured for a signature or initials field.
+type SignatureInput struct {
+	Kind     string // draw, typed or upload
+	ImagePNG []byte // draw and upload
+	Text     string // typed
+}
+
+// FieldValueInput fills one field: Value for data fields, Signature for
+// signature and initials fields.
+type FieldValueInput struct {
+	Value     *string
+	Signature *SignatureInput
+}
+
+// Limits on signature images.
+const (
+	MaxSignatureBytes     = 1 << 20
+	MaxSignatureDimension = 4000
+	MaxTextValueRunes     = 1000
+)
+
+// FillField fills one of the recipient's fields. A filled field cannot be
+// filled again, and signatures are stored before the field refers to them.
+func (s *Service) FillField(ctx context.Context, raw, fieldID string, in FieldValueInput) (*Field, error) {
+	if err := s.expireByToken(ctx, raw); err != nil {
+		return nil, err
+	}
+	f, err := s.lookupOwnField(ctx, raw, fieldID)
+	if err != nil {
+		return nil, err
+	}
+	value, sig, err := s.prepareValue(ctx, f, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		f, err = s.applyValue(ctx, tx, raw, fieldID, value, sig)
+		return err
+	})
+	if err != nil {
+		if sig != nil {
+			s.deleteBlob(sig.BlobKey)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// lookupOwnField checks the link and the field before any work is done.
+func (s *Service) lookupOwnField(ctx context.Context, raw, fieldID string) (*Field, error) {
+	var f *Field
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		c, err := resolveToken(ctx, tx, raw)
+		if err != nil {
+			return err
+		}
+		f, err = ownField(ctx, tx, c, fieldID)
+		return err
+	})
+	return f, err
+}
+
+// ownField checks that the recipient may act now and returns its field.
+func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*Field, error) {
+	if err := checkTurn(c); err != nil {
+		return nil, err
+	}
+	if err := requireSession(c); err != nil {
+		return nil, err
+	}
+	fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
+		if f.ID == fieldID && f.RecipientID == c.Recipient.ID {
+			return checkFillable(f)
+		}
+	}
+	return nil, NotFound("field")
+}
+
+func checkFillable(f *Field) (*Field, error) {
+	switch {
+	case f.Filled():
+		return nil, Errorf(KindConflict, CodeFieldFilled, "field %s is already filled", f.ID)
+	case f.Type.AutoFilled():
+		return nil, Errorf(KindInvalid, CodeFieldAutoFilled, "%s fields are filled by GSign when you finish", f.Type)
+	}
+	return f, nil
+}
+
+// prepareValue validates the input for the field's type and, for signatures,
+// renders or checks the image and stores it, outside any transaction.
+func (s *Service) prepareValue(ctx context.Context, f *Field, in FieldValueInput) (string, *Signature, error) {
+	if f.Type.TakesSignature() {
+		if in.Signature == nil || in.Value != nil {
+			return "", nil, Invalid("signature", "a "+string(f.Type)+" field takes {signature: {kind, image_png_base64 | text}}")
+		}
+		sig, err := s.storeSignature(ctx, f, in.Signature)
+		return "", sig, err
+	}
+	if in.Value == nil || in.Signature != nil {
+		return "", nil, Invalid("value", "a "+string(f.Type)+" field takes {value}")
+	}
+	v, err := validateValue(f.Type, *in.Value)
+	return v, nil, err
+}
+
+func validateValue(t FieldType, v string) (string, error) {
+	switch t {
+	case FieldCheckbox:
+		if v != "true" && v != "false" {
+			return "", Invalid("value", `a checkbox takes "true" or "false"`)
+		}
+		return v, nil
+	default:
+		v = strings.TrimSpace(v)
+		if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxTextValueRunes {
+			return "", Invalid("value", "must be non-empty UTF-8 text of at most 1000 characters")
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }) {
+			return "", Invalid("value", "must not contain control characters or line breaks")
+		}
+		return v, nil
+	}
+}
+
+// storeSignature turns the input into a PNG, checks it and stores it.
+func (s *Service) storeSignature(ctx context.Context, f *Field, in *SignatureInput) (*Signature, error) {
+	sig := &Signature{Kind: SignatureKind(in.Kind)}
+	var img []byte
+	switch sig.Kind {
+	case SignatureTyped:
+		text, err := requireText("signature.text", in.Text, 100)
+		if err != nil {
+			return nil, err
+		}
+		if img, err = s.Renderer.RenderTyped(text); err != nil {
+			return nil, err
+		}
+		sig.Text = text
+	case SignatureDraw, SignatureUpload:
+		if err := checkSignaturePNG(in.ImagePNG); err != nil {
+			return nil, err
+		}
+		img = in.ImagePNG
+	default:
+		return nil, Invalid("signature.kind", "must be draw, typed or upload")
+	}
+	now := s.now()
+	sig.ID = NewID(PrefixSignature, now)
+	sig.BlobKey = "signatures/" + f.EnvelopeID + "/" + sig.ID + ".png"
+	sum := sha256.Sum256(img)
+	sig.SHA256 = hex.EncodeToString(sum[:])
+	if _, err := s.Blobs.Put(ctx, sig.BlobKey, bytes.NewReader(img)); err != nil {
+		s.deleteBlob(sig.BlobKey)
+		return nil, err
+	}
+	return sig, nil
+}
+
+func checkSignaturePNG(b []byte) error {
+	if len(b) == 0 {
+		return Invalid("signature.image_png_base64", "is required for drawn and uploaded signatures")
+	}
+	if len(b) > MaxSignatureBytes {
+		return Invalid("signature.image_png_base64", "is larger than 1 MiB")
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return Invalid("signature.image_png_base64", "is not a PNG image")
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxSignatureDimension || cfg.Height > MaxSignatureDimension {
+		return Invalid("signature.image_png_base64", "must be between 1 and 4000 pixels wide and high")
+	}
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		return Invalid("signature.image_png_base64", "is a damaged PNG image")
+	}
+	return nil
+}
+
+// applyValue re-checks everything under the envelope lock and writes the
+// value, the signature and the audit event together.
+func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value string, sig *Signature) (*Field, error) {
+	c, err := resolveToken(ctx, tx, raw)
+	if err != nil {
+		return nil, err
+	}
+	f, err := ownField(ctx, tx, c, fieldID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Recipient.DeliveredAt == nil {
+		if err := markDelivered(ctx, tx, c); err != nil {
+			return nil, err
+		}
+	}
+	now := tx.Now()
+	f.Value, f.FilledAt = value, &now
+	data := map[string]string{"field_id": f.ID, "type": string(f.Type), "document_id": f.DocumentID}
+	if sig != nil {
+		m := MetaFrom(ctx)
+		sig.EnvelopeID, sig.RecipientID, sig.FieldID, sig.IP, sig.UserAgent, sig.CreatedAt = f.EnvelopeID, c.Recipient.ID, f.ID, m.IP, truncate(m.UserAgent, 512), now
+		if err := tx.CreateSignature(ctx, sig); err != nil {
+			return nil, err
+		}
+		f.SignatureID = sig.ID
+		data["signature_id"], data["signature_kind"], data["signature_sha256"] = sig.ID, string(sig.Kind), sig.SHA256
+	} else {
+		data["value"] = value
+	}
+	if err := tx.UpdateField(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, appendAudit(ctx, tx, c.Envelope, AuditFieldFilled, c.actor(ctx), data)
+}

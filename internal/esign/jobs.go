@@ -1,0 +1,66 @@
+package esign
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Job kinds.
+const (
+	JobMail     = "mail"
+	JobFinalize = "finalize"
+)
+
+// DefaultMaxAttempts is how often a job is tried before it is dead-lettered.
+const DefaultMaxAttempts = 10
+
+// enqueue writes an outbox job in tx. id is the job's idempotency key: a job
+// whose id exists is not enqueued again.
+func enqueue(ctx context.Context, tx Tx, kind, id string, payload any, runAt time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s job: %w", kind, err)
+	}
+	now := tx.Now()
+	_, err = tx.EnqueueJob(ctx, &Job{
+		ID: kind + ":" + id, Kind: kind, Payload: b, Status: JobPending, RunAt: runAt,
+		MaxAttempts: DefaultMaxAttempts, CreatedAt: now, UpdatedAt: now,
+	})
+	return err
+}
+
+// HandleJob runs one claimed job. It is the job runner's handler: an error
+// makes the runner retry with backoff, until the job is dead-lettered.
+func (s *Service) HandleJob(ctx context.Context, j *Job) error {
+	switch j.Kind {
+	case JobMail:
+		var p mailPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return permanent(fmt.Errorf("decode mail job %s: %w", j.ID, err))
+		}
+		return s.sendMail(ctx, j.ID, p)
+	case JobFinalize:
+		var p finalizePayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return permanent(fmt.Errorf("decode finalize job %s: %w", j.ID, err))
+		}
+		err := s.finalize(ctx, p.EnvelopeID)
+		if err != nil && j.Attempts >= j.MaxAttempts {
+			s.markResultFailed(ctx, p.EnvelopeID, err)
+		}
+		return err
+	default:
+		return permanent(fmt.Errorf("job %s: unknown kind %q", j.ID, j.Kind))
+	}
+}
+
+// PermanentError marks a job failure that retrying cannot fix; the runner
+// dead-letters the job at once.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+func permanent(err error) error { return &PermanentError{Err: err} }

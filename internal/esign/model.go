@@ -1,0 +1,274 @@
+package esign
+
+import "time"
+
+// Organization owns users, API keys and envelopes. Every query a caller makes
+// is scoped to its organization.
+type Organization struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// User role within an organization.
+const (
+	RoleOwner  = "owner"
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
+
+// User is a sender: someone who logs in and creates envelopes.
+type User struct {
+	ID           string
+	OrgID        string
+	Email        string
+	Name         string
+	Role         string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// TokenKind distinguishes bearer tokens issued to users.
+type TokenKind string
+
+// Token kinds.
+const (
+	TokenAccess  TokenKind = "access"
+	TokenRefresh TokenKind = "refresh"
+)
+
+// AuthToken is an opaque access or refresh token, stored only as its SHA-256.
+// Refresh tokens rotate: each use revokes the token and issues a new one in
+// the same family; presenting a revoked refresh token revokes the family.
+type AuthToken struct {
+	Hash      string
+	Kind      TokenKind
+	UserID    string
+	OrgID     string
+	FamilyID  string
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+	CreatedAt time.Time
+}
+
+// APIKey authenticates a program acting for a user; stored only as a hash.
+type APIKey struct {
+	ID         string
+	OrgID      string
+	UserID     string
+	Name       string
+	Prefix     string // the first characters of the key, shown in listings
+	Hash       string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+// EnvelopeStatus is the lifecycle state of an envelope.
+type EnvelopeStatus string
+
+// Envelope statuses.
+const (
+	StatusDraft     EnvelopeStatus = "draft"
+	StatusSent      EnvelopeStatus = "sent"
+	StatusDelivered EnvelopeStatus = "delivered"
+	StatusCompleted EnvelopeStatus = "completed"
+	StatusDeclined  EnvelopeStatus = "declined"
+	StatusVoided    EnvelopeStatus = "voided"
+	StatusExpired   EnvelopeStatus = "expired"
+)
+
+// ResultStatus tracks production of the output files after completion.
+type ResultStatus string
+
+// Result statuses.
+const (
+	ResultNone    ResultStatus = ""        // not completed yet
+	ResultPending ResultStatus = "pending" // completed; the finalize job has not finished
+	ResultReady   ResultStatus = "ready"
+	ResultFailed  ResultStatus = "failed" // the job gave up; visible to the owner and fsck
+)
+
+// Envelope groups documents, recipients and fields sent for signature together.
+type Envelope struct {
+	ID           string
+	OrgID        string
+	OwnerID      string
+	Name         string
+	Subject      string
+	Message      string
+	Status       EnvelopeStatus
+	ExpiresAt    *time.Time
+	SentAt       *time.Time
+	CompletedAt  *time.Time
+	VoidedAt     *time.Time
+	VoidReason   string
+	DeclinedAt   *time.Time
+	ExpiredAt    *time.Time
+	ResultStatus ResultStatus
+	ResultError  string
+	AuditSeq     int64  // sequence number of the newest audit event
+	AuditHead    string // hash of the newest audit event
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Document is one PDF of an envelope. The original is immutable; the result is
+// produced after completion.
+type Document struct {
+	ID           string
+	EnvelopeID   string
+	Name         string
+	Position     int
+	Pages        []PageInfo
+	Size         int64
+	SHA256       string
+	BlobKey      string
+	ResultKey    string
+	ResultSHA256 string
+	ResultSize   int64
+	CreatedAt    time.Time
+}
+
+// RecipientRole says what a recipient must do.
+type RecipientRole string
+
+// Recipient roles.
+const (
+	RoleSigner   RecipientRole = "signer"   // fills and signs fields
+	RoleApprover RecipientRole = "approver" // approves; no signature field
+	RoleViewer   RecipientRole = "viewer"   // must open the envelope
+	RoleCC       RecipientRole = "cc"       // receives copies; never blocks routing
+)
+
+// RecipientStatus is the lifecycle state of a recipient.
+type RecipientStatus string
+
+// Recipient statuses.
+const (
+	RecipientCreated   RecipientStatus = "created"
+	RecipientSent      RecipientStatus = "sent"
+	RecipientDelivered RecipientStatus = "delivered"
+	RecipientCompleted RecipientStatus = "completed"
+	RecipientDeclined  RecipientStatus = "declined"
+)
+
+// Recipient authentication methods. Holding the link is the baseline.
+const (
+	AuthNone = "none"
+)
+
+// Recipient is a person the envelope is routed to.
+type Recipient struct {
+	ID            string
+	EnvelopeID    string
+	Name          string
+	Email         string
+	Role          RecipientRole
+	RoutingOrder  int
+	Status        RecipientStatus
+	AuthMethod    string
+	SentAt        *time.Time
+	DeliveredAt   *time.Time
+	CompletedAt   *time.Time
+	DeclinedAt    *time.Time
+	DeclineReason string
+	SignIP        string
+	SignUserAgent string
+	CreatedAt     time.Time
+}
+
+// Done reports whether the recipient no longer blocks routing.
+func (r *Recipient) Done() bool {
+	return r.Status == RecipientCompleted || r.Status == RecipientDeclined
+}
+
+// FieldType is the kind of a field placed on a document.
+type FieldType string
+
+// Field types.
+const (
+	FieldSignature  FieldType = "signature"
+	FieldInitials   FieldType = "initials"
+	FieldDateSigned FieldType = "date_signed"
+	FieldName       FieldType = "name"
+	FieldEmail      FieldType = "email"
+	FieldText       FieldType = "text"
+	FieldCheckbox   FieldType = "checkbox"
+)
+
+// AutoFilled reports whether GSign fills the field itself when the recipient
+// completes, from facts it knows (name, email, date).
+func (t FieldType) AutoFilled() bool {
+	return t == FieldDateSigned || t == FieldName || t == FieldEmail
+}
+
+// TakesSignature reports whether the field is filled with a signature image.
+func (t FieldType) TakesSignature() bool { return t == FieldSignature || t == FieldInitials }
+
+// Field is a place on a page that one recipient fills.
+type Field struct {
+	ID          string
+	EnvelopeID  string
+	DocumentID  string
+	RecipientID string
+	Type        FieldType
+	Page        int
+	X, Y        float64
+	Width       float64
+	Height      float64
+	Required    bool
+	Value       string
+	SignatureID string
+	FilledAt    *time.Time
+	CreatedAt   time.Time
+}
+
+// Filled reports whether the field has a value.
+func (f *Field) Filled() bool { return f.FilledAt != nil }
+
+// SignatureKind says how a signature image was made.
+type SignatureKind string
+
+// Signature kinds.
+const (
+	SignatureDraw   SignatureKind = "draw"
+	SignatureTyped  SignatureKind = "typed"
+	SignatureUpload SignatureKind = "upload"
+)
+
+// Signature is a captured signature image. Signatures are never deleted.
+type Signature struct {
+	ID          string
+	EnvelopeID  string
+	RecipientID string
+	FieldID     string
+	Kind        SignatureKind
+	Text        string
+	BlobKey     string
+	SHA256      string
+	IP          string
+	UserAgent   string
+	CreatedAt   time.Time
+}
+
+// RecipientTokenKind distinguishes the bearer links a recipient may hold.
+type RecipientTokenKind string
+
+// Recipient token kinds.
+const (
+	TokenLink     RecipientTokenKind = "link"     // emailed; valid while the recipient can act
+	TokenEmbedded RecipientTokenKind = "embedded" // embedded signing URL: single use, 5 minutes
+	TokenSession  RecipientTokenKind = "session"  // minted when an embedded URL is opened
+)
+
+// RecipientToken binds a bearer secret (stored only as SHA-256) to one recipient.
+type RecipientToken struct {
+	Hash        string
+	EnvelopeID  string
+	RecipientID string
+	Kind        RecipientTokenKind
+	ExpiresAt   *time.Time
+	UsedAt      *time.Time
+	CreatedAt   time.Time
+}

@@ -1,0 +1,169 @@
+package esign
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Mail kinds: what a notification email says.
+const (
+	MailSignRequest = "sign_request" // your turn: open the link and act
+	MailCopy        = "copy"         // cc: a copy for your information
+	MailVoided      = "voided"
+	MailDeclined    = "declined"
+	MailCompleted   = "completed" // with the results attached
+)
+
+type mailPayload struct {
+	EnvelopeID  string `json:"envelope_id"`
+	Kind        string `json:"kind"`
+	RecipientID string `json:"recipient_id,omitempty"` // empty: the envelope's owner
+}
+
+// enqueueMail schedules one email about e to a recipient, or to the owner when
+// recipientID is empty. The job id makes it happen once.
+func enqueueMail(ctx context.Context, tx Tx, e *Envelope, kind, recipientID string) error {
+	to := recipientID
+	if to == "" {
+		to = "owner"
+	}
+	p := mailPayload{EnvelopeID: e.ID, Kind: kind, RecipientID: recipientID}
+	return enqueue(ctx, tx, JobMail, kind+":"+e.ID+":"+to, p, tx.Now())
+}
+
+// sendMail builds and sends a notification. A sign request mints a fresh
+// link token: only its hash is stored, and the raw token lives only in the
+// email. A retry after a failed send mints another; both stay valid.
+func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) error {
+	var msg *Email
+	var e *Envelope
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		if e, err = tx.LockEnvelope(ctx, p.EnvelopeID); err != nil {
+			return err
+		}
+		msg, err = s.composeMail(ctx, tx, e, p)
+		return err
+	})
+	if err != nil || msg == nil {
+		return err
+	}
+	msg.ID = jobID
+	if p.Kind == MailCompleted {
+		if err := s.attachResults(ctx, p.EnvelopeID, msg); err != nil {
+			return err
+		}
+	}
+	if err := s.Mailer.Send(ctx, msg); err != nil {
+		return fmt.Errorf("send %s mail for %s: %w", p.Kind, p.EnvelopeID, err)
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		to := p.RecipientID
+		if to == "" {
+			to = "owner"
+		}
+		return appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": to, "email": msg.To})
+	})
+}
+
+// composeMail returns the message for p, or nil when it no longer applies
+// (the recipient finished or the envelope ended before the job ran).
+func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPayload) (*Email, error) {
+	owner, err := tx.UserByID(ctx, e.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	v := mailView{Envelope: e, SenderName: owner.Name, SenderEmail: owner.Email}
+	if p.Kind == MailDeclined {
+		if v.Reason, err = declineReason(ctx, tx, e.ID); err != nil {
+			return nil, err
+		}
+	}
+	if p.RecipientID == "" {
+		v.ToName, v.ToEmail = owner.Name, owner.Email
+	} else {
+		r, err := findRecipient(ctx, tx, e.ID, p.RecipientID)
+		if err != nil {
+			return nil, err
+		}
+		v.ToName, v.ToEmail, v.Role = r.Name, r.Email, string(r.Role)
+		if p.Kind == MailSignRequest || p.Kind == MailCopy {
+			if !e.Status.InProgress() || (p.Kind == MailSignRequest && r.Done()) {
+				return nil, nil
+			}
+			v.Link, err = s.mintLink(ctx, tx, r, TokenLink, nil)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return renderMail(p.Kind, v)
+}
+
+// mintLink creates a recipient token and returns the signing URL that carries it.
+func (s *Service) mintLink(ctx context.Context, tx Tx, r *Recipient, kind RecipientTokenKind, expires *time.Time) (string, error) {
+	secret, hash := NewSecret(SecretRecipient)
+	t := &RecipientToken{Hash: hash, EnvelopeID: r.EnvelopeID, RecipientID: r.ID, Kind: kind, CreatedAt: tx.Now()}
+	t.ExpiresAt = expires
+	if err := tx.CreateRecipientToken(ctx, t); err != nil {
+		return "", err
+	}
+	return s.Config.PublicURL + "/s/" + secret, nil
+}
+
+// attachResults attaches the completed documents when they fit the limit.
+func (s *Service) attachResults(ctx context.Context, envelopeID string, msg *Email) error {
+	var docs []*Document
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		docs, err = tx.DocumentsByEnvelope(ctx, envelopeID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, d := range docs {
+		total += d.ResultSize
+	}
+	if total > s.Config.AttachMaxBytes {
+		return nil
+	}
+	for _, d := range docs {
+		data, err := s.readBlob(ctx, d.ResultKey)
+		if err != nil {
+			return err
+		}
+		msg.Attachments = append(msg.Attachments, Attachment{Name: d.Name, ContentType: "application/pdf", Data: data})
+	}
+	return nil
+}
+
+func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {
+	f, err := s.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func declineReason(ctx context.Context, tx Tx, envelopeID string) (string, error) {
+	rs, err := tx.RecipientsByEnvelope(ctx, envelopeID)
+	for _, r := range rs {
+		if r.Status != RecipientDeclined {
+			continue
+		}
+		if r.DeclineReason == "" {
+			return r.Name + " declined.", err
+		}
+		return r.Name + " declined: " + r.DeclineReason, err
+	}
+	return "", err
+}

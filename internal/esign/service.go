@@ -1,0 +1,118 @@
+package esign
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// PasswordHasher hashes and checks passwords (argon2id in production).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Verify reports whether password matches encoded.
+	Verify(encoded, password string) (bool, error)
+}
+
+// Email is a message to one recipient.
+type Email struct {
+	// ID is stable across retries of the job that sends it, so a transport can
+	// deduplicate (Message-ID) and a file mailer overwrites instead of doubling.
+	ID      string
+	To      string
+	ToName  string
+	Subject string
+	Text    string
+	HTML    string
+	// Attachments are sent with the message (the completed documents).
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to an Email.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Mailer delivers email.
+type Mailer interface {
+	Send(ctx context.Context, m *Email) error
+}
+
+// Config holds the Service's tunables.
+type Config struct {
+	// PublicURL is the base of links in emails, e.g. "https://sign.example.com".
+	PublicURL string
+	// MaxUploadBytes bounds a document upload.
+	MaxUploadBytes int64
+	AccessTTL      time.Duration
+	RefreshTTL     time.Duration
+	// EmbeddedTTL is how long an unused embedded signing URL lives.
+	EmbeddedTTL time.Duration
+	// SessionTTL is how long the session minted from an embedded URL lives.
+	SessionTTL time.Duration
+	// AttachMaxBytes: completed documents larger than this are linked, not attached.
+	AttachMaxBytes int64
+}
+
+// DefaultConfig returns the defaults documented in docs/operations.md.
+func DefaultConfig() Config {
+	return Config{
+		PublicURL:      "http://127.0.0.1:8080",
+		MaxUploadBytes: 50 << 20,
+		AccessTTL:      15 * time.Minute,
+		RefreshTTL:     30 * 24 * time.Hour,
+		EmbeddedTTL:    5 * time.Minute,
+		SessionTTL:     time.Hour,
+		AttachMaxBytes: 10 << 20,
+	}
+}
+
+// Service holds GSign's use cases, one per file. Its fields are the ports it
+// consumes; cli wires the adapters in.
+type Service struct {
+	Store     Store
+	Blobs     Blobs
+	Inspector PDFInspector
+	Stamper   Stamper
+	Renderer  SignatureRenderer
+	Passwords PasswordHasher
+	Mailer    Mailer
+	Clock     Clock
+	Log       *slog.Logger
+	Config    Config
+	// Wake, when set, is called after a transaction that enqueued jobs
+	// commits, so an in-process runner can pick them up at once.
+	Wake func()
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// RequestMeta is where a request came from; it goes into the audit trail.
+type RequestMeta struct {
+	IP        string
+	UserAgent string
+}
+
+type metaKey struct{}
+
+// WithRequestMeta returns ctx carrying m.
+func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
+	return context.WithValue(ctx, metaKey{}, m)
+}
+
+// MetaFrom returns the RequestMeta in ctx, or the zero value.
+func MetaFrom(ctx context.Context) RequestMeta {
+	m, _ := ctx.Value(metaKey{}).(RequestMeta)
+	return m
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
+}

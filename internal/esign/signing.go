@@ -1,0 +1,297 @@
+package esign
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// signingContext is what a recipient token resolves to inside a transaction.
+type signingContext struct {
+	Token      *RecipientToken
+	Envelope   *Envelope
+	Recipient  *Recipient
+	Recipients []*Recipient
+}
+
+func (c *signingContext) actor(ctx context.Context) Actor {
+	m := MetaFrom(ctx)
+	return Actor{Type: ActorRecipient, ID: c.Recipient.ID, Email: c.Recipient.Email, IP: m.IP, UserAgent: m.UserAgent}
+}
+
+var (
+	errUnknownLink = Errorf(KindNotFound, CodeNotFound, "this signing link is not valid")
+)
+
+func errGone(msg string) error { return Errorf(KindGone, CodeLinkGone, "%s", msg) }
+
+// resolveToken loads and locks what a recipient token refers to and checks
+// that the link may still be used. It does not check whose turn it is.
+func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
+	if !SecretHasPrefix(raw, SecretRecipient) {
+		return nil, errUnknownLink
+	}
+	t, err := tx.RecipientTokenByHash(ctx, HashSecret(raw))
+	if IsKind(err, KindNotFound) {
+		return nil, errUnknownLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &signingContext{Token: t}
+	if c.Envelope, err = tx.LockEnvelope(ctx, t.EnvelopeID); err != nil {
+		return nil, err
+	}
+	if c.Recipients, err = tx.RecipientsByEnvelope(ctx, t.EnvelopeID); err != nil {
+		return nil, err
+	}
+	for _, r := range c.Recipients {
+		if r.ID == t.RecipientID {
+			c.Recipient = r
+		}
+	}
+	if c.Recipient == nil {
+		return nil, errUnknownLink
+	}
+	return c, checkUsable(c, tx.Now())
+}
+
+// checkUsable answers 410 for links that can no longer be used.
+func checkUsable(c *signingContext, now time.Time) error {
+	e, r, t := c.Envelope, c.Recipient, c.Token
+	switch {
+	case e.Status == StatusCompleted:
+		return errGone("this envelope is completed; the completed documents were emailed to you")
+	case e.Status == StatusVoided:
+		return errGone("the sender voided this envelope")
+	case e.Status == StatusDeclined:
+		return errGone("this envelope was declined")
+	case e.Status == StatusExpired || (e.ExpiresAt != nil && !now.Before(*e.ExpiresAt)):
+		return errGone("this envelope has expired")
+	case !e.Status.InProgress():
+		return errUnknownLink
+	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
+		return errGone("this signing link has expired")
+	case t.Kind == TokenEmbedded && t.UsedAt != nil:
+		return errGone("this signing URL was already used; ask the sender for a new one")
+	case r.Status == RecipientDeclined:
+		return errGone("you declined this envelope")
+	case r.Status == RecipientCompleted && (r.Role == RoleSigner || r.Role == RoleApprover):
+		return errGone("you have already finished this envelope")
+	}
+	return nil
+}
+
+// checkTurn refuses a recipient whose routing group is not active yet. cc
+// recipients and viewers who finished may still look at the envelope.
+func checkTurn(c *signingContext) error {
+	r := c.Recipient
+	if r.Status != RecipientCreated && r.Done() && (r.Role == RoleCC || r.Role == RoleViewer) {
+		return nil
+	}
+	if r.Status == RecipientCreated || !isTurn(r, c.Recipients) {
+		return Errorf(KindConflict, CodeNotYourTurn, "it is not your turn yet: %s", groupSummary(c.Recipient, c.Recipients))
+	}
+	return nil
+}
+
+// requireSession refuses to act through an embedded URL that was not opened:
+// opening it exchanges it for the session token that the recipient acts with.
+func requireSession(c *signingContext) error {
+	if c.Token.Kind == TokenEmbedded {
+		return Errorf(KindConflict, CodeLinkGone, "open the signing URL first (GET /api/v1/signing/{token}) and continue with the session_token it returns")
+	}
+	return nil
+}
+
+// SigningView is what a recipient sees.
+type SigningView struct {
+	Envelope  *Envelope
+	Recipient *Recipient
+	Documents []*Document
+	Fields    []*Field // the recipient's own fields
+	// SessionToken is set when an embedded signing URL was exchanged for a
+	// session; the caller continues with it. Shown this once.
+	SessionToken string
+}
+
+// OpenSigning opens the envelope for the token's recipient: it records the
+// view (first view only) and, for an embedded URL, spends it and mints a
+// session. A viewer finishes by viewing.
+func (s *Service) OpenSigning(ctx context.Context, raw string) (*SigningView, error) {
+	if err := s.expireByToken(ctx, raw); err != nil {
+		return nil, err
+	}
+	var v *SigningView
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		c, err := resolveToken(ctx, tx, raw)
+		if err != nil {
+			return err
+		}
+		if err := checkTurn(c); err != nil {
+			return err
+		}
+		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient}
+		if c.Token.Kind == TokenEmbedded {
+			if v.SessionToken, err = s.exchangeEmbedded(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		if err := s.recordView(ctx, tx, c); err != nil {
+			return err
+		}
+		return fillView(ctx, tx, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return v, nil
+}
+
+// exchangeEmbedded spends a single-use embedded URL and returns a session token.
+func (s *Service) exchangeEmbedded(ctx context.Context, tx Tx, c *signingContext) (string, error) {
+	ok, err := tx.UseRecipientToken(ctx, c.Token.Hash, tx.Now())
+	if err != nil {
+		return "", err
+	}
+	if !ok || c.Token.UsedAt != nil {
+		return "", errGone("this signing URL was already used; ask the sender for a new one")
+	}
+	secret, hash := NewSecret(SecretRecipient)
+	exp := tx.Now().Add(s.Config.SessionTTL)
+	t := &RecipientToken{Hash: hash, EnvelopeID: c.Envelope.ID, RecipientID: c.Recipient.ID, Kind: TokenSession, ExpiresAt: &exp, CreatedAt: tx.Now()}
+	return secret, tx.CreateRecipientToken(ctx, t)
+}
+
+// recordView marks the first view of a recipient (and of the envelope).
+func (s *Service) recordView(ctx context.Context, tx Tx, c *signingContext) error {
+	r, e := c.Recipient, c.Envelope
+	if r.DeliveredAt != nil {
+		return nil
+	}
+	if err := markDelivered(ctx, tx, c); err != nil {
+		return err
+	}
+	if r.Role != RoleViewer || r.Status == RecipientCompleted {
+		return nil
+	}
+	now := tx.Now()
+	r.Status, r.CompletedAt = RecipientCompleted, &now
+	if err := tx.UpdateRecipient(ctx, r); err != nil {
+		return err
+	}
+	return s.advance(ctx, tx, e, c.Recipients)
+}
+
+// markDelivered records that the recipient has the envelope in front of them.
+func markDelivered(ctx context.Context, tx Tx, c *signingContext) error {
+	r, e := c.Recipient, c.Envelope
+	now := tx.Now()
+	r.DeliveredAt = &now
+	if r.Status == RecipientSent {
+		r.Status = RecipientDelivered
+	}
+	if err := tx.UpdateRecipient(ctx, r); err != nil {
+		return err
+	}
+	if to, err := Transition(e.Status, EventDeliver); err == nil {
+		e.Status = to
+	}
+	return appendAudit(ctx, tx, e, AuditViewed, c.actor(ctx), map[string]string{"recipient_id": r.ID})
+}
+
+func fillView(ctx context.Context, tx Tx, v *SigningView) error {
+	var err error
+	if v.Documents, err = tx.DocumentsByEnvelope(ctx, v.Envelope.ID); err != nil {
+		return err
+	}
+	fields, err := tx.FieldsByEnvelope(ctx, v.Envelope.ID)
+	for _, f := range fields {
+		if f.RecipientID == v.Recipient.ID {
+			v.Fields = append(v.Fields, f)
+		}
+	}
+	return err
+}
+
+// SigningDocument opens the original of one of the envelope's documents for
+// the token's recipient.
+func (s *Service) SigningDocument(ctx context.Context, raw, documentID string) (*Document, io.ReadSeekCloser, error) {
+	var doc *Document
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		c, err := resolveToken(ctx, tx, raw)
+		if err != nil {
+			return err
+		}
+		if err := checkTurn(c); err != nil {
+			return err
+		}
+		if err := requireSession(c); err != nil {
+			return err
+		}
+		docs, err := tx.DocumentsByEnvelope(ctx, c.Envelope.ID)
+		for _, d := range docs {
+			if d.ID == documentID {
+				doc = d
+			}
+		}
+		if err == nil && doc == nil {
+			err = NotFound("document")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.Blobs.Open(ctx, doc.BlobKey)
+	return doc, f, err
+}
+
+// SigningURL mints an embedded signing URL for a recipient whose turn it is:
+// single use, valid for Config.EmbeddedTTL.
+func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, recipientID string) (string, error) {
+	var url string
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		if err != nil {
+			return err
+		}
+		if !e.Status.InProgress() {
+			return Errorf(KindConflict, CodeInvalidTransition, "envelope is %s; signing URLs exist only while it is out for signature", e.Status)
+		}
+		rs, err := tx.RecipientsByEnvelope(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		c := &signingContext{Envelope: e, Recipients: rs}
+		for _, r := range rs {
+			if r.ID == recipientID {
+				c.Recipient = r
+			}
+		}
+		if c.Recipient == nil {
+			return NotFound("recipient")
+		}
+		if err := checkURLAllowed(c); err != nil {
+			return err
+		}
+		exp := tx.Now().Add(s.Config.EmbeddedTTL)
+		if url, err = s.mintLink(ctx, tx, c.Recipient, TokenEmbedded, &exp); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, e, AuditSigningURLCreated, p.actor(ctx), map[string]string{"recipient_id": recipientID, "expires_at": exp.Format(AuditTimeFormat)})
+	})
+	return url, err
+}
+
+func checkURLAllowed(c *signingContext) error {
+	r := c.Recipient
+	switch {
+	case r.Role == RoleCC:
+		return Errorf(KindConflict, CodeNotARecipientAction, "cc recipients do not sign")
+	case r.Done():
+		return Errorf(KindConflict, CodeRecipientDone, "recipient has already finished")
+	}
+	return checkTurn(c)
+}

@@ -1,0 +1,188 @@
+package esign
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists GSign's state. It decides nothing: business rules live in
+// the Service. All access goes through transactions.
+type Store interface {
+	// InTx runs fn in a read-write transaction that commits when fn returns
+	// nil and rolls back on error or panic. now is fixed for the whole
+	// transaction. Implementations may retry fn on serialization failures, so
+	// fn must have no side effects outside tx.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+}
+
+// Tx is one transaction. Lookups of a missing row return an *Error of
+// KindNotFound, never (nil, nil).
+type Tx interface {
+	// Now is the transaction's fixed time.
+	Now() time.Time
+	AccountTx
+	EnvelopeTx
+	SigningTx
+	AuditTx
+	JobTx
+	IdempotencyTx
+}
+
+// AccountTx persists organizations, users, tokens and API keys.
+type AccountTx interface {
+	CreateOrganization(ctx context.Context, o *Organization) error
+	OrganizationByID(ctx context.Context, id string) (*Organization, error)
+	// CreateUser fails with KindConflict/CodeEmailTaken if the email (case-insensitive) exists.
+	CreateUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByEmail matches case-insensitively.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	CreateAuthToken(ctx context.Context, t *AuthToken) error
+	AuthTokenByHash(ctx context.Context, hash string) (*AuthToken, error)
+	// RevokeAuthToken sets revoked_at if it is unset and reports whether it did,
+	// so that two concurrent refreshes cannot both rotate the same token.
+	RevokeAuthToken(ctx context.Context, hash string, at time.Time) (bool, error)
+	// RevokeTokenFamily revokes every unrevoked token of the family.
+	RevokeTokenFamily(ctx context.Context, familyID string, at time.Time) error
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+}
+
+// EnvelopeFilter selects envelopes for listing, newest first.
+type EnvelopeFilter struct {
+	OrgID  string // required unless AllOrgs
+	Status EnvelopeStatus
+	// Cursor: return envelopes strictly older than (CreatedAt, ID) in the
+	// order created_at DESC, id DESC. Zero means from the newest.
+	BeforeCreatedAt time.Time
+	BeforeID        string
+	Limit           int
+	AllOrgs         bool // for fsck and schedulers
+	// ExpiresBefore, when set, keeps only sent/delivered envelopes whose
+	// expires_at is at or before it.
+	ExpiresBefore *time.Time
+}
+
+// EnvelopeTx persists envelopes and what they contain.
+type EnvelopeTx interface {
+	CreateEnvelope(ctx context.Context, e *Envelope) error
+	// EnvelopeByID returns the envelope whatever its organization; the
+	// Service checks ownership.
+	EnvelopeByID(ctx context.Context, id string) (*Envelope, error)
+	// LockEnvelope is EnvelopeByID that also locks the row until the
+	// transaction ends (SELECT … FOR UPDATE where the engine has it), so all
+	// changes to one envelope, and its audit chain, are serialized.
+	LockEnvelope(ctx context.Context, id string) (*Envelope, error)
+	// UpdateEnvelope writes every mutable column of e.
+	UpdateEnvelope(ctx context.Context, e *Envelope) error
+	ListEnvelopes(ctx context.Context, f EnvelopeFilter) ([]*Envelope, error)
+
+	CreateDocument(ctx context.Context, d *Document) error
+	UpdateDocument(ctx context.Context, d *Document) error
+	// DocumentsByEnvelope returns documents ordered by Position.
+	DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*Document, error)
+
+	CreateRecipient(ctx context.Context, r *Recipient) error
+	UpdateRecipient(ctx context.Context, r *Recipient) error
+	// RecipientsByEnvelope returns recipients ordered by routing order, then creation.
+	RecipientsByEnvelope(ctx context.Context, envelopeID string) ([]*Recipient, error)
+
+	CreateField(ctx context.Context, f *Field) error
+	UpdateField(ctx context.Context, f *Field) error
+	// FieldsByEnvelope returns fields ordered by creation.
+	FieldsByEnvelope(ctx context.Context, envelopeID string) ([]*Field, error)
+}
+
+// SigningTx persists signatures and recipient tokens.
+type SigningTx interface {
+	// CreateSignature appends a signature; there is no update or delete.
+	CreateSignature(ctx context.Context, s *Signature) error
+	SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*Signature, error)
+	CreateRecipientToken(ctx context.Context, t *RecipientToken) error
+	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)
+	// UseRecipientToken sets used_at if unset and reports whether it did.
+	UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error)
+}
+
+// AuditTx persists audit events.
+type AuditTx interface {
+	// AppendAudit inserts e; (envelope_id, seq) is unique.
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// AuditEvents returns the envelope's events in stored (seq) order.
+	AuditEvents(ctx context.Context, envelopeID string) ([]*AuditEvent, error)
+}
+
+// JobStatus is the state of an outbox job.
+type JobStatus string
+
+// Job statuses.
+const (
+	JobPending JobStatus = "pending"
+	JobRunning JobStatus = "running"
+	JobDone    JobStatus = "done"
+	JobDead    JobStatus = "dead" // gave up after MaxAttempts
+)
+
+// Job is a durable unit of background work written in the same transaction
+// as the change that needs it. ID is its idempotency key: enqueueing an ID
+// that exists is a no-op.
+type Job struct {
+	ID          string
+	Kind        string
+	Payload     []byte // JSON
+	Status      JobStatus
+	RunAt       time.Time
+	Attempts    int
+	MaxAttempts int
+	LockedBy    string
+	LockedUntil *time.Time
+	LastError   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// JobTx persists outbox jobs.
+type JobTx interface {
+	// EnqueueJob inserts j unless a job with its ID exists; it reports
+	// whether it inserted.
+	EnqueueJob(ctx context.Context, j *Job) (bool, error)
+	// ClaimJob leases the oldest runnable job (pending and due, or running
+	// with an expired lease) to worker until leaseUntil, incrementing
+	// Attempts; KindNotFound when there is none.
+	ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*Job, error)
+	// FinishJob records the outcome of a claimed job if worker still holds
+	// the lease; it reports whether it did.
+	FinishJob(ctx context.Context, j *Job, worker string) (bool, error)
+	JobByID(ctx context.Context, id string) (*Job, error)
+	// JobsByStatus lists jobs with the status, oldest first, at most limit.
+	JobsByStatus(ctx context.Context, status JobStatus, limit int) ([]*Job, error)
+}
+
+// IdempotencyRecord remembers a mutating request made with an
+// Idempotency-Key, and its response once it finished.
+type IdempotencyRecord struct {
+	Scope       string // who made it: the principal's key, so keys never collide across callers
+	Key         string
+	RequestHash string // SHA-256 of method, path and body
+	Status      int    // 0 while in flight
+	Header      []byte // JSON of the replayed headers
+	Body        []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	LockedUntil time.Time // an in-flight record older than this was abandoned by a crash
+}
+
+// IdempotencyTx persists idempotency records.
+type IdempotencyTx interface {
+	// CreateIdempotency inserts r; KindConflict if (scope, key) exists.
+	CreateIdempotency(ctx context.Context, r *IdempotencyRecord) error
+	IdempotencyByKey(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
+	// SaveIdempotency stores the response of an in-flight record.
+	SaveIdempotency(ctx context.Context, r *IdempotencyRecord) error
+	DeleteIdempotency(ctx context.Context, scope, key string) error
+	// PurgeIdempotency deletes records that expired before t and reports how many.
+	PurgeIdempotency(ctx context.Context, t time.Time) (int64, error)
+}
