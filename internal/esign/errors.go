@@ -37,6 +37,7 @@ const (
 	CodeUnauthorized        = "unauthorized"
 	CodeInvalidCredentials  = "invalid_credentials"
 	CodeEmailTaken          = "email_taken"
+	CodeAlreadyExists       = "already_exists"
 	CodeNotDraft            = "envelope_not_draft"
 	CodeIncomplete          = "envelope_incomplete"
 	CodeInvalidTransition   = "invalid_transition"

@@ -47,7 +47,7 @@ func renderMail(kind string, v mailView) (*Email, error) {
 		subject = "%s"
 		v.Envelope = withSubjectAsName(v.Envelope)
 	}
-	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name)}
+	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link}
 	var text, html bytes.Buffer
 	if err := textMail.ExecuteTemplate(&text, kind+".txt", v); err != nil {
 		return nil, fmt.Errorf("render %s mail text: %w", kind, err)

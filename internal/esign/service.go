@@ -22,8 +22,11 @@ type Email struct {
 	To      string
 	ToName  string
 	Subject string
-	Text    string
-	HTML    string
+	// Link is the message's call to action (a signing link), if any. A
+	// development mailer may log it so a person can click it.
+	Link string
+	Text string
+	HTML string
 	// Attachments are sent with the message (the completed documents).
 	Attachments []Attachment
 }

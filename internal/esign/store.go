@@ -154,7 +154,9 @@ type JobTx interface {
 	// Attempts; KindNotFound when there is none.
 	ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*Job, error)
 	// FinishJob records the outcome of a claimed job if worker still holds
-	// the lease; it reports whether it did.
+	// the lease of that attempt (j.Attempts as claimed), so a worker whose
+	// lease expired and was reclaimed cannot overwrite the new outcome. It
+	// reports whether it did.
 	FinishJob(ctx context.Context, j *Job, worker string) (bool, error)
 	JobByID(ctx context.Context, id string) (*Job, error)
 	// JobsByStatus lists jobs with the status, oldest first, at most limit.

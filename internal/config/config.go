@@ -1,0 +1,148 @@
+// Package config is GSign's one typed configuration: defaults, then
+// environment variables (GSIGN_*), then command-line flags.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a gsign process can be told.
+type Config struct {
+	Addr      string // listen address
+	DataDir   string // embedded defaults live here
+	PublicURL string // base of links in emails; default http://<Addr>
+	// DatabaseURL: empty means SQLite at <DataDir>/gsign.db.
+	DatabaseURL string
+	AutoMigrate bool
+	// Roles this process plays: api, worker, scheduler.
+	Roles          []string
+	MaxUploadBytes int64
+	LogLevel       slog.Level
+	LogFormat      string // text or json
+	MailFrom       string
+	MailLogLinks   bool
+	TrustProxy     bool
+	JobConcurrency int
+	ExpiryInterval time.Duration
+}
+
+// Default returns the embedded defaults.
+func Default() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
+		Roles: []string{"api", "worker", "scheduler"}, MaxUploadBytes: 50 << 20,
+		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
+		MailLogLinks: true, JobConcurrency: 2, ExpiryInterval: 30 * time.Second,
+	}
+}
+
+// Load reads the environment (via getenv) and then flags from args into c.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if err := c.fromEnv(getenv); err != nil {
+		return c, err
+	}
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GSIGN_ADDR)")
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder for the embedded defaults (GSIGN_DATA_DIR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL of links in emails (GSIGN_PUBLIC_URL)")
+	fs.StringVar(&c.DatabaseURL, "database", c.DatabaseURL, "database: a SQLite file path; default <data>/gsign.db (GSIGN_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, c.validate()
+}
+
+func (c *Config) fromEnv(getenv func(string) string) error {
+	str := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	str("GSIGN_ADDR", &c.Addr)
+	str("GSIGN_DATA_DIR", &c.DataDir)
+	str("GSIGN_PUBLIC_URL", &c.PublicURL)
+	str("GSIGN_DATABASE_URL", &c.DatabaseURL)
+	str("GSIGN_LOG_FORMAT", &c.LogFormat)
+	str("GSIGN_MAIL_FROM", &c.MailFrom)
+	if v := getenv("GSIGN_ROLES"); v != "" {
+		c.Roles = strings.Split(v, ",")
+	}
+	parsers := []struct {
+		key   string
+		parse func(string) error
+	}{
+		{"GSIGN_MAX_UPLOAD_BYTES", func(v string) (err error) { c.MaxUploadBytes, err = strconv.ParseInt(v, 10, 64); return }},
+		{"GSIGN_AUTO_MIGRATE", func(v string) (err error) { c.AutoMigrate, err = strconv.ParseBool(v); return }},
+		{"GSIGN_MAIL_LOG_LINKS", func(v string) (err error) { c.MailLogLinks, err = strconv.ParseBool(v); return }},
+		{"GSIGN_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return }},
+		{"GSIGN_JOB_CONCURRENCY", func(v string) (err error) { c.JobConcurrency, err = strconv.Atoi(v); return }},
+		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
+		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	}
+	for _, p := range parsers {
+		if v := getenv(p.key); v != "" {
+			if err := p.parse(v); err != nil {
+				return fmt.Errorf("config: %s=%q: %w", p.key, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	for _, r := range c.Roles {
+		if r != "api" && r != "worker" && r != "scheduler" {
+			return fmt.Errorf("config: unknown role %q (want api, worker or scheduler)", r)
+		}
+	}
+	switch {
+	case c.MaxUploadBytes < 1024:
+		return fmt.Errorf("config: GSIGN_MAX_UPLOAD_BYTES must be at least 1024")
+	case c.JobConcurrency < 1:
+		return fmt.Errorf("config: GSIGN_JOB_CONCURRENCY must be at least 1")
+	case c.ExpiryInterval < time.Second:
+		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
+	}
+	return nil
+}
+
+// HasRole reports whether this process plays role.
+func (c Config) HasRole(role string) bool {
+	for _, r := range c.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// SQLitePath returns the SQLite file to use.
+func (c Config) SQLitePath() string {
+	if c.DatabaseURL != "" {
+		return strings.TrimPrefix(c.DatabaseURL, "sqlite://")
+	}
+	return filepath.Join(c.DataDir, "gsign.db")
+}
+
+// String prints the configuration with secrets masked.
+func (c Config) String() string {
+	db := c.DatabaseURL
+	if i := strings.Index(db, "@"); i > 0 {
+		if j := strings.Index(db, "://"); j > 0 && j < i {
+			db = db[:j+3] + "***" + db[i:]
+		}
+	}
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s roles=%s max_upload=%d", c.Addr, c.DataDir, c.PublicURL, db, strings.Join(c.Roles, ","), c.MaxUploadBytes)
+}

@@ -1,0 +1,138 @@
+package esign_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gsign/gsign/internal/blob"
+	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/jobs"
+	"github.com/gsign/gsign/internal/password"
+	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/sqldb"
+)
+
+// harness is a Service on real SQLite, real PDF handling, an in-memory blob
+// store and a recording mailer, with a runner to drain the outbox.
+type harness struct {
+	t      *testing.T
+	svc    *esign.Service
+	db     *sqldb.DB
+	blobs  *blob.Memory
+	mail   *esigntest.Mailer
+	clock  *esigntest.Clock
+	runner *jobs.Runner
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "gsign.db"), sqldb.Options{AutoMigrate: true, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h := &harness{t: t, db: db, blobs: blob.NewMemory(), mail: &esigntest.Mailer{}, clock: clock}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h.svc = &esign.Service{
+		Store: db, Blobs: h.blobs, Clock: clock, Log: log, Config: esign.DefaultConfig(),
+		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
+		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
+		Mailer:    h.mail,
+	}
+	cfg := jobs.DefaultConfig("test")
+	cfg.BaseBackoff = time.Millisecond
+	h.runner = jobs.New(db, h.svc.HandleJob, clock, log, cfg)
+	return h
+}
+
+// drain runs every due job.
+func (h *harness) drain() {
+	h.t.Helper()
+	if _, err := h.runner.RunPending(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) register(email string) *esign.Principal {
+	h.t.Helper()
+	reg, err := h.svc.Register(context.Background(), esign.RegisterInput{Email: email, Password: "correct horse battery", Name: "Sender", Organization: "Acme " + email})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	p, err := h.svc.Authenticate(context.Background(), reg.Tokens.AccessToken)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+type recipientSpec struct {
+	email string
+	role  esign.RecipientRole
+	order int
+}
+
+// sentEnvelope builds and sends an envelope: one two-page document, the
+// recipients, and for each signer a signature field and a text field.
+func (h *harness) sentEnvelope(p *esign.Principal, rs ...recipientSpec) (*esign.EnvelopeDetail, map[string]*esign.Field) {
+	h.t.Helper()
+	ctx := context.Background()
+	d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease"})
+	must(h.t, err)
+	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "lease.pdf", bytes.NewReader(esigntest.PDF(2, 612, 792)))
+	must(h.t, err)
+	sigFields := map[string]*esign.Field{}
+	for _, spec := range rs {
+		r, err := h.svc.AddRecipient(ctx, p, d.Envelope.ID, esign.RecipientInput{Name: "R " + spec.email, Email: spec.email, Role: string(spec.role), RoutingOrder: spec.order})
+		must(h.t, err)
+		if spec.role != esign.RoleSigner {
+			continue
+		}
+		f, err := h.svc.AddField(ctx, p, d.Envelope.ID, esign.FieldInput{DocumentID: doc.ID, RecipientID: r.ID, Type: "signature", Page: 1, X: 72, Y: 600, Width: 200, Height: 50})
+		must(h.t, err)
+		sigFields[spec.email] = f
+	}
+	d, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	must(h.t, err)
+	h.drain()
+	return d, sigFields
+}
+
+// openAs opens the envelope through the newest link emailed to addr.
+func (h *harness) openAs(addr string) string {
+	h.t.Helper()
+	tok, err := h.mail.TokenFor(addr)
+	must(h.t, err)
+	_, err = h.svc.OpenSigning(context.Background(), tok)
+	must(h.t, err)
+	return tok
+}
+
+func typed(name string) esign.FieldValueInput {
+	return esign.FieldValueInput{Signature: &esign.SignatureInput{Kind: "typed", Text: name}}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, kind esign.Kind, code string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want %s/%s, got success", kind, code)
+	}
+	if esign.ErrorKind(err) != kind || (code != "" && esign.ErrorCode(err) != code) {
+		t.Fatalf("want %s/%s, got %s/%s: %v", kind, code, esign.ErrorKind(err), esign.ErrorCode(err), err)
+	}
+}

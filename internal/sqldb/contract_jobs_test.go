@@ -1,0 +1,229 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+func newJob(id string, runAt time.Time) *esign.Job {
+	return &esign.Job{ID: id, Kind: esign.JobMail, Payload: []byte(`{"to":"x"}`), Status: esign.JobPending,
+		RunAt: runAt, MaxAttempts: 3, CreatedAt: t0, UpdatedAt: t0}
+}
+
+func enqueue(t *testing.T, db *DB, jobs ...*esign.Job) {
+	t.Helper()
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		for _, j := range jobs {
+			if _, err := tx.EnqueueJob(ctx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// claim claims a job for worker at now with a one-minute lease; "" if none.
+func claim(t *testing.T, db *DB, worker string, now time.Time) *esign.Job {
+	t.Helper()
+	var j *esign.Job
+	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
+		j, err = tx.ClaimJob(ctx, worker, now, now.Add(time.Minute))
+		return err
+	})
+	if esign.IsKind(err, esign.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("ClaimJob: %v", err)
+	}
+	return j
+}
+
+func finish(t *testing.T, db *DB, j *esign.Job, worker string) bool {
+	t.Helper()
+	var ok bool
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) (err error) {
+		ok, err = tx.FinishJob(ctx, j, worker)
+		return err
+	})
+	return ok
+}
+
+func testJobs(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	first := newJob("mail:1", t0)
+	t.Run("enqueue inserts once", func(t *testing.T) {
+		for i, want := range []bool{true, false} {
+			j := *first
+			if i > 0 {
+				j.Kind, j.Payload = "other", []byte("{}")
+			}
+			inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+				got, err := tx.EnqueueJob(ctx, &j)
+				wantEqual(t, got, want)
+				return err
+			})
+		}
+		view(t, db, func(ctx context.Context, tx esign.Tx) error {
+			got, err := tx.JobByID(ctx, "mail:1")
+			wantEqual(t, got, first)
+			_, err2 := tx.JobByID(ctx, "nope")
+			wantErr(t, err2, esign.KindNotFound, esign.CodeNotFound)
+			return err
+		})
+	})
+	enqueue(t, db, newJob("mail:3", t0.Add(2*time.Second)), newJob("mail:2", t0.Add(time.Second)), newJob("mail:future", t0.Add(time.Hour)))
+	now := t0.Add(time.Minute)
+	claims := []struct {
+		name string
+		want string // job id; "" for none
+	}{
+		{"oldest due first", "mail:1"},
+		{"then the next", "mail:2"},
+		{"then the last due", "mail:3"},
+		{"none due: not found", ""},
+	}
+	for _, tt := range claims {
+		t.Run("claim "+tt.name, func(t *testing.T) {
+			j := claim(t, db, "w1", now)
+			if tt.want == "" {
+				if j != nil {
+					t.Fatalf("claimed %s, want none", j.ID)
+				}
+				return
+			}
+			if j == nil || j.ID != tt.want {
+				t.Fatalf("claimed %+v, want %s", j, tt.want)
+			}
+			if j.Status != esign.JobRunning || j.LockedBy != "w1" || j.Attempts != 1 || !j.LockedUntil.Equal(now.Add(time.Minute)) || !j.UpdatedAt.Equal(now) {
+				t.Fatalf("claimed job not leased: %+v", j)
+			}
+		})
+	}
+	t.Run("by status, oldest first, limited", func(t *testing.T) {
+		view(t, db, func(ctx context.Context, tx esign.Tx) error {
+			running, err := tx.JobsByStatus(ctx, esign.JobRunning, 2)
+			wantEqual(t, jobIDs(running), []string{"mail:1", "mail:2"})
+			pending, err2 := tx.JobsByStatus(ctx, esign.JobPending, 0)
+			wantEqual(t, jobIDs(pending), []string{"mail:future"})
+			if err == nil {
+				err = err2
+			}
+			return err
+		})
+	})
+}
+
+func jobIDs(js []*esign.Job) []string {
+	ids := []string{}
+	for _, j := range js {
+		ids = append(ids, j.ID)
+	}
+	return ids
+}
+
+// testJobLeases follows one job through a worker that stalls past its
+// lease, a second worker that takes it over, and both finishing.
+func testJobLeases(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	enqueue(t, db, newJob("finalize:1", t0))
+	stalled := claim(t, db, "w1", t0)
+	if stalled == nil {
+		t.Fatal("nothing to claim")
+	}
+	steps := []struct {
+		name    string
+		worker  string
+		at      time.Duration // after t0
+		wantJob bool
+		wantTry int
+	}{
+		{"lease still held: nothing to claim", "w2", 30 * time.Second, false, 0},
+		{"lease ran out exactly now: reclaimed", "w2", time.Minute, true, 2},
+	}
+	var taken *esign.Job
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			j := claim(t, db, s.worker, t0.Add(s.at))
+			if (j != nil) != s.wantJob {
+				t.Fatalf("claimed %+v, want a job: %v", j, s.wantJob)
+			}
+			if j != nil {
+				if j.ID != "finalize:1" || j.Attempts != s.wantTry || j.LockedBy != s.worker {
+					t.Fatalf("claimed %+v", j)
+				}
+				taken = j
+			}
+		})
+	}
+	if taken == nil {
+		t.Fatal("the job was not reclaimed")
+	}
+	retry := t0.Add(time.Hour)
+	stalled.Status, stalled.LockedUntil, stalled.LastError = esign.JobDone, nil, ""
+	taken.Status, taken.RunAt, taken.LockedUntil, taken.LastError, taken.UpdatedAt = esign.JobPending, retry, nil, "smtp down", t0.Add(2*time.Minute)
+	finishes := []struct {
+		name   string
+		job    *esign.Job
+		worker string
+		want   bool
+	}{
+		{"the worker that lost the lease is refused", stalled, "w1", false},
+		{"a worker that never held it is refused", taken, "w3", false},
+		{"the lease holder records the outcome", taken, "w2", true},
+		{"finishing twice is refused", taken, "w2", false},
+	}
+	for _, f := range finishes {
+		t.Run(f.name, func(t *testing.T) {
+			if got := finish(t, db, f.job, f.worker); got != f.want {
+				t.Fatalf("FinishJob = %v, want %v", got, f.want)
+			}
+		})
+	}
+	t.Run("stored outcome is the holder's", func(t *testing.T) {
+		view(t, db, func(ctx context.Context, tx esign.Tx) error {
+			got, err := tx.JobByID(ctx, "finalize:1")
+			wantEqual(t, got, taken)
+			return err
+		})
+	})
+	t.Run("retry becomes claimable when due", func(t *testing.T) {
+		if j := claim(t, db, "w1", retry.Add(-time.Microsecond)); j != nil {
+			t.Fatalf("claimed %s before it was due", j.ID)
+		}
+		if j := claim(t, db, "w1", retry); j == nil || j.Attempts != 3 {
+			t.Fatalf("claimed %+v, want finalize:1 on its third attempt", j)
+		}
+	})
+}
+
+// testConcurrentCounter has 64 goroutines each increment an envelope's
+// audit sequence in its own read-modify-write transaction; none may be lost.
+func testConcurrentCounter(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	w := newWorld(t, db)
+	const n = 64
+	race(t, n, func() (bool, error) {
+		err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+			e, err := tx.LockEnvelope(ctx, w.Envelope.ID)
+			if err != nil {
+				return err
+			}
+			e.AuditSeq++
+			e.AuditHead = fmt.Sprint(e.AuditSeq)
+			return tx.UpdateEnvelope(ctx, e)
+		})
+		return err == nil, err
+	})
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		e, err := tx.EnvelopeByID(ctx, w.Envelope.ID)
+		if err == nil && e.AuditSeq != n {
+			t.Errorf("audit seq = %d after %d increments", e.AuditSeq, n)
+		}
+		return err
+	})
+}

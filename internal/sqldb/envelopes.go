@@ -1,0 +1,99 @@
+package sqldb
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+const envelopeCols = `id, org_id, owner_id, name, subject, message, status,
+	expires_at, sent_at, completed_at, voided_at, void_reason, declined_at, expired_at,
+	result_status, result_error, audit_seq, audit_head, created_at, updated_at`
+
+func scanEnvelope(s rowScanner) (*esign.Envelope, error) {
+	e := &esign.Envelope{}
+	return e, s.Scan(&e.ID, &e.OrgID, &e.OwnerID, &e.Name, &e.Subject, &e.Message, &e.Status,
+		nullTimeCol{&e.ExpiresAt}, nullTimeCol{&e.SentAt}, nullTimeCol{&e.CompletedAt},
+		nullTimeCol{&e.VoidedAt}, &e.VoidReason, nullTimeCol{&e.DeclinedAt}, nullTimeCol{&e.ExpiredAt},
+		&e.ResultStatus, &e.ResultError, &e.AuditSeq, &e.AuditHead, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+}
+
+// CreateEnvelope inserts e.
+func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
+	return t.insert(ctx, "envelope", insertSQL("envelopes", envelopeCols),
+		e.ID, e.OrgID, e.OwnerID, e.Name, e.Subject, e.Message, string(e.Status),
+		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt),
+		nullMicros(e.VoidedAt), e.VoidReason, nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt),
+		string(e.ResultStatus), e.ResultError, e.AuditSeq, e.AuditHead, micros(e.CreatedAt), micros(e.UpdatedAt))
+}
+
+// EnvelopeByID returns the envelope with the id, whatever its organization.
+func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, error) {
+	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`, id)
+}
+
+// LockEnvelope is EnvelopeByID that locks the row until the transaction
+// ends. On SQLite the lock is the write transaction itself.
+func (t *tx) LockEnvelope(ctx context.Context, id string) (*esign.Envelope, error) {
+	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`+t.d.forUpdate, id)
+}
+
+// UpdateEnvelope writes every mutable column of e; the organization, owner
+// and creation time never change.
+func (t *tx) UpdateEnvelope(ctx context.Context, e *esign.Envelope) error {
+	const q = `UPDATE envelopes SET name = ?, subject = ?, message = ?, status = ?,
+		expires_at = ?, sent_at = ?, completed_at = ?, voided_at = ?, void_reason = ?,
+		declined_at = ?, expired_at = ?, result_status = ?, result_error = ?,
+		audit_seq = ?, audit_head = ?, updated_at = ?
+		WHERE id = ?`
+	return t.updateOne(ctx, "envelope", e.ID, q,
+		e.Name, e.Subject, e.Message, string(e.Status),
+		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt), nullMicros(e.VoidedAt), e.VoidReason,
+		nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt), string(e.ResultStatus), e.ResultError,
+		e.AuditSeq, e.AuditHead, micros(e.UpdatedAt), e.ID)
+}
+
+// ListEnvelopes returns the envelopes f selects, newest first: ordered by
+// created_at then id, both descending, so that the cursor (created_at, id)
+// pages through envelopes created in the same microsecond without skipping
+// or repeating any. A Limit of zero or less means no limit.
+func (t *tx) ListEnvelopes(ctx context.Context, f esign.EnvelopeFilter) ([]*esign.Envelope, error) {
+	if f.OrgID == "" && !f.AllOrgs {
+		return nil, errors.New("list envelopes: an organization is required unless AllOrgs")
+	}
+	q, args := listEnvelopesSQL(f)
+	return getAll(ctx, t, "envelopes", scanEnvelope, q, args...)
+}
+
+func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if !f.AllOrgs {
+		add(`org_id = ?`, f.OrgID)
+	}
+	if f.Status != "" {
+		add(`status = ?`, string(f.Status))
+	}
+	if f.ExpiresBefore != nil {
+		add(`status IN (?, ?) AND expires_at <= ?`, string(esign.StatusSent), string(esign.StatusDelivered), micros(*f.ExpiresBefore))
+	}
+	if !f.BeforeCreatedAt.IsZero() {
+		add(`(created_at, id) < (?, ?)`, micros(f.BeforeCreatedAt), f.BeforeID)
+	}
+	q := `SELECT ` + envelopeCols + ` FROM envelopes`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY created_at DESC, id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return q, args
+}

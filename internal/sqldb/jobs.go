@@ -1,0 +1,81 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+const jobCols = `id, kind, payload, status, run_at, attempts, max_attempts, locked_by, locked_until,
+	last_error, created_at, updated_at`
+
+func scanJob(s rowScanner) (*esign.Job, error) {
+	j := &esign.Job{}
+	return j, s.Scan(&j.ID, &j.Kind, &j.Payload, &j.Status, timeCol{&j.RunAt}, &j.Attempts, &j.MaxAttempts,
+		&j.LockedBy, nullTimeCol{&j.LockedUntil}, &j.LastError, timeCol{&j.CreatedAt}, timeCol{&j.UpdatedAt})
+}
+
+// EnqueueJob inserts j unless a job with its id exists, and reports whether
+// it inserted: the id is the job's idempotency key.
+func (t *tx) EnqueueJob(ctx context.Context, j *esign.Job) (bool, error) {
+	q := t.d.insertIgnore(insertSQL("jobs", jobCols), "id")
+	n, err := t.changed(ctx, q, j.ID, j.Kind, blob(j.Payload), string(j.Status), micros(j.RunAt), j.Attempts, j.MaxAttempts,
+		j.LockedBy, nullMicros(j.LockedUntil), j.LastError, micros(j.CreatedAt), micros(j.UpdatedAt))
+	if err != nil {
+		return false, fmt.Errorf("enqueue job %s: %w", j.ID, err)
+	}
+	return n > 0, nil
+}
+
+// ClaimJob leases the oldest runnable job to worker until leaseUntil and
+// returns it; NotFound when no job is runnable. A job is runnable when it is
+// pending and due, or running with a lease that has run out (its worker
+// died). Oldest means earliest run_at, then creation. Picking and leasing is
+// one statement, so two claims never get the same job.
+func (t *tx) ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*esign.Job, error) {
+	q := `UPDATE jobs SET status = ?, locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
+		WHERE id = (
+			SELECT id FROM jobs
+			WHERE (status = ? AND run_at <= ?) OR (status = ? AND locked_until <= ?)
+			ORDER BY run_at, created_at, id
+			LIMIT 1` + t.d.skipLocked + `)
+		RETURNING ` + jobCols
+	running, n := string(esign.JobRunning), micros(now)
+	return getOne(ctx, t, "job", scanJob, q, running, worker, micros(leaseUntil), n,
+		string(esign.JobPending), n, running, n)
+}
+
+// FinishJob records the outcome the runner decided for j (status, next run,
+// attempts, error, lease) if worker still holds j's lease, and reports
+// whether it did. A worker whose lease ran out and was claimed by another
+// finds nothing to update.
+func (t *tx) FinishJob(ctx context.Context, j *esign.Job, worker string) (bool, error) {
+	const q = `UPDATE jobs SET status = ?, run_at = ?, attempts = ?, locked_by = ?, locked_until = ?,
+		last_error = ?, updated_at = ?
+		WHERE id = ? AND locked_by = ? AND status = ? AND attempts = ?`
+	n, err := t.changed(ctx, q, string(j.Status), micros(j.RunAt), j.Attempts, j.LockedBy, nullMicros(j.LockedUntil),
+		j.LastError, micros(j.UpdatedAt), j.ID, worker, string(esign.JobRunning), j.Attempts)
+	if err != nil {
+		return false, fmt.Errorf("finish job %s: %w", j.ID, err)
+	}
+	return n > 0, nil
+}
+
+// JobByID returns the job with the id.
+func (t *tx) JobByID(ctx context.Context, id string) (*esign.Job, error) {
+	return getOne(ctx, t, "job", scanJob, `SELECT `+jobCols+` FROM jobs WHERE id = ?`, id)
+}
+
+// JobsByStatus lists jobs with the status, oldest (by run_at) first, at most
+// limit of them; all of them if limit is zero or less.
+func (t *tx) JobsByStatus(ctx context.Context, status esign.JobStatus, limit int) ([]*esign.Job, error) {
+	q := `SELECT ` + jobCols + ` FROM jobs WHERE status = ? ORDER BY run_at, created_at, id`
+	args := []any{string(status)}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	return getAll(ctx, t, "jobs", scanJob, q, args...)
+}

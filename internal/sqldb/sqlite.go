@@ -1,0 +1,55 @@
+package sqldb
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// sqlitePragmas are set on every connection. WAL lets readers run beside
+// the writer; synchronous=FULL makes every commit durable, which an
+// e-signature record needs more than speed; busy_timeout covers other
+// processes (such as `gsign fsck`) holding the lock.
+var sqlitePragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"foreign_keys(1)",
+}
+
+// openSQLite opens the writer and reader pools on the database file path.
+func openSQLite(path string, readers int) (writer, reader *sql.DB, err error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, nil, fmt.Errorf("open database: %q is not a database file path", path)
+	}
+	writer, err = sql.Open("sqlite", sqliteDSN(path, "_txlock=immediate"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	reader, err = sql.Open("sqlite", sqliteDSN(path, "_pragma=query_only(1)"))
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), writer.Close())
+	}
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	return writer, reader, nil
+}
+
+// sqliteDSN builds a file: URI for modernc's driver. The characters that
+// mean something in a URI are escaped in the path; SQLite decodes them.
+func sqliteDSN(path string, extra ...string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	params := make([]string, 0, len(sqlitePragmas)+len(extra))
+	for _, p := range sqlitePragmas {
+		params = append(params, "_pragma="+p)
+	}
+	params = append(params, extra...)
+	return "file:" + esc + "?" + strings.Join(params, "&")
+}

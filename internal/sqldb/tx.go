@@ -1,0 +1,130 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// tx is the esign.Tx of one transaction. Its methods are spread over one
+// file per group of tables.
+type tx struct {
+	sqlTx *sql.Tx
+	d     *dialect
+	now   time.Time
+}
+
+var _ esign.Tx = (*tx)(nil)
+
+// codeExists is the code of a conflict that esign has no more specific code
+// for: a row with the same identity exists. IDs are random, so in practice it
+// means a retried or replayed create.
+const codeExists = esign.CodeAlreadyExists
+
+// Now returns the time the transaction began.
+func (t *tx) Now() time.Time { return t.now }
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.sqlTx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.sqlTx.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// insert runs an INSERT of one what, reporting a duplicate key as a conflict.
+func (t *tx) insert(ctx context.Context, what, q string, args ...any) error {
+	_, err := t.exec(ctx, q, args...)
+	if err == nil {
+		return nil
+	}
+	if t.d.conflictOf(err) != noConflict {
+		return esign.Errorf(esign.KindConflict, codeExists, "%s already exists", what)
+	}
+	return fmt.Errorf("create %s: %w", what, err)
+}
+
+// changed runs a conditional statement and reports how many rows it changed.
+func (t *tx) changed(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := t.exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// updateOne runs an UPDATE of the what identified by id; NotFound if no row
+// has that id.
+func (t *tx) updateOne(ctx context.Context, what, id, q string, args ...any) error {
+	n, err := t.changed(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", what, id, err)
+	}
+	if n == 0 {
+		return esign.NotFound(what)
+	}
+	return nil
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// getOne reads one row; NotFound(what) if there is none.
+func getOne[T any](ctx context.Context, t *tx, what string, scan func(rowScanner) (*T, error), q string, args ...any) (*T, error) {
+	v, err := scan(t.queryRow(ctx, q, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, esign.NotFound(what)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// getAll reads every row, as a non-nil slice.
+func getAll[T any](ctx context.Context, t *tx, what string, scan func(rowScanner) (*T, error), q string, args ...any) ([]*T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// insertSQL writes the INSERT of cols, a comma-separated column list, into
+// table, with one placeholder per column.
+func insertSQL(table, cols string) string {
+	n := strings.Count(cols, ",") + 1
+	return "INSERT INTO " + table + " (" + cols + ") VALUES (" + strings.Repeat("?, ", n-1) + "?)"
+}
+
+// insertSeqSQL is insertSQL for a table of an envelope's contents, whose
+// rows also get created_seq: the next number among the envelope's rows, so
+// they list in insertion order. The envelope id is the last argument.
+func insertSeqSQL(table, cols string) string {
+	n := strings.Count(cols, ",") + 1
+	return "INSERT INTO " + table + " (" + cols + ", created_seq) VALUES (" + strings.Repeat("?, ", n) +
+		"(SELECT COALESCE(MAX(created_seq), 0) + 1 FROM " + table + " WHERE envelope_id = ?))"
+}
