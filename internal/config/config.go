@@ -29,6 +29,9 @@ type Config struct {
 	MailLogLinks   bool
 	TrustProxy     bool
 	JobConcurrency int
+	// JobLease is how long a worker owns a claimed job; a crashed worker's
+	// jobs run again after it.
+	JobLease       time.Duration
 	ExpiryInterval time.Duration
 }
 
@@ -38,7 +41,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: []string{"api", "worker", "scheduler"}, MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, JobConcurrency: 2, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
 }
 
@@ -87,6 +90,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return }},
 		{"GSIGN_JOB_CONCURRENCY", func(v string) (err error) { c.JobConcurrency, err = strconv.Atoi(v); return }},
 		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
+		{"GSIGN_JOB_LEASE", func(v string) (err error) { c.JobLease, err = time.ParseDuration(v); return }},
 		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	}
 	for _, p := range parsers {
@@ -110,6 +114,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_MAX_UPLOAD_BYTES must be at least 1024")
 	case c.JobConcurrency < 1:
 		return fmt.Errorf("config: GSIGN_JOB_CONCURRENCY must be at least 1")
+	case c.JobLease < time.Second:
+		return fmt.Errorf("config: GSIGN_JOB_LEASE must be at least 1s")
 	case c.ExpiryInterval < time.Second:
 		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
 	case c.LogFormat != "text" && c.LogFormat != "json":

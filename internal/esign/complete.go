@@ -33,7 +33,11 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 			return err
 		}
 		r = c.Recipient
-		return s.finishRecipient(ctx, tx, c)
+		if err := s.finishRecipient(ctx, tx, c); err != nil {
+			return err
+		}
+		failpoint("complete.before-commit")
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, nam
 	if err := s.storeUpload(ctx, doc, body); err != nil {
 		return nil, err
 	}
+	failpoint("document.stored")
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
 		if err != nil {

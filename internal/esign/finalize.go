@@ -40,6 +40,7 @@ func (s *Service) finalize(ctx context.Context, envelopeID string) error {
 			return fmt.Errorf("finalize %s: %w", envelopeID, err)
 		}
 	}
+	failpoint("finalize.rendered")
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		return s.recordResults(ctx, tx, envelopeID, d.Documents)
 	})

@@ -59,6 +59,7 @@ func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) err
 	if err := s.Mailer.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send %s mail for %s: %w", p.Kind, p.EnvelopeID, err)
 	}
+	failpoint("mail.sent")
 	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
 		if err != nil {

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/gsign/gsign/internal/esign/esigntest"
+)
+
+// runCLI runs a gsign command against the data folder and returns its exit
+// code and output.
+func runCLI(t *testing.T, data string, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &out, Getenv: func(k string) string {
+		if k == "GSIGN_DATA_DIR" {
+			return data
+		}
+		return ""
+	}}
+	code := Run(context.Background(), args, env)
+	return code, out.String()
+}
+
+// sentEnvelopeOverHTTP creates and sends a one-signer envelope and has the
+// signer fill a field, so the database holds a realistic audit chain.
+func sentEnvelopeOverHTTP(t *testing.T, e *e2e) string {
+	t.Helper()
+	reg := e.expect(e.do("POST", "/api/v1/auth/register", map[string]any{"email": "o@example.com", "password": "correct horse battery", "name": "O", "organization": "Acme"}), 201, "").json(t)
+	e.token = reg["access_token"].(string)
+	envID := id(e.expect(e.do("POST", "/api/v1/envelopes", map[string]any{"name": "Lease"}), 201, "").json(t))
+	base := "/api/v1/envelopes/" + envID
+	docID := id(e.expect(e.do("POST", base+"/documents", pdfUpload("a.pdf", esigntest.PDF(1, 612, 792))), 201, "").json(t))
+	rid := id(e.expect(e.do("POST", base+"/recipients", map[string]any{"name": "Ana", "email": "ana@example.com", "role": "signer", "routing_order": 1}), 201, "").json(t))
+	fid := id(e.expect(e.do("POST", base+"/fields", map[string]any{"document_id": docID, "recipient_id": rid, "type": "signature", "page": 1, "x": 72, "y": 600, "width": 200, "height": 50}), 201, "").json(t))
+	e.expect(e.do("POST", base+"/send", nil), 200, "")
+	tok := e.linkFor("ana@example.com")
+	e.expect(e.do("POST", "/api/v1/signing/"+tok+"/fields/"+fid, map[string]any{"signature": map[string]any{"kind": "typed", "text": "Ana"}}), 200, "")
+	return envID
+}
+
+func TestAuditVerifyAndFsckDetectTampering(t *testing.T) {
+	e := startServer(t)
+	envID := sentEnvelopeOverHTTP(t, e)
+	e.stop()
+
+	if code, out := runCLI(t, e.data, "audit", "verify"); code != 0 || !strings.Contains(out, "1 chains verified, 0 broken") {
+		t.Fatalf("intact database: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(t, e.data, "fsck"); code != 0 {
+		t.Fatalf("fsck on an intact database: exit %d\n%s", code, out)
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(e.data, "gsign.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		name, tamper, undo string
+		wantSeq            string
+	}{
+		{"edited event", `UPDATE audit_events SET data = replace(data, 'Lease', 'Lease!') WHERE envelope_id = ? AND seq = 1`, `UPDATE audit_events SET data = replace(data, 'Lease!', 'Lease') WHERE envelope_id = ? AND seq = 1`, "first bad event 1"},
+		{"edited ip", `UPDATE audit_events SET actor_ip = '198.51.100.9' WHERE envelope_id = ? AND seq = 3`, `UPDATE audit_events SET actor_ip = '127.0.0.1' WHERE envelope_id = ? AND seq = 3`, "first bad event 3"},
+		{"deleted event", `UPDATE audit_events SET seq = seq + 1000 WHERE envelope_id = ? AND seq = 2`, `UPDATE audit_events SET seq = seq - 1000 WHERE envelope_id = ? AND seq = 1002`, "first bad event 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := db.Exec(tt.tamper, envID); err != nil {
+				t.Fatal(err)
+			}
+			code, out := runCLI(t, e.data, "audit", "verify", "--envelope", envID)
+			if code != 1 || !strings.Contains(out, tt.wantSeq) {
+				t.Fatalf("audit verify after tampering: exit %d, want 1 naming %q\n%s", code, tt.wantSeq, out)
+			}
+			if code, out := runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, "audit chain broken") {
+				t.Fatalf("fsck after tampering: exit %d\n%s", code, out)
+			}
+			if _, err := db.Exec(tt.undo, envID); err != nil {
+				t.Fatal(err)
+			}
+			if code, out := runCLI(t, e.data, "audit", "verify"); code != 0 {
+				t.Fatalf("undoing the tampering did not restore the chain: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+func TestFsckDetectsAlteredBlob(t *testing.T) {
+	e := startServer(t)
+	envID := sentEnvelopeOverHTTP(t, e)
+	e.stop()
+	files, _ := filepath.Glob(filepath.Join(e.data, "blobs", "documents", envID, "*.pdf"))
+	if len(files) != 1 {
+		t.Fatalf("want one stored document, found %v", files)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0x20 // same size, one byte changed
+	if err := os.WriteFile(files[0], raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCLI(t, e.data, "fsck")
+	if code != 1 || !strings.Contains(out, "SHA-256 differs") {
+		t.Fatalf("fsck after altering a document: exit %d\n%s", code, out)
+	}
+	os.Remove(files[0])
+	if code, out = runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, "not found") {
+		t.Fatalf("fsck after deleting a document: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/gsign/gsign/internal/blob"
+	"github.com/gsign/gsign/internal/config"
+	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/jobs"
+	"github.com/gsign/gsign/internal/mail"
+	"github.com/gsign/gsign/internal/password"
+	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/sqldb"
+)
+
+// app is a wired GSign: the adapters, the Service and the job runner.
+type app struct {
+	cfg    config.Config
+	log    *slog.Logger
+	db     *sqldb.DB
+	blobs  *blob.Disk
+	svc    *esign.Service
+	runner *jobs.Runner
+}
+
+// loadConfig parses the command's flags over the environment.
+func loadConfig(name string, env Env, args []string) (config.Config, error) {
+	fs := flag.NewFlagSet("gsign "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return loadConfigWith(fs, env, args)
+}
+
+// loadConfigWith is loadConfig for a command with flags of its own in fs.
+func loadConfigWith(fs *flag.FlagSet, env Env, args []string) (config.Config, error) {
+	return config.Load(fs, args, env.Getenv)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp opens the database and the blob store and wires the Service.
+func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esign.Clock) (*app, error) {
+	log := newLogger(cfg, logOut)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := sqldb.Open(ctx, cfg.SQLitePath(), sqldb.Options{AutoMigrate: cfg.AutoMigrate, Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, db: db, blobs: blobs}
+	a.svc = a.newService(clock)
+	host, _ := os.Hostname()
+	a.runner = jobs.New(db, a.svc.HandleJob, clock, log, jobsConfig(cfg, fmt.Sprintf("%s-%d", host, os.Getpid())))
+	a.svc.Wake = a.runner.Wake
+	return a, nil
+}
+
+func jobsConfig(cfg config.Config, worker string) jobs.Config {
+	jc := jobs.DefaultConfig(worker)
+	jc.Concurrency, jc.Lease = cfg.JobConcurrency, cfg.JobLease
+	return jc
+}
+
+func (a *app) newService(clock esign.Clock) *esign.Service {
+	sc := esign.DefaultConfig()
+	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
+	return &esign.Service{
+		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
+		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
+		Passwords: &password.Argon2id{Params: password.DefaultParams},
+		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
+	}
+}
+
+func (a *app) Close() {
+	a.blobs.Close()
+	a.db.Close()
+}

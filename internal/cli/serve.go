@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gsign/gsign/internal/api"
+	"github.com/gsign/gsign/internal/config"
+	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/server"
+)
+
+func runServe(ctx context.Context, env Env, args []string) int {
+	cfg, err := loadConfig("serve", env, args)
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := serve(ctx, cfg, env, esign.SystemClock{}, nil); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+// serve runs the configured roles until ctx is done. onListen, if set, is
+// told the address the API listens on (tests bind port 0).
+func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, onListen func(addr string)) error {
+	a, err := openApp(ctx, cfg, env.Stderr, clock)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.log.Info("starting gsign", "version", Version, "config", cfg.String())
+	var tasks []func(context.Context) error
+	if cfg.HasRole("api") {
+		srv := server.New(cfg.Addr, a.handler(), a.log)
+		ln, err := srv.Listen()
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+		fmt.Fprintf(env.Stdout, "GSign listening on http://%s (data in %s)\n", ln.Addr(), cfg.DataDir)
+		if onListen != nil {
+			onListen(ln.Addr().String())
+		}
+		tasks = append(tasks, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	}
+	if cfg.HasRole("worker") {
+		tasks = append(tasks, a.runner.Run)
+	}
+	if cfg.HasRole("scheduler") {
+		tasks = append(tasks, a.schedule)
+	}
+	return runAll(ctx, tasks)
+}
+
+// runAll runs tasks until ctx is done or one fails; then it cancels the rest
+// and waits for them.
+func runAll(ctx context.Context, tasks []func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for _, t := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := t(ctx); err != nil {
+				once.Do(func() { first = err })
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// schedule runs periodic housekeeping: expiring envelopes, purging old
+// idempotency keys and leftovers of interrupted blob writes.
+func (a *app) schedule(ctx context.Context) error {
+	tick := time.NewTicker(a.cfg.ExpiryInterval)
+	defer tick.Stop()
+	lastPurge := time.Time{}
+	for {
+		if n, err := a.svc.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("expire envelopes", "err", err)
+		} else if n > 0 {
+			a.log.Info("expired envelopes", "count", n)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			a.housekeep(ctx)
+			lastPurge = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (a *app) housekeep(ctx context.Context) {
+	err := a.db.InTx(ctx, func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.PurgeIdempotency(ctx, tx.Now())
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("purge idempotency keys", "err", err)
+	}
+	if err := a.blobs.CleanTemp(time.Hour); err != nil {
+		a.log.Error("clean blob temp files", "err", err)
+	}
+}
+
+func (a *app) handler() http.Handler {
+	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready}, a.svc, a.db, a.log)
+}
+
+// ready is the readiness probe: the database answers.
+func (a *app) ready(ctx context.Context) error {
+	return a.db.View(ctx, func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.JobsByStatus(ctx, esign.JobDead, 1)
+		return err
+	})
+}
