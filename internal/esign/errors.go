@@ -101,5 +101,15 @@ func ErrorCode(err error) string {
 	return CodeInternal
 }
 
+// ErrorMessage returns the caller-safe message of err, or a generic one if
+// err is not an *Error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
 // IsKind reports whether err is an *Error of the given kind.
 func IsKind(err error, k Kind) bool { return ErrorKind(err) == k }

@@ -65,7 +65,7 @@ func (s *Service) AddField(ctx context.Context, p *Principal, envelopeID string,
 		if e.Status != StatusDraft {
 			return errNotDraft(e)
 		}
-		if err := checkFieldPlacement(ctx, tx, e, f); err != nil {
+		if err := checkFieldPlacement(ctx, tx, s.Stamper, e, f); err != nil {
 			return err
 		}
 		f.ID, f.EnvelopeID, f.CreatedAt = NewID(PrefixField, tx.Now()), e.ID, tx.Now()
@@ -85,7 +85,7 @@ func (s *Service) AddField(ctx context.Context, p *Principal, envelopeID string,
 
 // checkFieldPlacement checks the field against its document, its page and its
 // recipient's role.
-func checkFieldPlacement(ctx context.Context, tx Tx, e *Envelope, f *Field) error {
+func checkFieldPlacement(ctx context.Context, tx Tx, stamper Stamper, e *Envelope, f *Field) error {
 	doc, err := findDocument(ctx, tx, e.ID, f.DocumentID)
 	if err != nil {
 		return err
@@ -99,6 +99,10 @@ func checkFieldPlacement(ctx context.Context, tx Tx, e *Envelope, f *Field) erro
 		return Invalid("recipient_id", "cc and viewer recipients do not fill fields")
 	case r.Role == RoleApprover && f.Type.TakesSignature():
 		return Invalid("type", "approvers complete without a signature or initials field")
+	case f.Type == FieldName:
+		if err := stamper.CheckText(r.Name); err != nil {
+			return Invalid("type", "the recipient's name cannot be drawn on the document: "+ErrorMessage(err))
+		}
 	}
 	if f.Page > len(doc.Pages) {
 		return Invalid("page", "document has "+strconv.Itoa(len(doc.Pages))+" pages")

@@ -116,6 +116,9 @@ func (s *Service) prepareValue(ctx context.Context, f *Field, in FieldValueInput
 		return "", nil, Invalid("value", "a "+string(f.Type)+" field takes {value}")
 	}
 	v, err := validateValue(f.Type, *in.Value)
+	if err == nil && f.Type == FieldText {
+		err = s.checkDrawable("value", v)
+	}
 	return v, nil, err
 }
 
@@ -136,6 +139,14 @@ func validateValue(t FieldType, v string) (string, error) {
 		}
 		return v, nil
 	}
+}
+
+// checkDrawable refuses text the stamper could not draw into the result.
+func (s *Service) checkDrawable(field, text string) error {
+	if err := s.Stamper.CheckText(text); err != nil {
+		return &Error{Kind: KindInvalid, Code: CodeValidation, Message: field + ": " + ErrorMessage(err), Fields: map[string]string{field: ErrorMessage(err)}}
+	}
+	return nil
 }
 
 // storeSignature turns the input into a PNG, checks it and stores it.

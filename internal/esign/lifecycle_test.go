@@ -373,3 +373,37 @@ func TestListPagination(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestUndrawableTextRefusedWhenFilled: a value the result could not show is
+// refused when it is filled, not discovered when the envelope completes.
+func TestUndrawableTextRefusedWhenFilled(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	p := h.register("sender@example.com")
+	d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "x"})
+	must(t, err)
+	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "a.pdf", bytes.NewReader(esigntest.PDF(1, 612, 792)))
+	must(t, err)
+	r, err := h.svc.AddRecipient(ctx, p, d.Envelope.ID, esign.RecipientInput{Name: "Łucja Żak", Email: "a@example.com"})
+	must(t, err)
+	for _, typ := range []string{"signature", "text", "name"} {
+		_, err = h.svc.AddField(ctx, p, d.Envelope.ID, esign.FieldInput{DocumentID: doc.ID, RecipientID: r.ID, Type: typ, Page: 1, X: 10, Y: float64(10 + 60*len(typ)), Width: 200, Height: 40})
+		must(t, err)
+	}
+	_, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	must(t, err)
+	h.drain()
+	tok := h.openAs("a@example.com")
+	v, err := h.svc.OpenSigning(ctx, tok)
+	must(t, err)
+	var text *esign.Field
+	for _, f := range v.Fields {
+		if f.Type == esign.FieldText {
+			text = f
+		}
+	}
+	_, err = h.svc.FillField(ctx, tok, text.ID, esign.FieldValueInput{Value: ptr("漢字 😀")})
+	wantCode(t, err, esign.KindInvalid, esign.CodeValidation)
+	_, err = h.svc.FillField(ctx, tok, text.ID, esign.FieldValueInput{Value: ptr("Łódź, Ελλάδα")})
+	must(t, err)
+}

@@ -65,6 +65,11 @@ type Stamp struct {
 // It never trusts client-supplied PDF bytes: src is the stored original.
 type Stamper interface {
 	Stamp(ctx context.Context, src io.ReadSeeker, stamps []Stamp, w io.Writer) error
+	// CheckText returns a KindInvalid error when text has characters the
+	// stamper cannot draw. Values are checked when they are filled, so a
+	// value that cannot be drawn is refused then, not when the envelope
+	// completes.
+	CheckText(text string) error
 }
 
 // SignatureRenderer turns a typed signature into a PNG image on the server, so

@@ -1,0 +1,83 @@
+package pdf
+
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	"image/png"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// maxStampPixels bounds a stamp image's decoded size (about 100 MB of
+// RGBA), so a tiny PNG declaring huge dimensions cannot exhaust memory.
+const maxStampPixels = 25_000_000
+
+// imageXObject is an image already added to the document.
+type imageXObject struct {
+	ref           types.IndirectRef
+	width, height int // pixels
+}
+
+// decodePNG decodes a stamp's PNG, refusing broken or oversized images
+// with a validation error naming field.
+func decodePNG(field string, b []byte) (image.Image, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, esign.Invalid(field, "is not a valid PNG image")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxStampPixels {
+		return nil, esign.Invalid(field, "the image is empty or too large")
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, esign.Invalid(field, "is not a valid PNG image")
+	}
+	return img, nil
+}
+
+// newImageXObject adds img to doc as a Flate-compressed DeviceRGB image XObject.
+// Its alpha channel, if any pixel is not opaque, becomes an /SMask so that
+// a transparent signature background stays transparent on the page.
+func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) {
+	nrgba := toNRGBA(img)
+	w, h := nrgba.Rect.Dx(), nrgba.Rect.Dy()
+	rgb := make([]byte, 0, w*h*3)
+	alpha := make([]byte, 0, w*h)
+	opaque := true
+	for y := range h {
+		row := nrgba.Pix[y*nrgba.Stride : y*nrgba.Stride+w*4]
+		for x := 0; x < len(row); x += 4 {
+			rgb = append(rgb, row[x], row[x+1], row[x+2])
+			alpha = append(alpha, row[x+3])
+			opaque = opaque && row[x+3] == 0xff
+		}
+	}
+	if opaque {
+		alpha = nil
+	}
+	sd, err := model.CreateFlateImageStreamDict(doc.XRefTable, rgb, alpha, w, h, 8, model.DeviceRGBCS)
+	if err != nil {
+		return imageXObject{}, err
+	}
+	ref, err := doc.IndRefForNewObject(*sd)
+	if err != nil {
+		return imageXObject{}, err
+	}
+	return imageXObject{ref: *ref, width: w, height: h}, nil
+}
+
+// toNRGBA returns img as non-premultiplied RGBA with its origin at 0,0,
+// which is what PDF expects for a colour image plus a separate soft mask.
+func toNRGBA(img image.Image) *image.NRGBA {
+	if n, ok := img.(*image.NRGBA); ok && n.Rect.Min == (image.Point{}) {
+		return n
+	}
+	b := img.Bounds()
+	n := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(n, n.Rect, img, b.Min, draw.Src)
+	return n
+}

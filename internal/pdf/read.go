@@ -1,0 +1,95 @@
+package pdf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// newConfig returns a pdfcpu configuration built in code. It deliberately
+// avoids model.NewDefaultConfiguration, which creates a config directory in
+// the user's home as a side effect and would read settings from it.
+func newConfig() *model.Configuration {
+	return &model.Configuration{
+		Reader15:                  true,
+		ValidationMode:            model.ValidationRelaxed,
+		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
+		Eol:                       types.EolLF,
+		WriteObjectStream:         true,
+		WriteXRefStream:           true,
+		Offline:                   true,
+		Limits:                    model.DefaultResourceLimits(),
+		// ADDSIGNATURE makes pdfcpu refuse every encrypted file before it
+		// tries to decrypt it, even one with an empty user password.
+		Cmd: model.ADDSIGNATURE,
+	}
+}
+
+// readDocument parses and validates rs with pdfcpu. Failures are returned as
+// *esign.Error values: CodePDFEncrypted for encrypted input and
+// CodeInvalidPDF for anything pdfcpu cannot read or validate.
+func readDocument(ctx context.Context, rs io.ReadSeeker) (*model.Context, error) {
+	var doc *model.Context
+	err := guard(func() error {
+		var err error
+		if doc, err = pdfcpu.ReadWithContext(ctx, rs, newConfig()); err != nil {
+			return err
+		}
+		if doc.Encrypt != nil {
+			return pdfcpu.ErrEncrypted
+		}
+		return api.ValidateContext(doc)
+	})
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("read pdf: %w", ctxErr)
+	}
+	if err != nil {
+		return nil, classifyReadError(err)
+	}
+	return doc, nil
+}
+
+// errPanic marks an error recovered from a panic inside pdfcpu.
+var errPanic = errors.New("pdfcpu panicked")
+
+// guard runs fn and turns a panic inside it into an error, so a bug in pdfcpu
+// triggered by hostile input cannot take the process down.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errPanic, r)
+		}
+	}()
+	return fn()
+}
+
+// classifyReadError maps a pdfcpu read or validation failure to the error the
+// API shows. pdfcpu's own text is technical and is not shown to callers.
+func classifyReadError(err error) *esign.Error {
+	if errors.Is(err, pdfcpu.ErrEncrypted) || errors.Is(err, pdfcpu.ErrWrongPassword) {
+		return errEncrypted()
+	}
+	return errInvalid("the file is damaged or is not a PDF document that GSign can read")
+}
+
+func errEncrypted() *esign.Error {
+	return esign.Errorf(esign.KindInvalid, esign.CodePDFEncrypted,
+		"the PDF is encrypted or password-protected; remove the protection and upload it again")
+}
+
+func errInvalid(msg string) *esign.Error {
+	return esign.Errorf(esign.KindInvalid, esign.CodeInvalidPDF, "%s", msg)
+}
+
+func errTruncated() *esign.Error {
+	return esign.Errorf(esign.KindInvalid, esign.CodePDFTruncated,
+		"the PDF is incomplete: it looks cut off, perhaps by an interrupted upload or download")
+}

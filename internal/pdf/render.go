@@ -1,0 +1,206 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// Rendering parameters. Glyphs are drawn with a 96 px em so the image stays
+// sharp when a signature is scaled up in a large box or printed.
+const (
+	renderEm          = 96
+	signatureMargin   = 8
+	textImageMargin   = 2
+	maxSignatureRunes = 100
+	// maxTextImageWidth bounds the width of a text image in pixels; longer
+	// text is drawn with a smaller em instead of making a huge image.
+	maxTextImageWidth = 8192
+)
+
+var (
+	signatureInk = color.NRGBA{R: 0x1a, G: 0x2b, B: 0x6d, A: 0xff}
+	textInk      = color.NRGBA{A: 0xff}
+)
+
+// goItalic parses the embedded Go Italic font once. The parsed font is
+// immutable; each rendering makes its own Face, since faces are not safe
+// for concurrent use.
+var goItalic = sync.OnceValues(func() (*opentype.Font, error) {
+	return opentype.Parse(goitalic.TTF)
+})
+
+// SignatureRenderer draws typed signatures in a handwriting-like italic.
+// The zero value is ready to use and safe for concurrent use.
+type SignatureRenderer struct{}
+
+var _ esign.SignatureRenderer = (*SignatureRenderer)(nil)
+
+// RenderTyped renders text as a PNG with a transparent background and dark
+// blue ink, cropped to the ink with a small margin. Text that is blank,
+// longer than 100 characters or has characters the font cannot draw is
+// refused with an *esign.Error of KindInvalid and CodeValidation.
+func (SignatureRenderer) RenderTyped(text string) ([]byte, error) {
+	text = normaliseText(text)
+	if text == "" {
+		return nil, esign.Invalid("text", "the signature is empty")
+	}
+	if utf8.RuneCountInString(text) > maxSignatureRunes {
+		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
+	}
+	img, err := renderText(text, signatureInk, true)
+	if err != nil {
+		return nil, err
+	}
+	return encodePNG(img)
+}
+
+// RenderTextImage renders text as a black PNG on a transparent background
+// with the signature font. Stamp uses it for text that the standard PDF
+// fonts cannot encode, so no character is lost. The image spans the font's
+// full line height, so that texts of one size render at one scale.
+func RenderTextImage(text string) ([]byte, error) {
+	img, err := textImage(text)
+	if err != nil {
+		return nil, err
+	}
+	return encodePNG(img)
+}
+
+// textImage is RenderTextImage without the PNG encoding.
+func textImage(text string) (*image.RGBA, error) {
+	text = normaliseText(text)
+	if text == "" {
+		return nil, esign.Invalid("text", "the text is empty")
+	}
+	return renderText(text, textInk, false)
+}
+
+// renderText draws one line of text. With tight set the image is cropped
+// to the ink on all sides; otherwise it spans the font's ascent and descent.
+func renderText(text string, ink color.Color, tight bool) (*image.RGBA, error) {
+	f, err := goItalic()
+	if err != nil {
+		return nil, fmt.Errorf("render text: parse font: %w", err)
+	}
+	if err := checkGlyphs(f, text); err != nil {
+		return nil, err
+	}
+	face, err := fittingFace(f, text)
+	if err != nil {
+		return nil, err
+	}
+	defer face.Close()
+	bounds, origin := layout(face, text, tight)
+	img := image.NewRGBA(bounds)
+	d := font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face, Dot: origin}
+	d.DrawString(text)
+	if tight {
+		img = cropToInk(img, signatureMargin)
+	}
+	return img, nil
+}
+
+// cropToInk trims img to its non-transparent pixels plus margin. Glyph
+// bounds from the font are control-point boxes, which italic outlines
+// overshoot, so the real ink is measured on the pixels.
+func cropToInk(img *image.RGBA, margin int) *image.RGBA {
+	ink := image.Rectangle{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if img.RGBAAt(x, y).A != 0 {
+				ink = ink.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if ink.Empty() {
+		return img
+	}
+	r := ink.Inset(-margin)
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(out, out.Rect, img, r.Min, draw.Src)
+	return out
+}
+
+// fittingFace returns a face at the standard em, or at a smaller one if
+// the text would otherwise make an image wider than maxTextImageWidth.
+func fittingFace(f *opentype.Font, text string) (font.Face, error) {
+	face, err := newFace(f, renderEm)
+	if err != nil {
+		return nil, err
+	}
+	width := font.MeasureString(face, text).Ceil() + 2*signatureMargin
+	if width <= maxTextImageWidth {
+		return face, nil
+	}
+	face.Close()
+	// Ink can overhang the advance a little: aim 2% below the limit.
+	return newFace(f, max(1, renderEm*0.98*maxTextImageWidth/float64(width)))
+}
+
+func newFace(f *opentype.Font, size float64) (font.Face, error) {
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, fmt.Errorf("render text: face: %w", err)
+	}
+	return face, nil
+}
+
+// layout returns the image rectangle and the starting dot for text.
+func layout(face font.Face, text string, tight bool) (image.Rectangle, fixed.Point26_6) {
+	ink, advance := font.BoundString(face, text)
+	if tight {
+		r := image.Rect(ink.Min.X.Floor(), ink.Min.Y.Floor(), ink.Max.X.Ceil(), ink.Max.Y.Ceil())
+		r = r.Inset(-signatureMargin)
+		return r.Sub(r.Min), fixed.P(-r.Min.X, -r.Min.Y)
+	}
+	m := face.Metrics()
+	minX := min(0, ink.Min.X.Floor())
+	maxX := max(advance.Ceil(), ink.Max.X.Ceil())
+	r := image.Rect(minX, -m.Ascent.Ceil(), maxX, m.Descent.Ceil()).Inset(-textImageMargin)
+	return r.Sub(r.Min), fixed.P(-r.Min.X, -r.Min.Y)
+}
+
+// checkGlyphs refuses text with characters the font has no glyph for:
+// drawing them as empty boxes would silently lose them.
+func checkGlyphs(f *opentype.Font, text string) error {
+	var buf sfnt.Buffer
+	var missing []string
+	seen := map[rune]bool{}
+	for _, r := range text {
+		if seen[r] || r == ' ' {
+			continue
+		}
+		seen[r] = true
+		if gi, err := f.GlyphIndex(&buf, r); err != nil || gi == 0 {
+			missing = append(missing, fmt.Sprintf("%q (U+%04X)", r, r))
+		}
+	}
+	if len(missing) > 0 {
+		return esign.Invalid("text", "contains characters that cannot be drawn: "+strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("render text: encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}

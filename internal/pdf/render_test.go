@@ -1,0 +1,140 @@
+package pdf
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// inkBounds returns the smallest rectangle holding every pixel that is not
+// fully transparent, and the colour of the fully opaque ones.
+func inkBounds(t *testing.T, img image.Image) (image.Rectangle, map[color.NRGBA]bool) {
+	t.Helper()
+	ink := image.Rectangle{}
+	opaque := map[color.NRGBA]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if c.A == 0 {
+				continue
+			}
+			ink = ink.Union(image.Rect(x, y, x+1, y+1))
+			if c.A == 0xff {
+				opaque[c] = true
+			}
+		}
+	}
+	return ink, opaque
+}
+
+func decode(t *testing.T, b []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	return img
+}
+
+func TestRenderTyped(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, text string }{
+		{"name", "Jane Q. Doe"},
+		{"accents and other scripts", "Zoë Łukasz Ωμέγα Жанна"},
+		{"surrounding space is trimmed", "  Jane\n"},
+		{"100 characters", strings.Repeat("x", 100)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := SignatureRenderer{}.RenderTyped(tc.text)
+			if err != nil {
+				t.Fatalf("RenderTyped: %v", err)
+			}
+			img := decode(t, b)
+			ink, opaque := inkBounds(t, img)
+			// Transparent background, cropped to the ink with a small margin.
+			if ink.Empty() {
+				t.Fatal("nothing drawn")
+			}
+			b0 := img.Bounds()
+			margins := []int{ink.Min.X - b0.Min.X, ink.Min.Y - b0.Min.Y, b0.Max.X - ink.Max.X, b0.Max.Y - ink.Max.Y}
+			for _, m := range margins {
+				if m < signatureMargin-1 || m > signatureMargin+1 {
+					t.Errorf("margins %v, want about %d px each", margins, signatureMargin)
+					break
+				}
+			}
+			// High resolution: the em is 96 px, so an x-height alone is ~50 px.
+			if ink.Dy() < 45 {
+				t.Errorf("ink is only %d px tall", ink.Dy())
+			}
+			if len(opaque) != 1 || !opaque[signatureInk] {
+				t.Errorf("opaque colours %v, want only the ink %v", opaque, signatureInk)
+			}
+		})
+	}
+}
+
+func TestRenderTypedRefuses(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, text string }{
+		{"empty", ""},
+		{"white space only", " \t\n "},
+		{"101 characters", strings.Repeat("x", 101)},
+		{"characters without glyphs", "Jane 😀"},
+		{"CJK", "山田太郎"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := SignatureRenderer{}.RenderTyped(tc.text)
+			assertInvalid(t, err, esign.CodeValidation)
+		})
+	}
+}
+
+func TestRenderTextImage(t *testing.T) {
+	t.Parallel()
+	b, err := RenderTextImage("Łódź")
+	if err != nil {
+		t.Fatalf("RenderTextImage: %v", err)
+	}
+	img := decode(t, b)
+	ink, opaque := inkBounds(t, img)
+	if ink.Empty() || len(opaque) != 1 || !opaque[textInk] {
+		t.Errorf("ink %v in colours %v, want black ink", ink, opaque)
+	}
+	// The image spans the full line height, not just the ink, so that text
+	// with and without descenders renders at one scale.
+	if h := img.Bounds().Dy(); h < renderEm {
+		t.Errorf("image is %d px tall, want at least the %d px em", h, renderEm)
+	}
+	other := decode(t, mustRender(t, "ace"))
+	if other.Bounds().Dy() != img.Bounds().Dy() {
+		t.Errorf("heights differ: %d and %d", other.Bounds().Dy(), img.Bounds().Dy())
+	}
+}
+
+func TestRenderTextImageKeepsLongTextBounded(t *testing.T) {
+	t.Parallel()
+	img := decode(t, mustRender(t, strings.Repeat("long text ", 300)))
+	if w := img.Bounds().Dx(); w > maxTextImageWidth {
+		t.Errorf("image is %d px wide, want at most %d", w, maxTextImageWidth)
+	}
+}
+
+func mustRender(t *testing.T, text string) []byte {
+	t.Helper()
+	b, err := RenderTextImage(text)
+	if err != nil {
+		t.Fatalf("RenderTextImage(%q): %v", text, err)
+	}
+	return b
+}
