@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -115,7 +117,7 @@ func (a *app) housekeep(ctx context.Context) {
 }
 
 func (a *app) handler() http.Handler {
-	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready}, a.svc, a.db, a.log)
+	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir()}, a.svc, a.db, a.log)
 }
 
 // ready is the readiness probe: the database answers.
@@ -124,4 +126,15 @@ func (a *app) ready(ctx context.Context) error {
 		_, err := tx.JobsByStatus(ctx, esign.JobDead, 1)
 		return err
 	})
+}
+
+// tempDir is where keyed uploads are spooled: inside the data folder, so
+// large uploads do not fill a small /tmp.
+func (a *app) tempDir() string {
+	dir := filepath.Join(a.cfg.DataDir, "tmp")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		a.log.Warn("create temp folder; using the system's", "err", err)
+		return ""
+	}
+	return dir
 }

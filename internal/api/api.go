@@ -1,0 +1,116 @@
+// Package api is GSign's JSON HTTP API and the minimal signing page: one
+// route table, one file per resource, request and response types of its own,
+// and one mapping from domain errors to RFC 9457 problem responses.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// Config holds the API's tunables.
+type Config struct {
+	// MaxUploadBytes bounds a document upload; zero means the Service's own limit.
+	MaxUploadBytes int64
+	// TrustProxyHeaders takes the client address from X-Forwarded-For's first
+	// hop. Enable it only behind a proxy that sets the header.
+	TrustProxyHeaders bool
+	// Clock times idempotency keys; nil means the Service's clock.
+	Clock esign.Clock
+	// Ready is the readiness probe behind GET /readyz; nil means always ready.
+	Ready func(ctx context.Context) error
+	// TempDir is where an upload sent with an Idempotency-Key is spooled while
+	// its hash is computed; empty means os.TempDir().
+	TempDir string
+}
+
+// api serves every route. It holds no request state.
+type api struct {
+	cfg   Config
+	svc   *esign.Service
+	store esign.Store
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the HTTP handler of the API and the signing page. store is the
+// Service's store; the API uses it only for idempotency records.
+func New(cfg Config, svc *esign.Service, store esign.Store, log *slog.Logger) http.Handler {
+	return newAPI(cfg, svc, store, log).handler()
+}
+
+func newAPI(cfg Config, svc *esign.Service, store esign.Store, log *slog.Logger) *api {
+	a := &api{cfg: withDefaults(cfg, svc), svc: svc, store: store, log: log}
+	a.mux = http.NewServeMux()
+	for _, rt := range a.routes() {
+		a.mux.Handle(rt.pattern, a.handle(rt))
+	}
+	return a
+}
+
+// handler wraps the routes in the middleware every request passes through,
+// outermost first: logging, panic recovery, security headers, request meta.
+func (a *api) handler() http.Handler {
+	var h http.Handler = http.HandlerFunc(a.dispatch)
+	h = a.requestMeta(h)
+	h = securityHeaders(h)
+	h = a.recoverPanics(h)
+	return a.logRequests(h)
+}
+
+func withDefaults(cfg Config, svc *esign.Service) Config {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = svc.Config.MaxUploadBytes
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = svc.Clock
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = esign.SystemClock{}
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
+	}
+	return cfg
+}
+
+// dispatch routes the request, answering unknown routes and wrong methods
+// with problem responses instead of ServeMux's plain text.
+func (a *api) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := a.mux.Handler(r)
+	if pattern != "" {
+		a.mux.ServeHTTP(w, r)
+		return
+	}
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusNotFound:
+		a.writeProblem(w, r, http.StatusNotFound, esign.CodeNotFound, "there is no such route", nil)
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		a.writeProblem(w, r, http.StatusMethodNotAllowed, codeMethodNotAllowed, r.Method+" is not allowed here; allowed: "+probe.header.Get("Allow"), nil)
+	default: // a redirect to the cleaned path
+		a.mux.ServeHTTP(w, r)
+	}
+}
+
+// statusProbe captures what ServeMux's fallback handler would answer.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+
+func (p *statusProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}

@@ -1,0 +1,46 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+type principalKey struct{}
+
+// principal returns the authenticated sender; authenticate put it there.
+func principal(r *http.Request) *esign.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*esign.Principal)
+	return p
+}
+
+// authenticate resolves the bearer credential and refuses the request
+// without one.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearerToken(r)
+		if !ok {
+			a.writeError(w, r, esign.Errorf(esign.KindUnauthorized, esign.CodeUnauthorized,
+				"send Authorization: Bearer <access token or API key>"))
+			return
+		}
+		p, err := a.svc.Authenticate(r.Context(), token)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// bearerToken returns the credential of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}

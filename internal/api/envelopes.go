@@ -1,0 +1,174 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// envelopeResponse is an envelope without its parts, as listings show it.
+// Strings are never null; times are null until they happen.
+type envelopeResponse struct {
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Subject      string     `json:"subject"`
+	Message      string     `json:"message"`
+	Status       string     `json:"status"`
+	ExpiresAt    *time.Time `json:"expires_at"`
+	SentAt       *time.Time `json:"sent_at"`
+	CompletedAt  *time.Time `json:"completed_at"`
+	VoidedAt     *time.Time `json:"voided_at"`
+	VoidReason   string     `json:"void_reason"`
+	DeclinedAt   *time.Time `json:"declined_at"`
+	ExpiredAt    *time.Time `json:"expired_at"`
+	ResultStatus string     `json:"result_status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+func newEnvelope(e *esign.Envelope) envelopeResponse {
+	return envelopeResponse{
+		ID: e.ID, Name: e.Name, Subject: e.Subject, Message: e.Message, Status: string(e.Status),
+		ExpiresAt: utc(e.ExpiresAt), SentAt: utc(e.SentAt), CompletedAt: utc(e.CompletedAt),
+		VoidedAt: utc(e.VoidedAt), VoidReason: e.VoidReason, DeclinedAt: utc(e.DeclinedAt),
+		ExpiredAt: utc(e.ExpiredAt), ResultStatus: string(e.ResultStatus),
+		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+	}
+}
+
+// envelopeDetailResponse is an envelope with its documents, recipients and fields.
+type envelopeDetailResponse struct {
+	envelopeResponse
+	Documents  []documentResponse  `json:"documents"`
+	Recipients []recipientResponse `json:"recipients"`
+	Fields     []fieldResponse     `json:"fields"`
+}
+
+func newEnvelopeDetail(d *esign.EnvelopeDetail) envelopeDetailResponse {
+	return envelopeDetailResponse{
+		envelopeResponse: newEnvelope(d.Envelope),
+		Documents:        mapSlice(d.Documents, newDocument),
+		Recipients:       mapSlice(d.Recipients, newRecipient),
+		Fields:           mapSlice(d.Fields, newField),
+	}
+}
+
+// mapSlice converts domain values to responses; never nil, so JSON shows [].
+func mapSlice[T, R any](in []T, f func(T) R) []R {
+	out := make([]R, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+type createEnvelopeRequest struct {
+	Name      string     `json:"name"`
+	Subject   string     `json:"subject"`
+	Message   string     `json:"message"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
+	var req createEnvelopeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	d, err := a.svc.CreateEnvelope(r.Context(), principal(r), esign.CreateEnvelopeInput{
+		Name: req.Name, Subject: req.Subject, Message: req.Message, ExpiresAt: req.ExpiresAt,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/envelopes/"+d.Envelope.ID)
+	return writeJSON(w, http.StatusCreated, newEnvelopeDetail(d))
+}
+
+func (a *api) getEnvelope(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.svc.GetEnvelope(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newEnvelopeDetail(d))
+}
+
+type envelopeListResponse struct {
+	Items      []envelopeResponse `json:"items"`
+	NextCursor *string            `json:"next_cursor"` // null on the last page
+}
+
+func (a *api) listEnvelopes(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	in := esign.ListInput{Status: q.Get("status"), Cursor: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return esign.Invalid("limit", "must be an integer between 1 and 200")
+		}
+		in.Limit = n
+	}
+	page, err := a.svc.ListEnvelopes(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	resp := envelopeListResponse{Items: mapSlice(page.Items, newEnvelope)}
+	if page.NextCursor != "" {
+		resp.NextCursor = &page.NextCursor
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// emptyRequest is the body of actions that take no input: none, or {}.
+type emptyRequest struct{}
+
+func (a *api) sendEnvelope(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
+		return err
+	}
+	d, err := a.svc.Send(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newEnvelopeDetail(d))
+}
+
+type voidRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *api) voidEnvelope(w http.ResponseWriter, r *http.Request) error {
+	var req voidRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	d, err := a.svc.Void(r.Context(), principal(r), r.PathValue("id"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newEnvelopeDetail(d))
+}
+
+type signingURLResponse struct {
+	URL string `json:"url"`
+}
+
+func (a *api) signingURL(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
+		return err
+	}
+	url, err := a.svc.SigningURL(r.Context(), principal(r), r.PathValue("id"), r.PathValue("rid"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, signingURLResponse{URL: url})
+}

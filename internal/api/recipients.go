@@ -1,0 +1,53 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+type recipientResponse struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Email         string     `json:"email"`
+	Role          string     `json:"role"`
+	RoutingOrder  int        `json:"routing_order"`
+	Status        string     `json:"status"`
+	Auth          string     `json:"auth"`
+	SentAt        *time.Time `json:"sent_at"`
+	DeliveredAt   *time.Time `json:"delivered_at"`
+	CompletedAt   *time.Time `json:"completed_at"`
+	DeclinedAt    *time.Time `json:"declined_at"`
+	DeclineReason string     `json:"decline_reason"`
+}
+
+func newRecipient(r *esign.Recipient) recipientResponse {
+	return recipientResponse{
+		ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role), RoutingOrder: r.RoutingOrder,
+		Status: string(r.Status), Auth: r.AuthMethod, SentAt: utc(r.SentAt), DeliveredAt: utc(r.DeliveredAt),
+		CompletedAt: utc(r.CompletedAt), DeclinedAt: utc(r.DeclinedAt), DeclineReason: r.DeclineReason,
+	}
+}
+
+type addRecipientRequest struct {
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Role         string `json:"role"`
+	RoutingOrder int    `json:"routing_order"`
+	Auth         string `json:"auth"`
+}
+
+func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
+	var req addRecipientRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), esign.RecipientInput{
+		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, newRecipient(rc))
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// access says who may call a route, and so what an Idempotency-Key is scoped to.
+type access int
+
+const (
+	public    access = iota // anyone; keys are scoped to the client address
+	sender                  // Authorization: Bearer; keys are scoped to the user
+	recipient               // the {token} in the path; keys are scoped to its hash
+)
+
+// bodyKind says what a route reads, and so how large its body may be.
+type bodyKind int
+
+const (
+	noBody     bodyKind = iota // GET routes
+	jsonBody                   // at most maxJSONBytes
+	uploadBody                 // multipart, at most MaxUploadBytes plus multipartOverhead
+)
+
+// handlerFunc is a route's handler. It writes a response on success and
+// returns an error otherwise, which is written as a problem response.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one row of the route table.
+type route struct {
+	pattern string
+	access  access
+	body    bodyKind
+	handle  handlerFunc
+}
+
+// routes is the route table: every route the API serves.
+func (a *api) routes() []route {
+	return []route{
+		{"GET /healthz", public, noBody, a.healthz},
+		{"GET /readyz", public, noBody, a.readyz},
+
+		{"POST /api/v1/auth/register", public, jsonBody, a.register},
+		{"POST /api/v1/auth/login", public, jsonBody, a.login},
+		{"POST /api/v1/auth/refresh", public, jsonBody, a.refresh},
+		{"POST /api/v1/api-keys", sender, jsonBody, a.createAPIKey},
+
+		{"POST /api/v1/envelopes", sender, jsonBody, a.createEnvelope},
+		{"GET /api/v1/envelopes", sender, noBody, a.listEnvelopes},
+		{"GET /api/v1/envelopes/{id}", sender, noBody, a.getEnvelope},
+		{"POST /api/v1/envelopes/{id}/documents", sender, uploadBody, a.addDocument},
+		{"POST /api/v1/envelopes/{id}/recipients", sender, jsonBody, a.addRecipient},
+		{"POST /api/v1/envelopes/{id}/fields", sender, jsonBody, a.addField},
+		{"POST /api/v1/envelopes/{id}/send", sender, jsonBody, a.sendEnvelope},
+		{"POST /api/v1/envelopes/{id}/void", sender, jsonBody, a.voidEnvelope},
+		{"POST /api/v1/envelopes/{id}/recipients/{rid}/signing-url", sender, jsonBody, a.signingURL},
+		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, a.audit},
+		{"GET /api/v1/envelopes/{id}/download", sender, noBody, a.download},
+
+		{"GET /api/v1/signing/{token}", recipient, noBody, a.openSigning},
+		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, a.signingDocument},
+		{"POST /api/v1/signing/{token}/fields/{field_id}", recipient, jsonBody, a.fillField},
+		{"POST /api/v1/signing/{token}/complete", recipient, jsonBody, a.completeSigning},
+		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, a.declineSigning},
+
+		{"GET /s/{token}", recipient, noBody, a.signingPage},
+	}
+}
+
+// handle wraps a route's handler in the policy its row declares.
+func (a *api) handle(rt route) http.Handler {
+	h := a.writeErrors(rt.handle)
+	if strings.HasPrefix(rt.pattern, "POST ") {
+		h = a.idempotent(rt.access, rt.body, h)
+		h = a.limitBody(rt.body, h)
+	}
+	if rt.access == sender {
+		h = a.authenticate(h)
+	}
+	return h
+}
+
+// writeErrors turns a handlerFunc into an http.Handler that writes the
+// handler's error as a problem response.
+func (a *api) writeErrors(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
