@@ -3,21 +3,15 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/gsign/gsign/internal/esign"
 )
 
 func runMigrate(ctx context.Context, env Env, args []string) int {
-	cfg, err := loadConfig("migrate", env, args)
-	if err != nil {
-		return fail(env, err)
-	}
-	cfg.AutoMigrate = true
-	a, err := openApp(ctx, cfg, env.Stderr, esign.SystemClock{})
-	if err != nil {
-		return fail(env, err)
+	a, code := openForCommand(ctx, env, commandFlags("migrate", env), args, true)
+	if a == nil {
+		return code
 	}
 	defer a.Close()
 	cur, latest, err := a.db.SchemaStatus(ctx)
@@ -29,14 +23,9 @@ func runMigrate(ctx context.Context, env Env, args []string) int {
 }
 
 func runFsck(ctx context.Context, env Env, args []string) int {
-	cfg, err := loadConfig("fsck", env, args)
-	if err != nil {
-		return fail(env, err)
-	}
-	cfg.AutoMigrate = false
-	a, err := openApp(ctx, cfg, env.Stderr, esign.SystemClock{})
-	if err != nil {
-		return fail(env, err)
+	a, code := openForCommand(ctx, env, commandFlags("fsck", env), args, false)
+	if a == nil {
+		return code
 	}
 	defer a.Close()
 	errs, warns := 0, 0
@@ -67,22 +56,16 @@ func runAudit(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: gsign audit verify [--envelope ID] [--json]")
 		return exitUsage
 	}
-	fs := flag.NewFlagSet("gsign audit verify", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := commandFlags("audit verify", env)
 	envelope := fs.String("envelope", "", "verify only this envelope")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	cfg, err := loadConfigWith(fs, env, args[1:])
-	if err != nil {
-		return fail(env, err)
-	}
-	cfg.AutoMigrate = false
-	a, err := openApp(ctx, cfg, env.Stderr, esign.SystemClock{})
-	if err != nil {
-		return fail(env, err)
+	a, code := openForCommand(ctx, env, fs, args[1:], false)
+	if a == nil {
+		return code
 	}
 	defer a.Close()
 	bad, n := 0, 0
-	err = a.svc.VerifyAllChains(ctx, *envelope, func(e *esign.Envelope, r *esign.AuditReport) error {
+	err := a.svc.VerifyAllChains(ctx, *envelope, func(e *esign.Envelope, r *esign.AuditReport) error {
 		n++
 		if !r.Verified {
 			bad++

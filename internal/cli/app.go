@@ -29,13 +29,6 @@ type app struct {
 	runner *jobs.Runner
 }
 
-// loadConfig parses the command's flags over the environment.
-func loadConfig(name string, env Env, args []string) (config.Config, error) {
-	fs := flag.NewFlagSet("gsign "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return loadConfigWith(fs, env, args)
-}
-
 // loadConfigWith is loadConfig for a command with flags of its own in fs.
 func loadConfigWith(fs *flag.FlagSet, env Env, args []string) (config.Config, error) {
 	return config.Load(fs, args, env.Getenv)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
 // e2e drives a real gsign server (the same wiring as `gsign serve`, on port 0).
@@ -33,22 +34,7 @@ type e2e struct {
 	stop  func() // stops the server and waits for it; safe to call twice
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = esigntest.LogBuffer
 
 func startServer(t *testing.T) *e2e {
 	t.Helper()

@@ -16,7 +16,7 @@ import (
 )
 
 func runServe(ctx context.Context, env Env, args []string) int {
-	cfg, err := loadConfig("serve", env, args)
+	cfg, err := loadConfigWith(commandFlags("serve", env), env, args)
 	if err != nil {
 		return fail(env, err)
 	}

@@ -27,12 +27,9 @@ func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, nam
 	}
 	failpoint("document.stored")
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := lockDraft(ctx, tx, p, envelopeID)
 		if err != nil {
 			return err
-		}
-		if e.Status != StatusDraft {
-			return errNotDraft(e)
 		}
 		docs, err := tx.DocumentsByEnvelope(ctx, e.ID)
 		if err != nil {
@@ -124,6 +121,19 @@ func (s *Service) checkDraft(ctx context.Context, p *Principal, envelopeID strin
 // before reading its body.
 func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID string) error {
 	return s.checkDraft(ctx, p, envelopeID)
+}
+
+// lockDraft locks an envelope of the caller's organization that must still
+// be a draft.
+func lockDraft(ctx context.Context, tx Tx, p *Principal, envelopeID string) (*Envelope, error) {
+	e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status != StatusDraft {
+		return nil, errNotDraft(e)
+	}
+	return e, nil
 }
 
 func errNotDraft(e *Envelope) *Error {

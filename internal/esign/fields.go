@@ -58,12 +58,9 @@ func (s *Service) AddField(ctx context.Context, p *Principal, envelopeID string,
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := lockDraft(ctx, tx, p, envelopeID)
 		if err != nil {
 			return err
-		}
-		if e.Status != StatusDraft {
-			return errNotDraft(e)
 		}
 		if err := checkFieldPlacement(ctx, tx, s.Stamper, e, f); err != nil {
 			return err

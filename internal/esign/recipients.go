@@ -58,12 +58,9 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := lockDraft(ctx, tx, p, envelopeID)
 		if err != nil {
 			return err
-		}
-		if e.Status != StatusDraft {
-			return errNotDraft(e)
 		}
 		existing, err := tx.RecipientsByEnvelope(ctx, e.ID)
 		if err != nil {
