@@ -91,7 +91,7 @@ func (s *Service) renderResult(ctx context.Context, doc *Document, fields []*Fie
 	}
 	defer src.Close()
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.Stamper.Stamp(ctx, src, stamps, pw)) }()
+	go func() { pw.CloseWithError(s.Stamper.Stamp(ctx, src, stamps, nil, pw)) }()
 	key := "results/" + doc.EnvelopeID + "/" + doc.ID + ".pdf"
 	info, err := s.Blobs.Put(ctx, key, pr)
 	pr.CloseWithError(err) // unblocks the stamper if Put gave up early

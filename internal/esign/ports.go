@@ -61,10 +61,11 @@ type Stamp struct {
 	PNG    []byte
 }
 
-// Stamper draws field values onto a PDF, writing a new flattened PDF to w.
-// It never trusts client-supplied PDF bytes: src is the stored original.
+// Stamper draws field values onto a PDF and embeds files, writing a new
+// flattened PDF to w. It never trusts client-supplied PDF bytes: src is the
+// stored original. files may be nil.
 type Stamper interface {
-	Stamp(ctx context.Context, src io.ReadSeeker, stamps []Stamp, w io.Writer) error
+	Stamp(ctx context.Context, src io.ReadSeeker, stamps []Stamp, files []EmbeddedFile, w io.Writer) error
 	// CheckText returns a KindInvalid error when text has characters the
 	// stamper cannot draw. Values are checked when they are filled, so a
 	// value that cannot be drawn is refused then, not when the envelope

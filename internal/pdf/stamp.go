@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -28,7 +29,10 @@ const boxTolerance = 0.01
 // name a missing page, leave their page or are malformed are refused with
 // an *esign.Error of KindInvalid and CodeValidation before anything is
 // written.
-func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.Stamp, w io.Writer) error {
+func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.Stamp, files []esign.EmbeddedFile, w io.Writer) error {
+	if len(files) > 0 {
+		return errors.New("pdf: embedding files is not implemented yet")
+	}
 	doc, err := readDocument(ctx, src)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 func stamp(t *testing.T, pdf []byte, stamps ...esign.Stamp) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	if err := (&Stamper{}).Stamp(context.Background(), bytes.NewReader(pdf), stamps, &out); err != nil {
+	if err := (&Stamper{}).Stamp(context.Background(), bytes.NewReader(pdf), stamps, nil, &out); err != nil {
 		t.Fatalf("Stamp: %v", err)
 	}
 	return out.Bytes()
@@ -253,7 +253,7 @@ func TestStampRefusesBadStamps(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			err := (&Stamper{}).Stamp(context.Background(), bytes.NewReader(pdf), []esign.Stamp{tc.stamp}, &out)
+			err := (&Stamper{}).Stamp(context.Background(), bytes.NewReader(pdf), []esign.Stamp{tc.stamp}, nil, &out)
 			assertInvalid(t, err, esign.CodeValidation)
 			if e := err.(*esign.Error); e.Fields[tc.field] == "" {
 				t.Errorf("fields %v do not name %s", e.Fields, tc.field)
@@ -284,7 +284,7 @@ func TestStampHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out bytes.Buffer
-	err := (&Stamper{}).Stamp(ctx, bytes.NewReader(onePage(letter)), []esign.Stamp{checkBox}, &out)
+	err := (&Stamper{}).Stamp(ctx, bytes.NewReader(onePage(letter)), []esign.Stamp{checkBox}, nil, &out)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
@@ -293,6 +293,6 @@ func TestStampHonoursCancellation(t *testing.T) {
 func TestStampRefusesUnreadableSource(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	err := (&Stamper{}).Stamp(context.Background(), strings.NewReader("not a pdf"), nil, &out)
+	err := (&Stamper{}).Stamp(context.Background(), strings.NewReader("not a pdf"), nil, nil, &out)
 	assertInvalid(t, err, esign.CodeInvalidPDF)
 }
