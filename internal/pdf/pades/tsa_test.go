@@ -1,0 +1,74 @@
+package pades
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/digitorus/timestamp"
+)
+
+func TestTSAClient(t *testing.T) {
+	pki := getPKI(t)
+	digest := sha256.Sum256([]byte("signature value"))
+	rejection, err := timestamp.CreateErrorResponse(timestamp.Rejection, timestamp.BadAlgorithm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		url     string
+		wantErr string
+	}{
+		{name: "granted", handler: pki.tsaServer(t).Config.Handler.ServeHTTP},
+		{name: "unreachable", url: closed.URL, wantErr: "connection refused"},
+		{name: "server error", wantErr: "HTTP 500", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "down", http.StatusInternalServerError)
+		}},
+		{name: "rejected", wantErr: "rejected", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Write(rejection)
+		}},
+		{name: "garbage", wantErr: "timestamp response", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("<html>proxy login</html>"))
+		}},
+		{name: "replayed nonce", wantErr: "nonce", handler: func(w http.ResponseWriter, r *http.Request) {
+			req := &timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest[:], Certificates: true}
+			der, _ := req.Marshal()
+			resp, _ := pki.timestampResponse(der, 0)
+			w.Write(resp)
+		}},
+		{name: "oversized", wantErr: "larger than", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Write(make([]byte, maxTSAResponse+1))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := tt.url
+			if tt.handler != nil {
+				srv := httptest.NewServer(tt.handler)
+				defer srv.Close()
+				url = srv.URL
+			}
+			token, err := (&TSAClient{URL: url}).Timestamp(context.Background(), digest[:], crypto.SHA256)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.wantErr)) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkToken(token, digest[:], crypto.SHA256); err != nil {
+				t.Errorf("token: %v", err)
+			}
+		})
+	}
+}
