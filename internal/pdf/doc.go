@@ -1,6 +1,8 @@
 // Package pdf implements GSign's PDF ports with pdfcpu: Inspector checks
-// uploads (esign.PDFInspector), Stamper draws field values onto pages
-// (esign.Stamper) and SignatureRenderer renders typed signatures as images
+// uploads (esign.PDFInspector), Stamper draws field values onto pages and
+// embeds files such as the evidence as associated files (esign.Stamper),
+// Merger concatenates documents before they are sealed (esign.Merger) and
+// SignatureRenderer renders typed signatures as images
 // (esign.SignatureRenderer).
 //
 // Stamp coordinates are points from the top-left corner of the page as a

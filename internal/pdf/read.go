@@ -37,16 +37,20 @@ func newConfig() *model.Configuration {
 // *esign.Error values: CodePDFEncrypted for encrypted input and
 // CodeInvalidPDF for anything pdfcpu cannot read or validate.
 func readDocument(ctx context.Context, rs io.ReadSeeker) (*model.Context, error) {
+	return readWithConfig(ctx, rs, newConfig())
+}
+
+func readWithConfig(ctx context.Context, rs io.ReadSeeker, conf *model.Configuration) (*model.Context, error) {
 	var doc *model.Context
 	err := guard(func() error {
 		var err error
-		if doc, err = pdfcpu.ReadWithContext(ctx, rs, newConfig()); err != nil {
+		if doc, err = pdfcpu.ReadWithContext(ctx, rs, conf); err != nil {
 			return err
 		}
 		if doc.Encrypt != nil {
 			return pdfcpu.ErrEncrypted
 		}
-		return api.ValidateContext(doc)
+		return validate(doc)
 	})
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, fmt.Errorf("read pdf: %w", ctxErr)
@@ -55,6 +59,23 @@ func readDocument(ctx context.Context, rs io.ReadSeeker) (*model.Context, error)
 		return nil, classifyReadError(err)
 	}
 	return doc, nil
+}
+
+// validate runs pdfcpu's validation with the catalog's /AF hidden from it.
+// pdfcpu v0.15 refuses every PDF 2.0 file whose catalog lists associated
+// files ("not supported") and ignores the entry in older versions; Stamp
+// adds /AF, so without this GSign could not read back a PDF 2.0 document
+// it had stamped.
+func validate(doc *model.Context) error {
+	catalog, err := doc.Catalog()
+	if err != nil {
+		return err
+	}
+	if af, found := catalog["AF"]; found {
+		delete(catalog, "AF")
+		defer func() { catalog["AF"] = af }()
+	}
+	return api.ValidateContext(doc)
 }
 
 // errPanic marks an error recovered from a panic inside pdfcpu.

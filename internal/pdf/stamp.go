@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -23,15 +22,24 @@ var _ esign.Stamper = (*Stamper)(nil)
 // the page by this many points and still count as inside it.
 const boxTolerance = 0.01
 
-// Stamp draws stamps onto the PDF read from src and writes the result to w.
-// Each page that gets stamps keeps its original content untouched, wrapped
-// in q/Q, with one content stream of stamps appended after it. Stamps that
-// name a missing page, leave their page or are malformed are refused with
-// an *esign.Error of KindInvalid and CodeValidation before anything is
-// written.
+// Stamp draws stamps onto the PDF read from src, embeds files, and writes
+// the result to w in one pass. Each page that gets stamps keeps its
+// original content untouched, wrapped in q/Q, with one content stream of
+// stamps appended after it.
+//
+// Each file becomes an embedded file listed in the /EmbeddedFiles name
+// tree and in the catalog's /AF array with its /AFRelationship
+// ("Unspecified" when empty). Embedded files already in the PDF stay,
+// except one with the same name as a new file, which the new file
+// replaces.
+//
+// Stamps that name a missing page, leave their page or are malformed, and
+// files without a plain name, with an unknown relationship or MIME type, or
+// over 50 MiB, are refused with an *esign.Error of KindInvalid and
+// CodeValidation before anything is written.
 func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.Stamp, files []esign.EmbeddedFile, w io.Writer) error {
-	if len(files) > 0 {
-		return errors.New("pdf: embedding files is not implemented yet")
+	if err := validateFiles(files); err != nil {
+		return err
 	}
 	doc, err := readDocument(ctx, src)
 	if err != nil {
@@ -54,6 +62,12 @@ func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.S
 		if err := sw.stampPage(page, geoms[page-1], stamps); err != nil {
 			return err
 		}
+	}
+	if err := embedFiles(doc, files); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stamp pdf: %w", err)
 	}
 	if err := guard(func() error { return api.WriteContext(doc, w) }); err != nil {
 		return fmt.Errorf("stamp pdf: write: %w", err)

@@ -1,0 +1,113 @@
+package pdf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// Merger concatenates PDFs with pdfcpu. The zero value is ready to use and
+// safe for concurrent use.
+type Merger struct{}
+
+var _ esign.Merger = (*Merger)(nil)
+
+// Merge writes the pages of srcs, in order, to w as one PDF. The first
+// document's catalog (metadata, viewer settings) carries over; forms,
+// named destinations, outlines and embedded files of all documents are
+// merged by pdfcpu, which keeps the first of two embedded files with the
+// same key. The catalog's /AF is dropped: it describes how files relate to
+// the first document alone, not to the merged one.
+//
+// Merge refuses an empty list, an input that is not a readable PDF, and a
+// signed input (rewriting it would break its signature) with an
+// *esign.Error of KindInvalid. Nothing is written to w on error.
+func (m *Merger) Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) error {
+	if len(srcs) == 0 {
+		return esign.Invalid("srcs", "there are no PDFs to merge")
+	}
+	dest, err := readForMerge(ctx, srcs, 0)
+	if err != nil {
+		return err
+	}
+	pdf20 := dest.XRefTable.Version() >= model.V20
+	for i := 1; i < len(srcs); i++ {
+		doc, err := readForMerge(ctx, srcs, i)
+		if err != nil {
+			return err
+		}
+		pdf20 = pdf20 || doc.XRefTable.Version() >= model.V20
+		err = guard(func() error { return pdfcpu.MergeXRefTables(strconv.Itoa(i), doc, dest, false, false) })
+		if err != nil {
+			return fmt.Errorf("merge pdf %d of %d: %w", i+1, len(srcs), err)
+		}
+	}
+	if err := prepareMerged(dest, pdf20); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("merge pdfs: %w", err)
+	}
+	if err := guard(func() error { return api.WriteContext(dest, w) }); err != nil {
+		return fmt.Errorf("merge pdfs: write: %w", err)
+	}
+	return nil
+}
+
+// readForMerge reads srcs[i] and checks that it may be merged. pdfcpu's
+// merge command mode makes validation collect the named destinations that
+// merging has to rename when two documents use the same name.
+func readForMerge(ctx context.Context, srcs []io.ReadSeeker, i int) (*model.Context, error) {
+	conf := newConfig()
+	conf.Cmd = model.MERGECREATE // also refuses encrypted files before decrypting them
+	doc, err := readWithConfig(ctx, srcs[i], conf)
+	var e *esign.Error
+	if errors.As(err, &e) {
+		e.Message = fmt.Sprintf("PDF %d of %d to merge: %s", i+1, len(srcs), e.Message)
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	if signed(doc) {
+		return nil, esign.Invalid(fmt.Sprintf("srcs[%d]", i),
+			"the PDF is signed; merging it would invalidate the signature")
+	}
+	return doc, nil
+}
+
+// signed reports whether any signature field of doc holds a signature.
+func signed(doc *model.Context) bool {
+	for _, sigs := range doc.Signatures {
+		for _, sig := range sigs {
+			if sig.Signed {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// prepareMerged drops the catalog's /AF and, when any part is PDF 2.0,
+// labels the result 2.0 too: pdfcpu writes every older version as 1.7.
+func prepareMerged(dest *model.Context, pdf20 bool) error {
+	catalog, err := dest.Catalog()
+	if err != nil {
+		return fmt.Errorf("merge pdfs: catalog: %w", err)
+	}
+	delete(catalog, "AF")
+	if pdf20 {
+		v := model.V20
+		dest.HeaderVersion, dest.RootVersion = &v, nil
+		delete(catalog, "Version")
+	}
+	return nil
+}
