@@ -26,6 +26,10 @@ type Config struct {
 	// TempDir is where an upload sent with an Idempotency-Key is spooled while
 	// its hash is computed; empty means os.TempDir().
 	TempDir string
+	// Mounts adds handlers that are not part of the JSON API (the PKI's root
+	// certificate, CRL and timestamp authority) behind the same middleware:
+	// logging, panic recovery, security headers. Keys are ServeMux patterns.
+	Mounts map[string]http.Handler
 }
 
 // api serves every route. It holds no request state.
@@ -48,6 +52,9 @@ func newAPI(cfg Config, svc *esign.Service, store esign.Store, log *slog.Logger)
 	a.mux = http.NewServeMux()
 	for _, rt := range a.routes() {
 		a.mux.Handle(rt.pattern, a.handle(rt))
+	}
+	for pattern, h := range cfg.Mounts {
+		a.mux.Handle(pattern, h)
 	}
 	return a
 }

@@ -28,6 +28,9 @@ import (
 	"github.com/gsign/gsign/internal/jobs"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/pdf/certificate"
+	"github.com/gsign/gsign/internal/pdf/pades"
+	"github.com/gsign/gsign/internal/pki/pkitest"
 	"github.com/gsign/gsign/internal/sqldb"
 )
 
@@ -60,9 +63,11 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 	t.Cleanup(func() { db.Close() })
 	e := &env{t: t, db: db, clock: clock, mail: &esigntest.Mailer{}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	signer, chain := pkitest.Shared(t).Seal()
 	e.svc = &esign.Service{
 		Store: db, Blobs: blob.NewMemory(), Clock: clock, Log: log, Config: esign.DefaultConfig(),
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
+		Sealer: &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}, Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Mailer:    e.mail,
 	}

@@ -16,6 +16,9 @@ import (
 	"github.com/gsign/gsign/internal/mail"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/pdf/certificate"
+	"github.com/gsign/gsign/internal/pdf/pades"
+	"github.com/gsign/gsign/internal/pki"
 	"github.com/gsign/gsign/internal/sqldb"
 )
 
@@ -27,6 +30,8 @@ type app struct {
 	blobs  *blob.Disk
 	svc    *esign.Service
 	runner *jobs.Runner
+	pki    *pki.PKI
+	health *selfTest
 }
 
 // loadConfigWith is loadConfig for a command with flags of its own in fs.
@@ -58,6 +63,11 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, db: db, blobs: blobs}
+	if a.pki, err = openPKI(ctx, cfg, blobs, clock, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.health = &selfTest{pki: a.pki, log: log}
 	a.svc = a.newService(clock)
 	host, _ := os.Hostname()
 	a.runner = jobs.New(db, a.svc.HandleJob, clock, log, jobsConfig(cfg, fmt.Sprintf("%s-%d", host, os.Getpid())))
@@ -74,9 +84,12 @@ func jobsConfig(cfg config.Config, worker string) jobs.Config {
 func (a *app) newService(clock esign.Clock) *esign.Service {
 	sc := esign.DefaultConfig()
 	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
+	signer, chain := a.pki.Seal()
 	return &esign.Service{
 		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
+		Sealer: &pades.Sealer{Signer: signer, Chain: chain, TSA: a.pki.Timestamper()},
+		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
 	}
@@ -85,4 +98,19 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 func (a *app) Close() {
 	a.blobs.Close()
 	a.db.Close()
+}
+
+// openPKI opens the platform PKI (creating it on first start) with the
+// master key, the shared blob store and the public URL of the CRL.
+func openPKI(ctx context.Context, cfg config.Config, blobs esign.Blobs, clock esign.Clock, log *slog.Logger) (*pki.PKI, error) {
+	key, err := masterKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pki.Open(ctx, pki.Options{MasterKey: key, Store: blobs, Clock: clock, Organization: "GSign",
+		CRLURL: cfg.PublicURL + "/pki/root.crl", TSAURL: cfg.TSAURL})
+	if err != nil {
+		return nil, fmt.Errorf("open the platform PKI: %w", err)
+	}
+	return p, nil
 }

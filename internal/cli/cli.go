@@ -42,6 +42,7 @@ func commands() []command {
 		{"migrate", "apply database migrations", runMigrate},
 		{"fsck", "check database, blobs and audit chains; exit 1 on any violation", runFsck},
 		{"audit", "audit verify [--envelope ID]: verify audit hash chains", runAudit},
+		{"pki", "export-root | export-crl | import-p12: the platform's seal PKI", runPKI},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
@@ -124,6 +125,15 @@ func TestEndToEnd(t *testing.T) {
 	}
 	out := e.expect(e.do("GET", base+"/download?part=document", nil), 200, "")
 	checkResultPDF(t, out.body, time.Now().UTC().Format("2006-01-02"))
+	checkSealed(t, "document", out.body)
+	cert := e.expect(e.do("GET", base+"/download?part=certificate", nil), 200, "")
+	checkSealed(t, "certificate", cert.body)
+	checkText(t, cert.body, "Certificate of Completion", "ana@example.com", "ben@example.com", "cy@example.com", docSHA(t, doc))
+	combined := e.expect(e.do("GET", base+"/download?part=combined", nil), 200, "")
+	checkSealed(t, "combined", combined.body)
+	checkText(t, combined.body, "Suite 400, Main Street", "Certificate of Completion")
+	evidence := e.expect(e.do("GET", base+"/download?part=evidence", nil), 200, "")
+	checkEvidence(t, evidence.body, combined.body)
 
 	audit := e.expect(e.do("GET", base+"/audit", nil), 200, "").json(t)
 	if audit["verified"] != true {
@@ -200,4 +210,74 @@ func checkAuditTypes(t *testing.T, audit map[string]any, types ...string) {
 		}
 	}
 	_ = fmt.Sprint
+}
+
+func docSHA(t *testing.T, doc map[string]any) string {
+	t.Helper()
+	return doc["sha256"].(string)
+}
+
+// checkSealed checks a sealed PDF as a validator would: every signature
+// valid and the last covering the whole file (pdfsig), structure (qpdf).
+func checkSealed(t *testing.T, what string, pdf []byte) {
+	t.Helper()
+	requireTool(t, "pdfsig")
+	f := filepath.Join(t.TempDir(), what+".pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("pdfsig", f).CombinedOutput()
+	if !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "Total document signed") || strings.Contains(string(out), "Signature is Invalid") {
+		t.Fatalf("pdfsig does not accept the sealed %s:\n%s", what, out)
+	}
+	if out, err := exec.Command("qpdf", "--check", f).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check on the sealed %s: %v\n%s", what, err, out)
+	}
+}
+
+// checkText checks that every string appears in the PDF's text, ignoring
+// white space (long hashes wrap).
+func checkText(t *testing.T, pdf []byte, want ...string) {
+	t.Helper()
+	requireTool(t, "pdftotext")
+	f := filepath.Join(t.TempDir(), "text.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(out)), "")
+	for _, w := range want {
+		if !strings.Contains(flat, strings.Join(strings.Fields(w), "")) {
+			t.Errorf("PDF text lacks %q", w)
+		}
+	}
+}
+
+// checkEvidence verifies the downloaded evidence's audit chain and that the
+// same file is embedded in the combined PDF.
+func checkEvidence(t *testing.T, evidence, combined []byte) {
+	t.Helper()
+	ev, err := esign.ParseEvidence(evidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := esign.VerifyEvidence(ev); p != nil {
+		t.Fatalf("evidence chain broken at %d: %s", p.Seq, p.Reason)
+	}
+	requireTool(t, "pdfdetach")
+	dir := t.TempDir()
+	f := filepath.Join(dir, "combined.pdf")
+	if err := os.WriteFile(f, combined, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pdfdetach", "-saveall", "-o", dir, f).CombinedOutput(); err != nil {
+		t.Fatalf("pdfdetach: %v\n%s", err, out)
+	}
+	embedded, err := os.ReadFile(filepath.Join(dir, "evidence.json"))
+	if err != nil || !bytes.Equal(embedded, evidence) {
+		t.Fatalf("the combined PDF does not embed the downloaded evidence (%v)", err)
+	}
 }

@@ -35,7 +35,8 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 	}
 	defer a.Close()
 	a.log.Info("starting gsign", "version", Version, "config", cfg.String())
-	var tasks []func(context.Context) error
+	a.health.run(ctx)
+	tasks := []func(context.Context) error{func(ctx context.Context) error { return a.health.loop(ctx, time.Minute) }}
 	if cfg.HasRole("api") {
 		srv := server.New(cfg.Addr, a.handler(), a.log)
 		ln, err := srv.Listen()
@@ -117,15 +118,43 @@ func (a *app) housekeep(ctx context.Context) {
 }
 
 func (a *app) handler() http.Handler {
-	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir()}, a.svc, a.db, a.log)
+	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
+		Mounts: a.pkiMounts()}, a.svc, a.db, a.log)
 }
 
-// ready is the readiness probe: the database answers.
+// ready is the readiness probe: the database answers and the seal's last
+// self-test passed.
 func (a *app) ready(ctx context.Context) error {
-	return a.db.View(ctx, func(ctx context.Context, tx esign.Tx) error {
+	err := a.db.View(ctx, func(ctx context.Context, tx esign.Tx) error {
 		_, err := tx.JobsByStatus(ctx, esign.JobDead, 1)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return a.health.result(ctx)
+}
+
+// pkiMounts publishes the root certificate and CRL (validators fetch the
+// CRL from the URL in the certificates) and the built-in timestamp authority.
+func (a *app) pkiMounts() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /pki/root.pem": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-pem-file")
+			w.Write(a.pki.RootPEM())
+		}),
+		"GET /pki/root.crl": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			crl, err := a.pki.CRL(r.Context())
+			if err != nil {
+				a.log.Error("serve CRL", "err", err)
+				http.Error(w, "CRL unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/pkix-crl")
+			w.Write(crl)
+		}),
+		"POST /pki/tsa": a.pki.TSAHandler(),
+	}
 }
 
 // tempDir is where keyed uploads are spooled: inside the data folder, so

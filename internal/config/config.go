@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,11 @@ type Config struct {
 	MailFrom       string
 	MailLogLinks   bool
 	TrustProxy     bool
+	// MasterKey encrypts the platform's private keys at rest: 32 bytes,
+	// base64 in GSIGN_MASTER_KEY. Empty: read or create <data>/master.key.
+	MasterKey []byte
+	// TSAURL is an external RFC 3161 timestamp authority; empty: built in.
+	TSAURL         string
 	JobConcurrency int
 	// JobLease is how long a worker owns a claimed job; a crashed worker's
 	// jobs run again after it.
@@ -77,6 +83,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_DATABASE_URL", &c.DatabaseURL)
 	str("GSIGN_LOG_FORMAT", &c.LogFormat)
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
+	str("GSIGN_TSA_URL", &c.TSAURL)
 	if v := getenv("GSIGN_ROLES"); v != "" {
 		c.Roles = strings.Split(v, ",")
 	}
@@ -92,6 +99,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
 		{"GSIGN_JOB_LEASE", func(v string) (err error) { c.JobLease, err = time.ParseDuration(v); return }},
 		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+		{"GSIGN_MASTER_KEY", func(v string) (err error) { c.MasterKey, err = ParseMasterKey(v); return }},
 	}
 	for _, p := range parsers {
 		if v := getenv(p.key); v != "" {
@@ -124,6 +132,20 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// ParseMasterKey decodes a base64 (standard or URL) 32-byte master key.
+func ParseMasterKey(v string) ([]byte, error) {
+	v = strings.TrimSpace(v)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(v); err == nil {
+			if len(k) != 32 {
+				return nil, fmt.Errorf("master key must be 32 bytes, got %d", len(k))
+			}
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("master key is not base64 (make one with: head -c 32 /dev/urandom | base64)")
+}
+
 // HasRole reports whether this process plays role.
 func (c Config) HasRole(role string) bool {
 	for _, r := range c.Roles {
@@ -150,5 +172,9 @@ func (c Config) String() string {
 			db = db[:j+3] + "***" + db[i:]
 		}
 	}
-	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s roles=%s max_upload=%d", c.Addr, c.DataDir, c.PublicURL, db, strings.Join(c.Roles, ","), c.MaxUploadBytes)
+	key := "from " + filepath.Join(c.DataDir, "master.key")
+	if len(c.MasterKey) > 0 {
+		key = "***"
+	}
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s roles=%s max_upload=%d master_key=%s", c.Addr, c.DataDir, c.PublicURL, db, strings.Join(c.Roles, ","), c.MaxUploadBytes, key)
 }

@@ -98,11 +98,13 @@ type DownloadResult struct {
 	Body        io.ReadSeekCloser
 }
 
-// Download returns a completed envelope's output. part "document" takes an
-// optional documentID (default: the first document); "combined" is the
-// single document of a one-document envelope.
+// Download returns a completed envelope's output: part "document" (the
+// sealed document; documentID picks one, default the first), "certificate",
+// "combined" (documents and certificate in one sealed PDF) or "evidence".
 func (s *Service) Download(ctx context.Context, p *Principal, envelopeID, part, documentID string) (*DownloadResult, error) {
 	var docs []*Document
+	var files []*ResultFile
+	var name string
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
 		if err != nil {
@@ -111,21 +113,24 @@ func (s *Service) Download(ctx context.Context, p *Principal, envelopeID, part, 
 		if err := checkResultReady(e); err != nil {
 			return err
 		}
-		docs, err = tx.DocumentsByEnvelope(ctx, e.ID)
+		name = e.Name
+		if docs, err = tx.DocumentsByEnvelope(ctx, e.ID); err != nil {
+			return err
+		}
+		files, err = tx.ResultFiles(ctx, e.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	doc, err := pickDocument(docs, part, documentID)
+	res, key, err := pickPart(docs, files, name, part, documentID)
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.Blobs.Open(ctx, doc.ResultKey)
-	if err != nil {
+	if res.Body, err = s.Blobs.Open(ctx, key); err != nil {
 		return nil, err
 	}
-	return &DownloadResult{Name: doc.Name, ContentType: "application/pdf", Size: doc.ResultSize, Body: f}, nil
+	return res, nil
 }
 
 func checkResultReady(e *Envelope) error {
@@ -140,19 +145,29 @@ func checkResultReady(e *Envelope) error {
 	return nil
 }
 
-func pickDocument(docs []*Document, part, documentID string) (*Document, error) {
+// pickPart finds the blob of a part and describes the download.
+func pickPart(docs []*Document, files []*ResultFile, envelopeName, part, documentID string) (*DownloadResult, string, error) {
 	switch part {
 	case "", PartDocument:
-	case PartCombined:
-		if len(docs) != 1 {
-			return nil, Errorf(KindInvalid, CodeValidation, "a combined PDF of several documents is not available yet; download each with part=document&document_id=")
+		doc, err := pickDocument(docs, documentID)
+		if err != nil {
+			return nil, "", err
 		}
-	case PartCertificate, PartEvidence:
-		return nil, Errorf(KindInvalid, CodeValidation, "part=%s is produced by sealing, which this server does not do yet", part)
+		return &DownloadResult{Name: doc.Name, ContentType: "application/pdf", Size: doc.ResultSize}, doc.ResultKey, nil
+	case PartCertificate, PartCombined, PartEvidence:
+		for _, f := range files {
+			if f.Part == part {
+				return &DownloadResult{Name: partFileName(envelopeName, part), ContentType: partType(part), Size: f.Size}, f.BlobKey, nil
+			}
+		}
+		return nil, "", NotFound(part)
 	default:
-		return nil, Invalid("part", "must be combined, document, certificate or evidence")
+		return nil, "", Invalid("part", "must be combined, document, certificate or evidence")
 	}
-	if documentID == "" {
+}
+
+func pickDocument(docs []*Document, documentID string) (*Document, error) {
+	if documentID == "" && len(docs) > 0 {
 		return docs[0], nil
 	}
 	for _, d := range docs {
@@ -161,4 +176,23 @@ func pickDocument(docs []*Document, part, documentID string) (*Document, error) 
 		}
 	}
 	return nil, NotFound("document")
+}
+
+func partType(part string) string {
+	if part == PartEvidence {
+		return "application/json"
+	}
+	return "application/pdf"
+}
+
+func partFileName(envelopeName, part string) string {
+	base := documentName(envelopeName)
+	switch part {
+	case PartEvidence:
+		return base + " - evidence.json"
+	case PartCertificate:
+		return base + " - certificate.pdf"
+	default:
+		return base + ".pdf"
+	}
 }

@@ -10,39 +10,34 @@ type finalizePayload struct {
 	EnvelopeID string `json:"envelope_id"`
 }
 
-// finalize renders every document of a completed envelope with its field
-// values drawn from stored data, stores the results, and then, in one
-// transaction, records them, audits them and schedules the completion emails.
-// Running it twice is harmless: results are overwritten by identical content
-// and a finished envelope is left alone.
+// finalInputs is everything finalize reads before it produces files.
+type finalInputs struct {
+	d      *EnvelopeDetail
+	sigs   []*Signature
+	events []*AuditEvent
+	owner  *User
+	org    *Organization
+}
+
+// finalize produces a completed envelope's outputs: each document flattened
+// (field values drawn from stored data) with the evidence embedded and
+// sealed; the certificate of completion, sealed; the combined PDF of both,
+// sealed; and the evidence JSON. Then, in one transaction, it records them,
+// audits them and schedules the completion emails. Running it twice is
+// harmless: outputs are overwritten and a finished envelope is left alone.
 func (s *Service) finalize(ctx context.Context, envelopeID string) error {
-	var d *EnvelopeDetail
-	var sigs []*Signature
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := tx.EnvelopeByID(ctx, envelopeID)
-		if err != nil {
-			return err
-		}
-		if d, err = loadDetail(ctx, tx, e); err != nil {
-			return err
-		}
-		sigs, err = tx.SignaturesByEnvelope(ctx, envelopeID)
-		return err
-	})
-	if err != nil {
+	in, err := s.loadFinalInputs(ctx, envelopeID)
+	if err != nil || in == nil {
 		return err
 	}
-	if d.Envelope.Status != StatusCompleted || d.Envelope.ResultStatus == ResultReady {
-		return nil
-	}
-	for _, doc := range d.Documents {
-		if err := s.renderResult(ctx, doc, d.Fields, sigs); err != nil {
-			return fmt.Errorf("finalize %s: %w", envelopeID, err)
-		}
+	w := &finalWork{s: s, in: in, now: s.now()}
+	defer w.cleanup()
+	if err := w.produce(ctx); err != nil {
+		return fmt.Errorf("finalize %s: %w", envelopeID, err)
 	}
 	failpoint("finalize.rendered")
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		return s.recordResults(ctx, tx, envelopeID, d.Documents)
+		return s.recordResults(ctx, tx, envelopeID, in.d.Documents, w.files)
 	})
 	if err == nil {
 		s.wake()
@@ -50,7 +45,39 @@ func (s *Service) finalize(ctx context.Context, envelopeID string) error {
 	return err
 }
 
-func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, docs []*Document) error {
+// loadFinalInputs reads the envelope; nil when there is nothing to do.
+func (s *Service) loadFinalInputs(ctx context.Context, envelopeID string) (*finalInputs, error) {
+	in := &finalInputs{}
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := tx.EnvelopeByID(ctx, envelopeID)
+		if err != nil {
+			return err
+		}
+		if in.d, err = loadDetail(ctx, tx, e); err != nil {
+			return err
+		}
+		if in.sigs, err = tx.SignaturesByEnvelope(ctx, envelopeID); err != nil {
+			return err
+		}
+		if in.events, err = tx.AuditEvents(ctx, envelopeID); err != nil {
+			return err
+		}
+		if in.owner, err = tx.UserByID(ctx, e.OwnerID); err != nil {
+			return err
+		}
+		in.org, err = tx.OrganizationByID(ctx, e.OrgID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e := in.d.Envelope; e.Status != StatusCompleted || e.ResultStatus == ResultReady {
+		return nil, nil
+	}
+	return in, nil
+}
+
+func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, docs []*Document, files []*ResultFile) error {
 	e, err := tx.LockEnvelope(ctx, envelopeID)
 	if err != nil || e.ResultStatus == ResultReady {
 		return err
@@ -61,7 +88,14 @@ func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, d
 			return err
 		}
 		data["document."+doc.ID+".original_sha256"] = doc.SHA256
-		data["document."+doc.ID+".result_sha256"] = doc.ResultSHA256
+		data["document."+doc.ID+".sealed_sha256"] = doc.ResultSHA256
+	}
+	for _, f := range files {
+		f.CreatedAt = tx.Now()
+		if err := tx.SaveResultFile(ctx, f); err != nil {
+			return err
+		}
+		data[f.Part+".sha256"] = f.SHA256
 	}
 	e.ResultStatus, e.ResultError = ResultReady, ""
 	if err := appendAudit(ctx, tx, e, AuditResultReady, systemActor(), data); err != nil {
@@ -79,27 +113,26 @@ func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, d
 	return enqueueMail(ctx, tx, e, MailCompleted, "")
 }
 
-// renderResult stamps one document and streams the output into blob storage.
-func (s *Service) renderResult(ctx context.Context, doc *Document, fields []*Field, sigs []*Signature) error {
-	stamps, err := s.stampsFor(ctx, doc, fields, sigs)
-	if err != nil {
-		return err
-	}
-	src, err := s.Blobs.Open(ctx, doc.BlobKey)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
+// writeBlob streams what produce writes into a new blob at key.
+func (s *Service) writeBlob(ctx context.Context, key string, produce func(w io.Writer) error) (BlobInfo, error) {
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.Stamper.Stamp(ctx, src, stamps, nil, pw)) }()
-	key := "results/" + doc.EnvelopeID + "/" + doc.ID + ".pdf"
+	go func() { pw.CloseWithError(produce(pw)) }()
 	info, err := s.Blobs.Put(ctx, key, pr)
-	pr.CloseWithError(err) // unblocks the stamper if Put gave up early
+	pr.CloseWithError(err) // unblocks the producer if Put gave up early
 	if err != nil {
-		return fmt.Errorf("render %s: %w", doc.ID, err)
+		return BlobInfo{}, fmt.Errorf("write %s: %w", key, err)
 	}
-	doc.ResultKey, doc.ResultSHA256, doc.ResultSize = key, info.SHA256, info.Size
-	return nil
+	return info, nil
+}
+
+// transformBlob opens src and streams fn's output from it into dst.
+func (s *Service) transformBlob(ctx context.Context, src, dst string, fn func(r io.ReadSeeker, w io.Writer) error) (BlobInfo, error) {
+	f, err := s.Blobs.Open(ctx, src)
+	if err != nil {
+		return BlobInfo{}, err
+	}
+	defer f.Close()
+	return s.writeBlob(ctx, dst, func(w io.Writer) error { return fn(f, w) })
 }
 
 // stampsFor turns the document's filled fields into stamps.

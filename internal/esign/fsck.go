@@ -81,6 +81,17 @@ func (s *Service) fsckEnvelope(ctx context.Context, tx Tx, e *Envelope, referenc
 		referenced[sig.BlobKey] = true
 		s.fsckBlob(ctx, sig.BlobKey, sig.SHA256, -1, bad)
 	}
+	files, err := tx.ResultFiles(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		referenced[f.BlobKey] = true
+		s.fsckBlob(ctx, f.BlobKey, f.SHA256, f.Size, bad)
+	}
+	if e.ResultStatus == ResultReady && len(files) != 3 {
+		bad(SevError, "result is ready but %d of the 3 envelope outputs (certificate, combined, evidence) are recorded", len(files))
+	}
 	checkInvariants(d, sigs, tx.Now(), bad)
 	return nil
 }

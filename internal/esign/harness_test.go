@@ -15,6 +15,9 @@ import (
 	"github.com/gsign/gsign/internal/jobs"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/pdf/certificate"
+	"github.com/gsign/gsign/internal/pdf/pades"
+	"github.com/gsign/gsign/internal/pki/pkitest"
 	"github.com/gsign/gsign/internal/sqldb"
 )
 
@@ -44,6 +47,7 @@ func newHarness(t *testing.T) *harness {
 	h.svc = &esign.Service{
 		Store: db, Blobs: h.blobs, Clock: clock, Log: log, Config: esign.DefaultConfig(),
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
+		Sealer: testSealer(t), Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Mailer:    h.mail,
 	}
@@ -51,6 +55,13 @@ func newHarness(t *testing.T) *harness {
 	cfg.BaseBackoff = time.Millisecond
 	h.runner = jobs.New(db, h.svc.HandleJob, clock, log, cfg)
 	return h
+}
+
+// testSealer seals with a real platform PKI and its built-in timestamp
+// authority.
+func testSealer(t *testing.T) *pades.Sealer {
+	signer, chain := pkitest.Shared(t).Seal()
+	return &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}
 }
 
 // drain runs every due job.

@@ -252,6 +252,17 @@ type Signature struct {
 	CreatedAt   time.Time
 }
 
+// ResultFile is an output produced for a whole envelope after completion:
+// Part is PartCertificate, PartCombined or PartEvidence.
+type ResultFile struct {
+	EnvelopeID string
+	Part       string
+	BlobKey    string
+	SHA256     string
+	Size       int64
+	CreatedAt  time.Time
+}
+
 // RecipientTokenKind distinguishes the bearer links a recipient may hold.
 type RecipientTokenKind string
 

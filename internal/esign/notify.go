@@ -118,30 +118,32 @@ func (s *Service) mintLink(ctx context.Context, tx Tx, r *Recipient, kind Recipi
 	return s.Config.PublicURL + "/s/" + secret, nil
 }
 
-// attachResults attaches the completed documents when they fit the limit.
+// attachResults attaches the sealed combined PDF (documents and certificate
+// of completion) when it fits the limit.
 func (s *Service) attachResults(ctx context.Context, envelopeID string, msg *Email) error {
-	var docs []*Document
+	var files []*ResultFile
+	var name string
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		docs, err = tx.DocumentsByEnvelope(ctx, envelopeID)
+		e, err := tx.EnvelopeByID(ctx, envelopeID)
+		if err != nil {
+			return err
+		}
+		name = e.Name
+		files, err = tx.ResultFiles(ctx, envelopeID)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	var total int64
-	for _, d := range docs {
-		total += d.ResultSize
-	}
-	if total > s.Config.AttachMaxBytes {
-		return nil
-	}
-	for _, d := range docs {
-		data, err := s.readBlob(ctx, d.ResultKey)
+	for _, f := range files {
+		if f.Part != PartCombined || f.Size > s.Config.AttachMaxBytes {
+			continue
+		}
+		data, err := s.readBlob(ctx, f.BlobKey)
 		if err != nil {
 			return err
 		}
-		msg.Attachments = append(msg.Attachments, Attachment{Name: d.Name, ContentType: "application/pdf", Data: data})
+		msg.Attachments = append(msg.Attachments, Attachment{Name: partFileName(name, PartCombined), ContentType: "application/pdf", Data: data})
 	}
 	return nil
 }

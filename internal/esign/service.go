@@ -80,11 +80,15 @@ type Service struct {
 	Inspector PDFInspector
 	Stamper   Stamper
 	Renderer  SignatureRenderer
-	Passwords PasswordHasher
-	Mailer    Mailer
-	Clock     Clock
-	Log       *slog.Logger
-	Config    Config
+	// Sealer, Merger and Certificates produce the sealed outputs.
+	Sealer       Sealer
+	Merger       Merger
+	Certificates CertificateRenderer
+	Passwords    PasswordHasher
+	Mailer       Mailer
+	Clock        Clock
+	Log          *slog.Logger
+	Config       Config
 	// Wake, when set, is called after a transaction that enqueued jobs
 	// commits, so an in-process runner can pick them up at once.
 	Wake func()

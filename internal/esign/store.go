@@ -94,6 +94,11 @@ type EnvelopeTx interface {
 	UpdateField(ctx context.Context, f *Field) error
 	// FieldsByEnvelope returns fields ordered by creation.
 	FieldsByEnvelope(ctx context.Context, envelopeID string) ([]*Field, error)
+
+	// SaveResultFile inserts r or replaces the envelope's file of r.Part.
+	SaveResultFile(ctx context.Context, r *ResultFile) error
+	// ResultFiles returns the envelope's result files.
+	ResultFiles(ctx context.Context, envelopeID string) ([]*ResultFile, error)
 }
 
 // SigningTx persists signatures and recipient tokens.

@@ -1,0 +1,169 @@
+package esign
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// finalWork produces one envelope's outputs. Intermediate (unsealed) files
+// live under work/ and are deleted when it is done.
+type finalWork struct {
+	s        *Service
+	in       *finalInputs
+	now      time.Time
+	evidence []byte
+	flat     []string // work keys of the flattened documents, in order
+	files    []*ResultFile
+	scratch  []string
+}
+
+func (w *finalWork) key(name string) string {
+	return "work/" + w.in.d.Envelope.ID + "/" + name
+}
+
+func (w *finalWork) resultKey(name string) string {
+	return "results/" + w.in.d.Envelope.ID + "/" + name
+}
+
+func (w *finalWork) produce(ctx context.Context) error {
+	ev := buildEvidence(w.in.d, w.in.sigs, w.in.events, w.now)
+	var err error
+	if w.evidence, err = ev.Encode(); err != nil {
+		return err
+	}
+	for _, doc := range w.in.d.Documents {
+		if err := w.sealDocument(ctx, doc); err != nil {
+			return err
+		}
+	}
+	certFlat, err := w.renderCertificate(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.seal(ctx, certFlat, w.resultKey("certificate.pdf"), PartCertificate, "certificate of completion"); err != nil {
+		return err
+	}
+	if err := w.sealCombined(ctx, certFlat); err != nil {
+		return err
+	}
+	return w.storeEvidence(ctx)
+}
+
+func (w *finalWork) embedded() []EmbeddedFile {
+	return []EmbeddedFile{{Name: "evidence.json", Description: "GSign evidence: audit chain, document hashes and field values",
+		MIMEType: "application/json", Relationship: "Supplement", Data: w.evidence, ModTime: w.now}}
+}
+
+// sealDocument flattens one document with the evidence embedded, then seals it.
+func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
+	s := w.s
+	stamps, err := s.stampsFor(ctx, doc, w.in.d.Fields, w.in.sigs)
+	if err != nil {
+		return err
+	}
+	flat := w.key(doc.ID + ".flat.pdf")
+	w.scratch = append(w.scratch, flat)
+	_, err = s.transformBlob(ctx, doc.BlobKey, flat, func(r io.ReadSeeker, out io.Writer) error {
+		return s.Stamper.Stamp(ctx, r, stamps, w.embedded(), out)
+	})
+	if err != nil {
+		return err
+	}
+	w.flat = append(w.flat, flat)
+	key := w.resultKey(doc.ID + ".pdf")
+	info, err := s.transformBlob(ctx, flat, key, func(r io.ReadSeeker, out io.Writer) error {
+		return s.Sealer.Seal(ctx, r, out, w.sealInfo(doc.Name))
+	})
+	if err != nil {
+		return err
+	}
+	doc.ResultKey, doc.ResultSHA256, doc.ResultSize = key, info.SHA256, info.Size
+	return nil
+}
+
+func (w *finalWork) sealInfo(what string) SealInfo {
+	e := w.in.d.Envelope
+	return SealInfo{Name: "GSign Seal", Reason: "Sealed by GSign on completion of envelope " + e.ID + " (" + what + ")",
+		Location: w.s.Config.PublicURL, Time: w.now}
+}
+
+// seal seals the work file src into the result dst and records it as part.
+func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error {
+	info, err := w.s.transformBlob(ctx, src, dst, func(r io.ReadSeeker, out io.Writer) error {
+		return w.s.Sealer.Seal(ctx, r, out, w.sealInfo(what))
+	})
+	if err != nil {
+		return err
+	}
+	w.files = append(w.files, &ResultFile{EnvelopeID: w.in.d.Envelope.ID, Part: part, BlobKey: dst, SHA256: info.SHA256, Size: info.Size})
+	return nil
+}
+
+// sealCombined merges the flattened documents and the certificate, embeds
+// the evidence and seals the result.
+func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
+	s := w.s
+	merged := w.key("combined.merged.pdf")
+	w.scratch = append(w.scratch, merged)
+	_, err := s.writeBlob(ctx, merged, func(out io.Writer) error {
+		srcs, closeAll, err := w.openAll(ctx, append(append([]string{}, w.flat...), certFlat))
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		return s.Merger.Merge(ctx, srcs, out)
+	})
+	if err != nil {
+		return err
+	}
+	withEvidence := w.key("combined.flat.pdf")
+	w.scratch = append(w.scratch, withEvidence)
+	_, err = s.transformBlob(ctx, merged, withEvidence, func(r io.ReadSeeker, out io.Writer) error {
+		return s.Stamper.Stamp(ctx, r, nil, w.embedded(), out)
+	})
+	if err != nil {
+		return err
+	}
+	return w.seal(ctx, withEvidence, w.resultKey("combined.pdf"), PartCombined, "combined documents and certificate")
+}
+
+func (w *finalWork) openAll(ctx context.Context, keys []string) ([]io.ReadSeeker, func(), error) {
+	var files []io.ReadSeekCloser
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	srcs := make([]io.ReadSeeker, 0, len(keys))
+	for _, k := range keys {
+		f, err := w.s.Blobs.Open(ctx, k)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		files = append(files, f)
+		srcs = append(srcs, f)
+	}
+	return srcs, closeAll, nil
+}
+
+func (w *finalWork) storeEvidence(ctx context.Context) error {
+	key := w.resultKey("evidence.json")
+	info, err := w.s.writeBlob(ctx, key, func(out io.Writer) error {
+		_, err := out.Write(w.evidence)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.files = append(w.files, &ResultFile{EnvelopeID: w.in.d.Envelope.ID, Part: PartEvidence, BlobKey: key, SHA256: info.SHA256, Size: info.Size})
+	return nil
+}
+
+// cleanup deletes the intermediate files.
+func (w *finalWork) cleanup() {
+	for _, k := range w.scratch {
+		w.s.deleteBlob(k)
+	}
+}
