@@ -11,7 +11,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/testtool"
 )
 
 // e2e drives a real gsign server (the same wiring as `gsign serve`, on port 0).
@@ -203,15 +203,7 @@ func signaturePNG(t *testing.T) string {
 
 func id(m map[string]any) string { return m["id"].(string) }
 
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("GSIGN_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (GSIGN_REQUIRE_TOOLS is set) but not installed", name)
-		}
-		t.Skipf("%s not installed (apt-get install poppler-utils); skipping", name)
-	}
-}
+func requireTool(t *testing.T, name string) { testtool.Require(t, name) }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 

@@ -1,12 +1,11 @@
 package pdf
 
 import (
+	"github.com/gsign/gsign/internal/testtool"
+
 	"bytes"
 	"image"
 	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,37 +15,12 @@ import (
 // These helpers check output with the real tools a user's viewer is built
 // on (poppler) and with qpdf. CI installs them; elsewhere the tests skip.
 
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("GSIGN_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (GSIGN_REQUIRE_TOOLS is set) but not installed", name)
-		}
-		t.Skipf("%s not installed (apt-get install poppler-utils qpdf); skipping the check that needs it", name)
-	}
-}
+func requireTool(t *testing.T, name string) { testtool.Require(t, name) }
 
 // writeTemp stores pdf in the test's temporary directory.
-func writeTemp(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+func writeTemp(t *testing.T, pdf []byte) string { return testtool.WriteTemp(t, "doc.pdf", pdf) }
 
-func run(t *testing.T, name string, args ...string) []byte {
-	t.Helper()
-	var stderr bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
-}
+func run(t *testing.T, name string, args ...string) []byte { return testtool.Run(t, name, args...) }
 
 // word is one word pdftotext found, in displayed page coordinates (points
 // from the top-left corner of the crop box, after /Rotate).
@@ -93,11 +67,7 @@ func render(t *testing.T, pdf []byte, page int) image.Image {
 }
 
 // qpdfCheck fails the test unless qpdf finds the file's structure sound.
-func qpdfCheck(t *testing.T, pdf []byte) {
-	t.Helper()
-	requireTool(t, "qpdf")
-	run(t, "qpdf", "--check", writeTemp(t, pdf))
-}
+func qpdfCheck(t *testing.T, pdf []byte) { testtool.QPDFCheck(t, pdf) }
 
 // dark reports whether the pixel at x, y is clearly ink, not paper.
 func dark(img image.Image, x, y int) bool {

@@ -1,10 +1,8 @@
 package certificate
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"github.com/gsign/gsign/internal/testtool"
+
 	"strings"
 	"testing"
 )
@@ -12,36 +10,12 @@ import (
 // These helpers check output with poppler and qpdf, as the pdf package's
 // tests do. CI installs them; elsewhere the tests that need them skip.
 
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("GSIGN_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (GSIGN_REQUIRE_TOOLS is set) but not installed", name)
-		}
-		t.Skipf("%s not installed (apt-get install poppler-utils qpdf); skipping the check that needs it", name)
-	}
-}
+func requireTool(t *testing.T, name string) { testtool.Require(t, name) }
 
-func writeTemp(t *testing.T, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "certificate.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+// writeTemp stores pdf in the test's temporary directory.
+func writeTemp(t *testing.T, pdf []byte) string { return testtool.WriteTemp(t, "doc.pdf", pdf) }
 
-func run(t *testing.T, name string, args ...string) []byte {
-	t.Helper()
-	var stderr bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
-}
+func run(t *testing.T, name string, args ...string) []byte { return testtool.Run(t, name, args...) }
 
 // pdfText returns the text of every page, one string per page.
 func pdfText(t *testing.T, pdf []byte) []string {
@@ -51,8 +25,4 @@ func pdfText(t *testing.T, pdf []byte) []string {
 	return pages[:len(pages)-1] // the text ends with a form feed
 }
 
-func qpdfCheck(t *testing.T, pdf []byte) {
-	t.Helper()
-	requireTool(t, "qpdf")
-	run(t, "qpdf", "--check", writeTemp(t, pdf))
-}
+func qpdfCheck(t *testing.T, pdf []byte) { testtool.QPDFCheck(t, pdf) }
