@@ -96,6 +96,9 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 }
 
 func (a *app) Close() {
+	if a.pki != nil {
+		a.pki.Close()
+	}
 	a.blobs.Close()
 	a.db.Close()
 }
@@ -107,8 +110,12 @@ func openPKI(ctx context.Context, cfg config.Config, blobs esign.Blobs, clock es
 	if err != nil {
 		return nil, err
 	}
-	p, err := pki.Open(ctx, pki.Options{MasterKey: key, Store: blobs, Clock: clock, Organization: "GSign",
-		CRLURL: cfg.PublicURL + "/pki/root.crl", TSAURL: cfg.TSAURL})
+	opts := pki.Options{MasterKey: key, Store: blobs, Clock: clock, Organization: "GSign",
+		CRLURL: cfg.PublicURL + "/pki/root.crl", TSAURL: cfg.TSAURL}
+	if cfg.HSMModule != "" {
+		opts.HSM = &pki.HSMConfig{Module: cfg.HSMModule, TokenLabel: cfg.HSMToken, Pin: cfg.HSMPin, KeyLabel: cfg.HSMKey}
+	}
+	p, err := pki.Open(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open the platform PKI: %w", err)
 	}

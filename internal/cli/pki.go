@@ -9,7 +9,7 @@ import (
 
 // runPKI: gsign pki export-root | export-crl | import-p12 FILE.
 func runPKI(ctx context.Context, env Env, args []string) int {
-	usage := "usage: gsign pki export-root [--out FILE] | export-crl [--out FILE] | import-p12 --file FILE.p12 [--password-env VAR]"
+	usage := "usage: gsign pki export-root [--out FILE] | export-crl [--out FILE] | import-p12 --file FILE.p12 [--password-env VAR] | import-hsm-cert --file CHAIN.pem"
 	if len(args) == 0 {
 		fmt.Fprintln(env.Stderr, usage)
 		return exitUsage
@@ -34,6 +34,8 @@ func runPKI(ctx context.Context, env Env, args []string) int {
 		return writeOut(env, *out, crl)
 	case "import-p12":
 		return importP12(ctx, env, a, *file, env.Getenv(*passEnv))
+	case "import-hsm-cert":
+		return importHSMCert(ctx, env, a, *file)
 	default:
 		fmt.Fprintln(env.Stderr, usage)
 		return exitUsage
@@ -69,5 +71,22 @@ func writeOut(env Env, path string, data []byte) int {
 	if _, err := w.Write(data); err != nil {
 		return fail(env, err)
 	}
+	return exitOK
+}
+
+// importHSMCert stores a customer's certificate chain for the HSM seal key.
+func importHSMCert(ctx context.Context, env Env, a *app, file string) int {
+	if file == "" {
+		fmt.Fprintln(env.Stderr, "gsign pki import-hsm-cert: --file is required")
+		return exitUsage
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := a.pki.ImportHSMCertificate(ctx, data); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintln(env.Stdout, "imported the certificate chain for the HSM seal key; restart gsign processes to use it")
 	return exitOK
 }

@@ -33,8 +33,10 @@ type Config struct {
 	// base64 in GSIGN_MASTER_KEY. Empty: read or create <data>/master.key.
 	MasterKey []byte
 	// TSAURL is an external RFC 3161 timestamp authority; empty: built in.
-	TSAURL         string
-	JobConcurrency int
+	TSAURL string
+	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
+	HSMModule, HSMToken, HSMPin, HSMKey string
+	JobConcurrency                      int
 	// JobLease is how long a worker owns a claimed job; a crashed worker's
 	// jobs run again after it.
 	JobLease       time.Duration
@@ -84,6 +86,10 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_LOG_FORMAT", &c.LogFormat)
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
 	str("GSIGN_TSA_URL", &c.TSAURL)
+	str("GSIGN_HSM_MODULE", &c.HSMModule)
+	str("GSIGN_HSM_TOKEN", &c.HSMToken)
+	str("GSIGN_HSM_PIN", &c.HSMPin)
+	str("GSIGN_HSM_KEY", &c.HSMKey)
 	if v := getenv("GSIGN_ROLES"); v != "" {
 		c.Roles = strings.Split(v, ",")
 	}
@@ -126,6 +132,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_JOB_LEASE must be at least 1s")
 	case c.ExpiryInterval < time.Second:
 		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
+	case c.HSMModule != "" && (c.HSMToken == "" || c.HSMPin == "" || c.HSMKey == ""):
+		return fmt.Errorf("config: GSIGN_HSM_MODULE needs GSIGN_HSM_TOKEN, GSIGN_HSM_PIN and GSIGN_HSM_KEY")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
 	}

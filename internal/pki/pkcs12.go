@@ -39,11 +39,15 @@ type importPointer struct {
 // encryption, SHA-1 MACs, BER instead of DER, the leaf certificate in any
 // position. The leaf must match the key, allow digitalSignature or
 // contentCommitment, and be valid now, and the chain must verify. Problems
-// with the file are *esign.Error of KindInvalid.
+// with the file are *esign.Error of KindInvalid. With an HSM configured it
+// is refused: the seal key is the HSM's, see ImportHSMCertificate.
 //
 // Other gsign processes keep their seal until restarted; their SelfTest
 // fails meanwhile, so they leave rotation until they are.
 func (p *PKI) ImportSealPKCS12(ctx context.Context, data []byte, password string) (*x509.Certificate, error) {
+	if p.hsm != nil {
+		return nil, esign.Invalid("file", "the seal key is kept in an HSM; import a certificate for that key instead of a PKCS#12 file")
+	}
 	id, err := decodePKCS12(data, password)
 	if err != nil {
 		return nil, err

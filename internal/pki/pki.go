@@ -15,6 +15,9 @@
 //	pki/<gen>/revoked/<serial>        one revocation record per certificate
 //	pki/<gen>/imported.json           which imported seal is in use, if any
 //	pki/<gen>/imported/<id>/seal.*    a seal certificate chain and key imported from PKCS#12
+//	pki/<gen>/hsm/<key id>/seal.crt   the seal chain of a key kept in an HSM (Options.HSM);
+//	                                  no key: it never leaves the HSM. <key id> is the
+//	                                  hex subject key identifier of the HSM key.
 //
 // Keys are PKCS#8, encrypted with AES-256-GCM under a key derived from the
 // master key with HKDF-SHA256 (one info string per purpose). The blob key is
@@ -94,6 +97,12 @@ type Options struct {
 	TSAURL string
 	// TSAPolicy is the policy OID of the built-in TSA; empty: DefaultTSAPolicy.
 	TSAPolicy asn1.ObjectIdentifier
+	// HSM, when set, keeps the seal key in a hardware security module: the
+	// seal is that key with the certificate chain stored for it, and the
+	// software seal key in the store goes unused. If no chain is stored for
+	// the key yet (first start with it), Open issues a seal certificate for
+	// it from the root, as IssueHSMSeal does. Call Close when done.
+	HSM *HSMConfig
 }
 
 // Timestamper obtains RFC 3161 timestamp tokens: DER CMS ContentInfo
@@ -121,13 +130,16 @@ type PKI struct {
 	tsa      identity
 	stamper  Timestamper
 	mu       sync.RWMutex
-	seal     identity // platform seal, or the imported one
+	seal     identity // platform seal, the imported one, or the HSM key with its chain
 	importID string   // "" while the platform seal is in use
+	hsm      *hsm     // nil unless Options.HSM is set; then the seal key is there
 }
 
 // Open loads the PKI from opts.Store, creating it on first start. A master key
 // that does not match the stored PKI gives ErrWrongMasterKey; damaged
-// material gives ErrDamaged. Neither ever leads to a new PKI.
+// material gives ErrDamaged. Neither ever leads to a new PKI. With
+// opts.HSM, a PIN the token refuses gives ErrHSMPIN, and a missing module,
+// token or key an error naming it.
 func Open(ctx context.Context, opts Options) (*PKI, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -144,6 +156,11 @@ func Open(ctx context.Context, opts Options) (*PKI, error) {
 	if err := p.load(ctx, ptr); err != nil {
 		return nil, fmt.Errorf("open pki: %w", err)
 	}
+	if opts.HSM != nil {
+		if err := p.openHSM(ctx, opts); err != nil {
+			return nil, fmt.Errorf("open pki: %w", err)
+		}
+	}
 	p.stamper = p
 	if opts.TSAURL != "" {
 		p.stamper = &HTTPTimestamper{URL: opts.TSAURL, Client: &http.Client{Timeout: 30 * time.Second}, Hash: crypto.SHA256}
@@ -158,6 +175,11 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Store == nil {
 		return o, errors.New("no blob store")
+	}
+	if o.HSM != nil {
+		if err := o.HSM.validate(); err != nil {
+			return o, err
+		}
 	}
 	if o.Clock == nil {
 		o.Clock = esign.SystemClock{}

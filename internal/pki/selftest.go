@@ -19,11 +19,11 @@ import (
 var errStale = errors.New("the PKI in the store changed since this process loaded it (a concurrent first start or a seal import); restart this process")
 
 // SelfTest checks that this process can seal: the PKI it loaded is still the
-// one in the store, the seal key signs and its certificate verifies the
-// signature, the seal chain verifies, and the configured Timestamper returns
-// a valid token for a random digest. It backs /readyz; as it may ask an
-// external TSA for a token, callers should run it at start and then every
-// minute or so, not on every probe.
+// one in the store, the seal key (in the HSM, if one is configured) signs
+// and its certificate verifies the signature, the seal chain verifies, and
+// the configured Timestamper returns a valid token for a random digest. It
+// backs /readyz; as it may ask an external TSA for a token, callers should
+// run it at start and then every minute or so, not on every probe.
 func (p *PKI) SelfTest(ctx context.Context) error {
 	if err := p.checkCurrent(ctx); err != nil {
 		return fmt.Errorf("pki self-test: %w", err)
@@ -57,7 +57,7 @@ func (p *PKI) checkCurrent(ctx context.Context) error {
 	if ptr.Generation != p.gen || id != loaded {
 		return errStale
 	}
-	return nil
+	return p.checkHSMCurrent(ctx)
 }
 
 // checkSigner signs a random message with signer and verifies the signature
