@@ -5,9 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gsign/gsign/internal/config"
+	"github.com/gsign/gsign/internal/testtool"
 
 	_ "modernc.org/sqlite"
 
@@ -116,5 +120,25 @@ func TestFsckDetectsAlteredBlob(t *testing.T) {
 	os.Remove(files[0])
 	if code, out = runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, "not found") {
 		t.Fatalf("fsck after deleting a document: exit %d\n%s", code, out)
+	}
+}
+
+// TestSealLevelLTA seals at B-LTA: the seal stays valid, and the DSS and the
+// document timestamp follow it in later revisions.
+func TestSealLevelLTA(t *testing.T) {
+	e := startServer(t, func(c *config.Config) { c.SealLevel = "B-LTA" })
+	envID := sentEnvelopeOverHTTP(t, e)
+	tok := e.linkFor("ana@example.com")
+	e.expect(e.do("POST", "/api/v1/signing/"+tok+"/complete", nil), 200, "")
+	waitResult(e, "/api/v1/envelopes/"+envID)
+	doc := e.expect(e.do("GET", "/api/v1/envelopes/"+envID+"/download?part=document", nil), 200, "")
+	testtool.QPDFCheck(t, doc.body)
+	testtool.Require(t, "pdfsig")
+	out, _ := exec.Command("pdfsig", testtool.WriteTemp(t, "lta.pdf", doc.body)).CombinedOutput()
+	if !strings.Contains(string(out), "Signature #2") || !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "ETSI.CAdES.detached") {
+		t.Fatalf("pdfsig on a B-LTA document:\n%s", out)
+	}
+	if !bytes.Contains(doc.body, []byte("/DSS")) || !bytes.Contains(doc.body, []byte("/ETSI.RFC3161")) {
+		t.Fatal("a B-LTA document lacks its DSS or document timestamp")
 	}
 }

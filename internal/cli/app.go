@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -88,7 +90,7 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 	return &esign.Service{
 		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
-		Sealer: &pades.Sealer{Signer: signer, Chain: chain, TSA: a.pki.Timestamper()},
+		Sealer: a.sealer(signer, chain),
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
@@ -101,6 +103,16 @@ func (a *app) Close() {
 	}
 	a.blobs.Close()
 	a.db.Close()
+}
+
+// sealer seals at the configured PAdES level; from B-LT on, the DSS carries
+// the platform root's CRL (which also covers the built-in TSA).
+func (a *app) sealer(signer crypto.Signer, chain []*x509.Certificate) *pades.Sealer {
+	return &pades.Sealer{Signer: signer, Chain: chain, TSA: a.pki.Timestamper(), Level: pades.Level(a.cfg.SealLevel),
+		Revocation: func(ctx context.Context) ([][]byte, error) {
+			crl, err := a.pki.CRL(ctx)
+			return [][]byte{crl}, err
+		}}
 }
 
 // openPKI opens the platform PKI (creating it on first start) with the

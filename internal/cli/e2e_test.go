@@ -36,12 +36,15 @@ type e2e struct {
 
 type syncBuffer = esigntest.LogBuffer
 
-func startServer(t *testing.T) *e2e {
+func startServer(t *testing.T, configure ...func(*config.Config)) *e2e {
 	t.Helper()
 	data := t.TempDir()
 	cfg := config.Default()
 	cfg.Addr, cfg.DataDir, cfg.PublicURL = "127.0.0.1:0", data, "http://gsign.test"
 	cfg.DatabaseURL = filepath.Join(data, "gsign.db")
+	for _, c := range configure {
+		c(&cfg)
+	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrCh := make(chan string, 1)

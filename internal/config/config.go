@@ -34,6 +34,8 @@ type Config struct {
 	MasterKey []byte
 	// TSAURL is an external RFC 3161 timestamp authority; empty: built in.
 	TSAURL string
+	// SealLevel is the PAdES baseline level: B-T (default), B-LT or B-LTA.
+	SealLevel string
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
 	HSMModule, HSMToken, HSMPin, HSMKey string
 	JobConcurrency                      int
@@ -86,6 +88,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_LOG_FORMAT", &c.LogFormat)
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
 	str("GSIGN_TSA_URL", &c.TSAURL)
+	str("GSIGN_SEAL_LEVEL", &c.SealLevel)
 	str("GSIGN_HSM_MODULE", &c.HSMModule)
 	str("GSIGN_HSM_TOKEN", &c.HSMToken)
 	str("GSIGN_HSM_PIN", &c.HSMPin)
@@ -134,6 +137,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
 	case c.HSMModule != "" && (c.HSMToken == "" || c.HSMPin == "" || c.HSMKey == ""):
 		return fmt.Errorf("config: GSIGN_HSM_MODULE needs GSIGN_HSM_TOKEN, GSIGN_HSM_PIN and GSIGN_HSM_KEY")
+	case c.SealLevel != "" && c.SealLevel != "B-T" && c.SealLevel != "B-LT" && c.SealLevel != "B-LTA":
+		return fmt.Errorf("config: GSIGN_SEAL_LEVEL must be B-T, B-LT or B-LTA")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
 	}

@@ -22,31 +22,46 @@ import (
 const tokenAllowance = 12 << 10
 
 // Sealer signs finished PDFs with the platform's seal certificate as PAdES
-// baseline B-T signatures (ETSI EN 319 142-1): an incremental update with a
+// baseline signatures (ETSI EN 319 142-1): an incremental update with a
 // /SubFilter /ETSI.CAdES.detached signature whose CMS carries an RFC 3161
-// signature timestamp. It implements esign.Sealer. A Sealer is safe for
-// concurrent use if its Signer and TSA are.
+// signature timestamp (B-T), optionally followed by an update with the
+// validation data (B-LT) and one with a document timestamp (B-LTA). It
+// implements esign.Sealer. A Sealer is safe for concurrent use if its
+// Signer, TSA and Revocation are.
 type Sealer struct {
 	// Signer is the seal key: RSA (PKCS #1 v1.5 signatures) or ECDSA.
 	Signer crypto.Signer
 	// Chain is the seal certificate first, then its issuers, up to but
 	// excluding or including the root. All of it goes into the signature.
 	Chain []*x509.Certificate
-	// TSA timestamps every signature. It is required: a seal is never
-	// produced without a timestamp.
+	// TSA timestamps every signature, and the document at B-LTA. It is
+	// required: a seal is never produced without a timestamp.
 	TSA Timestamper
 	// Hash is the digest algorithm: SHA-256 (the default), SHA-384 or
-	// SHA-512.
+	// SHA-512. The document timestamp of B-LTA uses it too.
 	Hash crypto.Hash
+	// Level is the PAdES baseline level to produce; empty means LevelBT.
+	Level Level
+	// Revocation returns the DER CRLs that cover the seal chain and the
+	// TSA's certificate (for the platform PKI, the root's CRL covers
+	// both). It is required from LevelBLT on and called once per Seal,
+	// before anything is written.
+	Revocation func(ctx context.Context) ([][]byte, error)
+	// ExtraCerts go into the document security store besides Chain and
+	// the certificates the timestamp tokens carry: the root when Chain
+	// stops short of it, or TSA issuers the tokens leave out.
+	ExtraCerts []*x509.Certificate
 }
 
 var _ esign.Sealer = (*Sealer)(nil)
 
 // Seal copies src to w unchanged and appends an incremental update that
-// signs the whole file. Seal reads the few objects it changes from src,
-// then streams src once from start to end; src is never held in memory,
-// and memory use does not depend on its size. The signature dictionary's
-// /M is info.Time, or the current time if that is zero.
+// signs the whole file. At LevelBLT a second update follows with the
+// validation data, at LevelBLTA a third with a document timestamp. Seal
+// reads the few objects it changes from src, then streams src once from
+// start to end; src is never held in memory, and memory use does not
+// depend on its size. The signature dictionary's /M is info.Time, or the
+// current time if that is zero.
 //
 // A document Seal refuses is refused before anything is written; its errors
 // are *esign.Error values (CodeInvalidPDF, CodePDFTruncated,
@@ -71,6 +86,12 @@ func (s *Sealer) Seal(ctx context.Context, src io.ReadSeeker, w io.Writer, info 
 	if p.needEOL, err = endsWithoutEOL(r); err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
+	// Validation data is gathered before the first byte is written, so a
+	// CRL that cannot be had fails the seal early and cheaply.
+	ltv, err := s.prepareLTV(ctx, signer)
+	if err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
 	at := info.Time
 	if at.IsZero() {
 		at = time.Now()
@@ -83,8 +104,15 @@ func (s *Sealer) Seal(ctx context.Context, src io.ReadSeeker, w io.Writer, info 
 	if err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	if _, err := w.Write(u.buf); err != nil {
+	out := &appender{w: w, h: h, orig: r}
+	if err := out.write(u.buf); err != nil {
 		return fmt.Errorf("seal: write update: %w", err)
+	}
+	if ltv == nil {
+		return nil
+	}
+	if err := ltv.extend(ctx, out, u, p.fieldName, at); err != nil {
+		return fmt.Errorf("seal: %w", err)
 	}
 	return nil
 }
@@ -100,6 +128,9 @@ func (s *Sealer) signer() (*cmsSigner, error) {
 	}
 	if _, ok := algorithmsByHash[h]; !ok {
 		return nil, fmt.Errorf("unsupported seal hash %v", h)
+	}
+	if err := s.checkLevel(); err != nil {
+		return nil, err
 	}
 	switch s.Signer.Public().(type) {
 	case *rsa.PublicKey, *ecdsa.PublicKey:
