@@ -42,7 +42,8 @@ func commands() []command {
 		{"migrate", "apply database migrations", runMigrate},
 		{"fsck", "check database, blobs and audit chains; exit 1 on any violation", runFsck},
 		{"audit", "audit verify [--envelope ID]: verify audit hash chains", runAudit},
-		{"pki", "export-root | export-crl | import-p12: the platform's seal PKI", runPKI},
+		{"pki", "export-root | export-crl | import-p12 | import-hsm-cert: the platform's seal PKI", runPKI},
+		{"seal", "seal a PDF with the platform seal (PAdES B-T), for checks and benchmarks", runSeal},
 		{"version", "print the version", runVersion},
 	}
 }

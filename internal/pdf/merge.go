@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
@@ -56,7 +55,7 @@ func (m *Merger) Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) e
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("merge pdfs: %w", err)
 	}
-	if err := guard(func() error { return api.WriteContext(dest, w) }); err != nil {
+	if err := guard(func() error { return writeContext(dest, w) }); err != nil {
 		return fmt.Errorf("merge pdfs: write: %w", err)
 	}
 	return nil

@@ -1,15 +1,16 @@
 package pdf
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	pdfvalidate "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -75,7 +76,7 @@ func validate(doc *model.Context) error {
 		delete(catalog, "AF")
 		defer func() { catalog["AF"] = af }()
 	}
-	return api.ValidateContext(doc)
+	return pdfvalidate.XRefTable(doc)
 }
 
 // errPanic marks an error recovered from a panic inside pdfcpu.
@@ -113,4 +114,17 @@ func errInvalid(msg string) *esign.Error {
 func errTruncated() *esign.Error {
 	return esign.Errorf(esign.KindInvalid, esign.CodePDFTruncated,
 		"the PDF is incomplete: it looks cut off, perhaps by an interrupted upload or download")
+}
+
+// writeContext writes the whole document to w. It is what pdfcpu's api
+// package does, without importing that package: api pulls in pdfcpu's form
+// support, whose dependencies fill megabytes of tables at start-up, which
+// every gsign process would pay for.
+func writeContext(doc *model.Context, w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	doc.Write.Writer = bw
+	if err := pdfcpu.WriteContext(doc); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -7,8 +7,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -69,7 +67,7 @@ func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.S
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stamp pdf: %w", err)
 	}
-	if err := guard(func() error { return api.WriteContext(doc, w) }); err != nil {
+	if err := guard(func() error { return writeContext(doc, w) }); err != nil {
 		return fmt.Errorf("stamp pdf: write: %w", err)
 	}
 	return nil
