@@ -95,7 +95,8 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		{"root", "GET", "/", 404, esign.CodeNotFound, ""},
 		{"wrong method", "GET", "/api/v1/auth/login", 405, codeMethodNotAllowed, "POST"},
 		{"wrong method on a resource", "DELETE", "/api/v1/envelopes/env_x", 405, codeMethodNotAllowed, "GET, HEAD"},
-		{"verify is not served yet", "POST", "/api/v1/verify", 404, esign.CodeNotFound, ""},
+		{"verify takes only POST", "GET", "/api/v1/verify", 405, codeMethodNotAllowed, "POST"},
+		{"verify without a multipart body", "POST", "/api/v1/verify", 400, codeInvalidMultipart, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

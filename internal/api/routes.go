@@ -65,6 +65,8 @@ func (a *api) routes() []route {
 		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, a.declineSigning},
 
 		{"GET /s/{token}", recipient, noBody, a.signingPage},
+
+		{"POST /api/v1/verify", public, uploadBody, a.verify},
 	}
 }
 

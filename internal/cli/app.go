@@ -71,6 +71,12 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	}
 	a.health = &selfTest{pki: a.pki, log: log}
 	a.svc = a.newService(clock)
+	roots, err := trustRoots(a.pki.Root(), cfg.TrustStore)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.svc.Verifier = padesVerifier{opts: pades.VerifyOptions{Roots: roots}}
 	host, _ := os.Hostname()
 	a.runner = jobs.New(db, a.svc.HandleJob, clock, log, jobsConfig(cfg, fmt.Sprintf("%s-%d", host, os.Getpid())))
 	a.svc.Wake = a.runner.Wake

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/testtool"
 )
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -134,6 +135,7 @@ func TestEndToEnd(t *testing.T) {
 	checkText(t, combined.body, "Suite 400, Main Street", "Certificate of Completion")
 	evidence := e.expect(e.do("GET", base+"/download?part=evidence", nil), 200, "")
 	checkEvidence(t, evidence.body, combined.body)
+	checkVerify(t, e, combined.body)
 
 	audit := e.expect(e.do("GET", base+"/audit", nil), 200, "").json(t)
 	if audit["verified"] != true {
@@ -279,5 +281,34 @@ func checkEvidence(t *testing.T, evidence, combined []byte) {
 	embedded, err := os.ReadFile(filepath.Join(dir, "evidence.json"))
 	if err != nil || !bytes.Equal(embedded, evidence) {
 		t.Fatalf("the combined PDF does not embed the downloaded evidence (%v)", err)
+	}
+}
+
+// checkVerify verifies the sealed PDF through the API and the command line,
+// then a copy with one byte changed inside the signed range.
+func checkVerify(t *testing.T, e *e2e, pdf []byte) {
+	t.Helper()
+	anon := &e2e{t: t, base: e.base}
+	rep := anon.expect(anon.do("POST", "/api/v1/verify", pdfUpload("combined.pdf", pdf)), 200, "").json(t)
+	if rep["valid"] != true {
+		t.Fatalf("POST /api/v1/verify rejects GSign's own sealed PDF: %v", rep["problems"])
+	}
+	tampered := bytes.Clone(pdf)
+	i := bytes.Index(tampered, []byte("Page 1"))
+	tampered[i+5] = '7'
+	rep = anon.expect(anon.do("POST", "/api/v1/verify", pdfUpload("tampered.pdf", tampered)), 200, "").json(t)
+	if rep["valid"] != false {
+		t.Fatal("POST /api/v1/verify accepts a tampered PDF")
+	}
+	anon.expect(anon.do("POST", "/api/v1/verify", pdfUpload("x.pdf", []byte("not a pdf"))), 422, "")
+	good, bad := testtool.WriteTemp(t, "good.pdf", pdf), testtool.WriteTemp(t, "bad.pdf", tampered)
+	if code, out := runCLI(t, e.data, "verify", good); code != 0 || !strings.Contains(out, "VALID") {
+		t.Fatalf("gsign verify on the sealed PDF: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(t, e.data, "verify", bad, "--json"); code != 1 || !strings.Contains(out, `"valid": false`) {
+		t.Fatalf("gsign verify on a tampered PDF: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(t, e.data, "verify", filepath.Join(t.TempDir(), "missing.pdf")); code != 2 {
+		t.Fatalf("gsign verify on a missing file: exit %d\n%s", code, out)
 	}
 }

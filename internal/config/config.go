@@ -34,6 +34,9 @@ type Config struct {
 	MasterKey []byte
 	// TSAURL is an external RFC 3161 timestamp authority; empty: built in.
 	TSAURL string
+	// TrustStore is a PEM file of extra trust anchors for verification,
+	// besides the platform root.
+	TrustStore string
 	// SealLevel is the PAdES baseline level: B-T (default), B-LT or B-LTA.
 	SealLevel string
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
@@ -89,6 +92,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
 	str("GSIGN_TSA_URL", &c.TSAURL)
 	str("GSIGN_SEAL_LEVEL", &c.SealLevel)
+	str("GSIGN_TRUST_STORE", &c.TrustStore)
 	str("GSIGN_HSM_MODULE", &c.HSMModule)
 	str("GSIGN_HSM_TOKEN", &c.HSMToken)
 	str("GSIGN_HSM_PIN", &c.HSMPin)

@@ -84,6 +84,7 @@ type Service struct {
 	Sealer       Sealer
 	Merger       Merger
 	Certificates CertificateRenderer
+	Verifier     Verifier
 	Passwords    PasswordHasher
 	Mailer       Mailer
 	Clock        Clock
