@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,20 +12,10 @@ import (
 	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
-// sealCLI runs `gsign seal` against the data folder. It calls runSeal
-// directly rather than through Run, so the test does not depend on the
-// command table.
+// sealCLI runs `gsign seal` against the data folder.
 func sealCLI(t *testing.T, data string, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	env := Env{Stdout: &out, Stderr: &out, Getenv: func(k string) string {
-		if k == "GSIGN_DATA_DIR" {
-			return data
-		}
-		return ""
-	}}
-	code := runSeal(context.Background(), env, args)
-	return code, out.String()
+	return runCLI(t, data, append([]string{"seal"}, args...)...)
 }
 
 func TestSealWritesAVerifiableSeal(t *testing.T) {

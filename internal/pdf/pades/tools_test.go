@@ -1,6 +1,8 @@
 package pades
 
 import (
+	"github.com/gsign/gsign/internal/testtool"
+
 	"bytes"
 	"os"
 	"os/exec"
@@ -14,29 +16,14 @@ import (
 // (apt-get install poppler-utils qpdf); elsewhere the checks skip, unless
 // GSIGN_REQUIRE_TOOLS is set.
 
-func requireTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("GSIGN_REQUIRE_TOOLS") != "" {
-			t.Fatalf("%s is required (GSIGN_REQUIRE_TOOLS is set) but not installed", name)
-		}
-		t.Skipf("%s not installed (apt-get install poppler-utils qpdf); skipping the check that needs it", name)
-	}
-}
+func requireTool(t testing.TB, name string) { testtool.Require(t, name) }
 
 func haveTool(name string) bool {
 	_, err := exec.LookPath(name)
 	return err == nil
 }
 
-func writeFile(t testing.TB, name string, b []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+func writeFile(t testing.TB, name string, b []byte) string { return testtool.WriteTemp(t, name, b) }
 
 // sigReport is what pdfsig says about one signature.
 type sigReport struct {
