@@ -39,14 +39,11 @@ func appendDSS(out *appender, vd validationData, sigContents []byte, at time.Tim
 // carried over: its /Certs, /CRLs, /OCSPs and /VRI entries stay, and an
 // item it already holds is referenced rather than written again.
 func planDSS(r *Reader, vd validationData, sigContents []byte, at time.Time) (*plan, error) {
-	p, err := planFollowUp(r)
+	p, cat, err := planFollowUp(r)
 	if err != nil {
 		return nil, err
 	}
-	root, cat, err := r.Catalog()
-	if err != nil {
-		return nil, err
-	}
+	root := p.root
 	old, err := r.ResolveDict(cat.Get("DSS"))
 	if err != nil {
 		return nil, fmt.Errorf("existing dss: %w", err)

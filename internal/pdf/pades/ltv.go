@@ -253,8 +253,9 @@ func (a *appender) ReadAt(p []byte, off int64) (int, error) {
 
 // planFollowUp starts an empty plan for an update after the newest
 // revision r reads, continuing its object numbers, /Prev chain, /Root,
-// /Info and first /ID element, and its kind of cross-reference section.
-func planFollowUp(r *Reader) (*plan, error) {
+// /Info and first /ID element, and its kind of cross-reference section. It
+// also returns the catalog, which every update reads.
+func planFollowUp(r *Reader) (*plan, Dict, error) {
 	trailer := r.Trailer()
 	last := r.Sections()[0]
 	p := &plan{
@@ -267,12 +268,12 @@ func planFollowUp(r *Reader) (*plan, error) {
 	if ids, ok := trailer.Get("ID").(Array); ok && len(ids) > 0 {
 		p.id0, _ = ids[0].(String)
 	}
-	root, _, err := r.Catalog()
+	root, cat, err := r.Catalog()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.root = root
-	return p, nil
+	return p, cat, nil
 }
 
 // streamData is the data of a new unfiltered stream object, which a plan

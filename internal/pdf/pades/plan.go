@@ -45,22 +45,11 @@ func planUpdate(r *Reader, info esign.SealInfo) (*plan, error) {
 	if trailer.Has("Encrypt") {
 		return nil, esign.Errorf(esign.KindInvalid, esign.CodePDFEncrypted, "the PDF is encrypted; sealing needs an unencrypted document")
 	}
-	last := r.Sections()[0]
-	p := &plan{
-		origSize: r.Size(),
-		prev:     r.StartXRef(),
-		stream:   last.Kind == XRefStream || last.XRefStm != 0,
-		info:     trailer.Get("Info"),
-		next:     nextObjectNumber(r),
-	}
-	if ids, ok := trailer.Get("ID").(Array); ok && len(ids) > 0 {
-		p.id0, _ = ids[0].(String)
-	}
-	root, cat, err := r.Catalog()
+	p, cat, err := planFollowUp(r)
 	if err != nil {
 		return nil, err
 	}
-	p.root = root
+	root := p.root
 	if err := checkNotCertified(r, cat); err != nil {
 		return nil, err
 	}
