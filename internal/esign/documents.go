@@ -13,11 +13,9 @@ const MaxDocumentsPerEnvelope = 50
 
 // AddDocument stores an uploaded PDF and adds it to a draft. The body is
 // streamed to blob storage, checked, and only then recorded; anything that
-// fails on the way leaves no document behind.
+// fails on the way leaves no document behind. Call CheckDraft first to
+// refuse before reading a large body.
 func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, name string, body io.Reader) (*Document, error) {
-	if err := s.checkDraft(ctx, p, envelopeID); err != nil {
-		return nil, err
-	}
 	name = documentName(name)
 	now := s.now()
 	doc := &Document{ID: NewID(PrefixDocument, now), EnvelopeID: envelopeID, Name: name, CreatedAt: now}
@@ -102,9 +100,10 @@ func (s *Service) deleteBlob(key string) {
 	}
 }
 
-// checkDraft answers early, before a large body is read, when the envelope
-// does not exist for the caller or is no longer a draft.
-func (s *Service) checkDraft(ctx context.Context, p *Principal, envelopeID string) error {
+// CheckDraft answers early when the envelope does not exist for the caller
+// or is no longer a draft, so a transport can refuse an upload before
+// reading its body. AddDocument re-checks under the envelope's lock.
+func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID string) error {
 	return s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
 		if err != nil {
@@ -115,12 +114,6 @@ func (s *Service) checkDraft(ctx context.Context, p *Principal, envelopeID strin
 		}
 		return nil
 	})
-}
-
-// CheckDraft is checkDraft for transports that want to refuse an upload
-// before reading its body.
-func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID string) error {
-	return s.checkDraft(ctx, p, envelopeID)
 }
 
 // lockDraft locks an envelope of the caller's organization that must still

@@ -62,7 +62,7 @@ func (s *Service) FillField(ctx context.Context, raw, fieldID string, in FieldVa
 func (s *Service) lookupOwnField(ctx context.Context, raw, fieldID string) (*Field, error) {
 	var f *Field
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := resolveToken(ctx, tx, raw)
+		c, err := viewToken(ctx, tx, raw)
 		if err != nil {
 			return err
 		}

@@ -22,15 +22,19 @@ type mailPayload struct {
 	RecipientID string `json:"recipient_id,omitempty"` // empty: the envelope's owner
 }
 
+// to names the addressee: the recipient's id, or "owner".
+func (p mailPayload) to() string {
+	if p.RecipientID == "" {
+		return "owner"
+	}
+	return p.RecipientID
+}
+
 // enqueueMail schedules one email about e to a recipient, or to the owner when
 // recipientID is empty. The job id makes it happen once.
 func enqueueMail(ctx context.Context, tx Tx, e *Envelope, kind, recipientID string) error {
-	to := recipientID
-	if to == "" {
-		to = "owner"
-	}
 	p := mailPayload{EnvelopeID: e.ID, Kind: kind, RecipientID: recipientID}
-	return enqueue(ctx, tx, JobMail, kind+":"+e.ID+":"+to, p, tx.Now())
+	return enqueue(ctx, tx, JobMail, kind+":"+e.ID+":"+p.to(), p, tx.Now())
 }
 
 // sendMail builds and sends a notification. A sign request mints a fresh
@@ -65,11 +69,7 @@ func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) err
 		if err != nil {
 			return err
 		}
-		to := p.RecipientID
-		if to == "" {
-			to = "owner"
-		}
-		return appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": to, "email": msg.To})
+		return appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": p.to(), "email": msg.To})
 	})
 }
 

@@ -28,6 +28,15 @@ func errGone(msg string) error { return Errorf(KindGone, CodeLinkGone, "%s", msg
 // resolveToken loads and locks what a recipient token refers to and checks
 // that the link may still be used. It does not check whose turn it is.
 func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
+	return loadToken(ctx, tx, raw, tx.LockEnvelope)
+}
+
+// viewToken is resolveToken for read-only transactions: it does not lock.
+func viewToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
+	return loadToken(ctx, tx, raw, tx.EnvelopeByID)
+}
+
+func loadToken(ctx context.Context, tx Tx, raw string, getEnvelope func(context.Context, string) (*Envelope, error)) (*signingContext, error) {
 	if !SecretHasPrefix(raw, SecretRecipient) {
 		return nil, errUnknownLink
 	}
@@ -39,7 +48,7 @@ func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, erro
 		return nil, err
 	}
 	c := &signingContext{Token: t}
-	if c.Envelope, err = tx.LockEnvelope(ctx, t.EnvelopeID); err != nil {
+	if c.Envelope, err = getEnvelope(ctx, t.EnvelopeID); err != nil {
 		return nil, err
 	}
 	if c.Recipients, err = tx.RecipientsByEnvelope(ctx, t.EnvelopeID); err != nil {
@@ -219,8 +228,8 @@ func fillView(ctx context.Context, tx Tx, v *SigningView) error {
 // the token's recipient.
 func (s *Service) SigningDocument(ctx context.Context, raw, documentID string) (*Document, io.ReadSeekCloser, error) {
 	var doc *Document
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := resolveToken(ctx, tx, raw)
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		c, err := viewToken(ctx, tx, raw)
 		if err != nil {
 			return err
 		}
