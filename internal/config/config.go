@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +20,18 @@ type Config struct {
 	Addr      string // listen address
 	DataDir   string // embedded defaults live here
 	PublicURL string // base of links in emails; default http://<Addr>
-	// DatabaseURL: empty means SQLite at <DataDir>/gsign.db.
+	// DatabaseURL: empty means SQLite at <DataDir>/gsign.db; a
+	// postgres:// URL means PostgreSQL.
 	DatabaseURL string
+	// BlobURL is where files live: empty means <DataDir>/blobs on local
+	// disk; s3://bucket/prefix?endpoint=… means S3.
+	BlobURL string
+	// QueueURL is a RabbitMQ amqp:// URL that jobs are fanned out through;
+	// empty: workers claim jobs from the database alone.
+	QueueURL string
+	// RedisURL is a redis:// URL for rate-limit counters shared by every
+	// process and the idempotency fast path; empty: both stay in process.
+	RedisURL    string
 	AutoMigrate bool
 	// Roles this process plays: api, worker, scheduler.
 	Roles          []string
@@ -52,7 +64,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
-		Roles: []string{"api", "worker", "scheduler"}, MaxUploadBytes: 50 << 20,
+		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
 		MailLogLinks: true, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
@@ -67,7 +79,14 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (GSIGN_ADDR)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder for the embedded defaults (GSIGN_DATA_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "base URL of links in emails (GSIGN_PUBLIC_URL)")
-	fs.StringVar(&c.DatabaseURL, "database", c.DatabaseURL, "database: a SQLite file path; default <data>/gsign.db (GSIGN_DATABASE_URL)")
+	fs.StringVar(&c.DatabaseURL, "database", c.DatabaseURL, "database: a SQLite file path or a postgres:// URL; default <data>/gsign.db (GSIGN_DATABASE_URL)")
+	fs.StringVar(&c.BlobURL, "blobs", c.BlobURL, "file storage: a folder or an s3:// URL; default <data>/blobs (GSIGN_BLOB_URL)")
+	fs.StringVar(&c.QueueURL, "queue", c.QueueURL, "RabbitMQ amqp:// URL for job fan-out; default: the database alone (GSIGN_QUEUE_URL)")
+	fs.StringVar(&c.RedisURL, "redis", c.RedisURL, "Redis redis:// URL for shared rate limits and caches (GSIGN_REDIS_URL)")
+	fs.Func("roles", "comma-separated roles of this process: api, worker, scheduler (GSIGN_ROLES; default all)", func(v string) error {
+		c.Roles = splitRoles(v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -88,6 +107,9 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_DATA_DIR", &c.DataDir)
 	str("GSIGN_PUBLIC_URL", &c.PublicURL)
 	str("GSIGN_DATABASE_URL", &c.DatabaseURL)
+	str("GSIGN_BLOB_URL", &c.BlobURL)
+	str("GSIGN_QUEUE_URL", &c.QueueURL)
+	str("GSIGN_REDIS_URL", &c.RedisURL)
 	str("GSIGN_LOG_FORMAT", &c.LogFormat)
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
 	str("GSIGN_TSA_URL", &c.TSAURL)
@@ -98,7 +120,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_HSM_PIN", &c.HSMPin)
 	str("GSIGN_HSM_KEY", &c.HSMKey)
 	if v := getenv("GSIGN_ROLES"); v != "" {
-		c.Roles = strings.Split(v, ",")
+		c.Roles = splitRoles(v)
 	}
 	parsers := []struct {
 		key   string
@@ -124,11 +146,23 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	return nil
 }
 
-func (c *Config) validate() error {
-	for _, r := range c.Roles {
-		if r != "api" && r != "worker" && r != "scheduler" {
-			return fmt.Errorf("config: unknown role %q (want api, worker or scheduler)", r)
+// allRoles are the roles a process plays unless told otherwise.
+var allRoles = []string{"api", "worker", "scheduler"}
+
+// splitRoles parses a comma-separated role list, ignoring blanks.
+func splitRoles(v string) []string {
+	var roles []string
+	for _, r := range strings.Split(v, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			roles = append(roles, r)
 		}
+	}
+	return roles
+}
+
+func (c *Config) validate() error {
+	if err := c.validateRoles(); err != nil {
+		return err
 	}
 	switch {
 	case c.MaxUploadBytes < 1024:
@@ -148,6 +182,48 @@ func (c *Config) validate() error {
 	}
 	return nil
 }
+
+// validateRoles refuses unknown roles, and split roles on the embedded
+// engines: a process that plays only some roles relies on others to play
+// the rest, on other machines, and those cannot share a SQLite file or a
+// local folder.
+func (c *Config) validateRoles() error {
+	if len(c.Roles) == 0 {
+		return fmt.Errorf("config: no roles given (want some of api, worker, scheduler)")
+	}
+	for _, r := range c.Roles {
+		if !slices.Contains(allRoles, r) {
+			return fmt.Errorf("config: unknown role %q (want api, worker or scheduler)", r)
+		}
+	}
+	if c.SplitRoles() {
+		switch {
+		case !c.Postgres():
+			return fmt.Errorf("config: roles %s need a shared database: set GSIGN_DATABASE_URL=postgres://… (SQLite is one process's file)", strings.Join(c.Roles, ","))
+		case !c.S3():
+			return fmt.Errorf("config: roles %s need shared file storage: set GSIGN_BLOB_URL=s3://… (a local folder is one machine's)", strings.Join(c.Roles, ","))
+		}
+	}
+	return nil
+}
+
+// SplitRoles reports whether this process plays only some of the roles.
+func (c Config) SplitRoles() bool {
+	for _, r := range allRoles {
+		if !c.HasRole(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Postgres reports whether the database is PostgreSQL.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// S3 reports whether files live in S3.
+func (c Config) S3() bool { return strings.HasPrefix(c.BlobURL, "s3://") }
 
 // ParseMasterKey decodes a base64 (standard or URL) 32-byte master key.
 func ParseMasterKey(v string) ([]byte, error) {
@@ -173,8 +249,9 @@ func (c Config) HasRole(role string) bool {
 	return false
 }
 
-// SQLitePath returns the SQLite file to use.
-func (c Config) SQLitePath() string {
+// DatabaseDSN returns what sqldb.Open takes: the PostgreSQL URL, or the
+// SQLite file to use.
+func (c Config) DatabaseDSN() string {
 	if c.DatabaseURL != "" {
 		return strings.TrimPrefix(c.DatabaseURL, "sqlite://")
 	}
@@ -183,15 +260,33 @@ func (c Config) SQLitePath() string {
 
 // String prints the configuration with secrets masked.
 func (c Config) String() string {
-	db := c.DatabaseURL
-	if i := strings.Index(db, "@"); i > 0 {
-		if j := strings.Index(db, "://"); j > 0 && j < i {
-			db = db[:j+3] + "***" + db[i:]
-		}
-	}
 	key := "from " + filepath.Join(c.DataDir, "master.key")
 	if len(c.MasterKey) > 0 {
 		key = "***"
 	}
-	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s roles=%s max_upload=%d master_key=%s", c.Addr, c.DataDir, c.PublicURL, db, strings.Join(c.Roles, ","), c.MaxUploadBytes, key)
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d master_key=%s",
+		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
+		strings.Join(c.Roles, ","), c.MaxUploadBytes, key)
+}
+
+// maskURL hides the credentials of a URL (user:password@ and any password
+// or secret query parameter), so configuration can be logged.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("***")
+	}
+	q := u.Query()
+	for k := range q {
+		if l := strings.ToLower(k); strings.Contains(l, "password") || strings.Contains(l, "secret") || strings.Contains(l, "key") {
+			q.Set(k, "***")
+		}
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

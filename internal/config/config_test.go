@@ -23,8 +23,8 @@ func TestLoadPrecedence(t *testing.T) {
 	if c.Addr != "0.0.0.0:9000" || c.DataDir != "/flag" || c.JobLease != 30*time.Second {
 		t.Fatalf("precedence wrong: %+v", c)
 	}
-	if c.PublicURL != "http://0.0.0.0:9000" || c.SQLitePath() != "/flag/gsign.db" {
-		t.Fatalf("derived settings wrong: %s %s", c.PublicURL, c.SQLitePath())
+	if c.PublicURL != "http://0.0.0.0:9000" || c.DatabaseDSN() != "/flag/gsign.db" {
+		t.Fatalf("derived settings wrong: %s %s", c.PublicURL, c.DatabaseDSN())
 	}
 }
 
@@ -37,6 +37,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"unparsable number", map[string]string{"GSIGN_MAX_UPLOAD_BYTES": "lots"}, "GSIGN_MAX_UPLOAD_BYTES"},
 		{"tiny upload limit", map[string]string{"GSIGN_MAX_UPLOAD_BYTES": "10"}, "GSIGN_MAX_UPLOAD_BYTES"},
 		{"unknown role", map[string]string{"GSIGN_ROLES": "api,janitor"}, "janitor"},
+		{"no roles", map[string]string{"GSIGN_ROLES": " , "}, "no roles"},
+		{"split roles on SQLite", map[string]string{"GSIGN_ROLES": "api"}, "GSIGN_DATABASE_URL=postgres"},
+		{"split roles on local disk", map[string]string{"GSIGN_ROLES": "worker,scheduler", "GSIGN_DATABASE_URL": "postgres://db/gsign"}, "GSIGN_BLOB_URL=s3"},
 		{"bad duration", map[string]string{"GSIGN_JOB_LEASE": "soon"}, "GSIGN_JOB_LEASE"},
 		{"bad log format", map[string]string{"GSIGN_LOG_FORMAT": "xml"}, "GSIGN_LOG_FORMAT"},
 		{"bad bool", map[string]string{"GSIGN_AUTO_MIGRATE": "maybe"}, "GSIGN_AUTO_MIGRATE"},
@@ -53,8 +56,32 @@ func TestLoadRefusesBadValues(t *testing.T) {
 
 func TestStringMasksPasswords(t *testing.T) {
 	c := Default()
-	c.DatabaseURL = "postgres://gsign:s3cret@db:5432/gsign"
-	if s := c.String(); strings.Contains(s, "s3cret") {
-		t.Fatalf("password printed: %s", s)
+	c.DatabaseURL = "postgres://gsign:s3cret@db:5432/gsign?sslmode=require"
+	c.BlobURL = "s3://AKIA:s3cret@bucket/p?endpoint=minio:9000&secret_key=s3cret"
+	c.QueueURL = "amqp://guest:s3cret@mq:5672/"
+	c.RedisURL = "redis://:s3cret@cache:6379/0"
+	s := c.String()
+	if strings.Contains(s, "s3cret") || strings.Contains(s, "AKIA") {
+		t.Fatalf("secret printed: %s", s)
+	}
+	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%s missing from %s", want, s)
+		}
+	}
+}
+
+func TestSplitRolesOnSharedEngines(t *testing.T) {
+	env := map[string]string{"GSIGN_DATABASE_URL": "postgres://db/gsign", "GSIGN_BLOB_URL": "s3://bucket?endpoint=minio:9000"}
+	c, err := load(t, env, "--roles", "api, worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SplitRoles() || !c.HasRole("api") || !c.HasRole("worker") || c.HasRole("scheduler") {
+		t.Fatalf("roles = %v", c.Roles)
+	}
+	c, err = load(t, nil)
+	if err != nil || c.SplitRoles() {
+		t.Fatalf("default roles: %v split=%v err=%v", c.Roles, c.SplitRoles(), err)
 	}
 }
