@@ -29,7 +29,7 @@ type app struct {
 	cfg    config.Config
 	log    *slog.Logger
 	db     *sqldb.DB
-	blobs  *blob.Disk
+	blobs  blobStore
 	svc    *esign.Service
 	runner *jobs.Runner
 	pki    *pki.PKI
@@ -59,7 +59,7 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -83,6 +83,17 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	return a, nil
 }
 
+// blobStore is a file store the process closes when it stops.
+type blobStore interface {
+	esign.Blobs
+	io.Closer
+}
+
+// openBlobs opens the file store: <data>/blobs unless configured otherwise.
+func openBlobs(ctx context.Context, cfg config.Config) (blobStore, error) {
+	return blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+}
+
 func jobsConfig(cfg config.Config, worker string) jobs.Config {
 	jc := jobs.DefaultConfig(worker)
 	jc.Concurrency, jc.Lease = cfg.JobConcurrency, cfg.JobLease
@@ -96,7 +107,7 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 	return &esign.Service{
 		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
-		Sealer: a.sealer(signer, chain),
+		Sealer: newSealer(a.cfg, a.pki, signer, chain),
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
@@ -111,12 +122,12 @@ func (a *app) Close() {
 	a.db.Close()
 }
 
-// sealer seals at the configured PAdES level; from B-LT on, the DSS carries
-// the platform root's CRL (which also covers the built-in TSA).
-func (a *app) sealer(signer crypto.Signer, chain []*x509.Certificate) *pades.Sealer {
-	return &pades.Sealer{Signer: signer, Chain: chain, TSA: a.pki.Timestamper(), Level: pades.Level(a.cfg.SealLevel),
+// newSealer seals at the configured PAdES level; from B-LT on, the DSS
+// carries the platform root's CRL (which also covers the built-in TSA).
+func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x509.Certificate) *pades.Sealer {
+	return &pades.Sealer{Signer: signer, Chain: chain, TSA: p.Timestamper(), Level: pades.Level(cfg.SealLevel),
 		Revocation: func(ctx context.Context) ([][]byte, error) {
-			crl, err := a.pki.CRL(ctx)
+			crl, err := p.CRL(ctx)
 			return [][]byte{crl}, err
 		}}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -17,28 +18,49 @@ import (
 // platform seal exactly as the completion job does (the configured seal key,
 // timestamp authority and level), so an operator can check the PKI end to
 // end and bench/seal.sh can time the sealer against pdfsig.
-// It does not touch the database, but opens it like every admin command: a
-// fresh data folder needs `gsign migrate` first.
+// It opens only what sealing needs, the blob store and the PKI in it, and
+// never the database.
 func runSeal(ctx context.Context, env Env, args []string) int {
 	fs := commandFlags("seal", env)
 	in := fs.String("in", "", "the PDF to seal")
 	out := fs.String("out", "", "where to write the sealed PDF (replaced if it exists)")
-	a, code := openForCommand(ctx, env, fs, args, false)
-	if a == nil {
-		return code
+	cfg, err := loadConfigWith(fs, env, args)
+	if err != nil {
+		return fail(env, err)
 	}
-	defer a.Close()
 	if *in == "" || *out == "" {
 		fmt.Fprintln(env.Stderr, "usage: gsign seal --in FILE.pdf --out SEALED.pdf [--data DIR]")
 		return exitUsage
 	}
+	sealer, closeSealer, err := openSealer(ctx, cfg, env.Stderr)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer closeSealer()
 	start := time.Now()
-	n, err := sealFile(ctx, a.svc.Sealer, *in, *out, start)
+	n, err := sealFile(ctx, sealer, *in, *out, start)
 	if err != nil {
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "sealed %s into %s (%d bytes) in %d ms\n", *in, *out, n, time.Since(start).Milliseconds())
 	return exitOK
+}
+
+// openSealer opens the blob store and the platform PKI in it (creating the
+// PKI in a new data folder) and returns the platform's sealer.
+func openSealer(ctx context.Context, cfg config.Config, logOut io.Writer) (esign.Sealer, func(), error) {
+	log := newLogger(cfg, logOut)
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := openPKI(ctx, cfg, blobs, esign.SystemClock{}, log)
+	if err != nil {
+		blobs.Close()
+		return nil, nil, err
+	}
+	signer, chain := p.Seal()
+	return newSealer(cfg, p, signer, chain), func() { p.Close(); blobs.Close() }, nil
 }
 
 // sealFile seals the PDF at in into a temporary file next to out and renames

@@ -16,8 +16,8 @@ import (
 // long as the slower of hashing and I/O rather than their sum, and memory
 // stays at copyBuffers*copyChunk whatever the document's size.
 const (
-	copyChunk   = 1 << 20
-	copyBuffers = 3
+	copyChunk   = 64 << 10
+	copyBuffers = 4
 )
 
 // copyHashed streams the size bytes of src, from its start, to w and
