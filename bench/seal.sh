@@ -212,12 +212,12 @@ report() {
 	done
 	cat <<'EOT'
 
-gsign      = gsign seal: process start, open database, blob store and PKI, PAdES B-T seal with an
+gsign      = gsign seal: process start, open the blob store and the PKI, PAdES B-T seal with an
              RFC 3161 timestamp from the built-in TSA, write to a temporary file, rename.
 seal ms    = gsign's own clock from the app opened to the file renamed (median).
 pdfsig     = pdfsig -add-signature: adbe.pkcs7.detached, no timestamp (poppler 22.12's -add-signature
              has no TSA configured here and does not support -etsi).
-gsign-open = gsign pki export-root: the same process start and app opening, without sealing.
+gsign-open = gsign pki export-root: process start and opening of the app (database included), no seal.
 gsign-version = gsign version: the process start alone (runtime and package initialisation).
 dd         = dd bs=1M: reading and writing the file through the page cache, the floor for any
              tool that copies the original into its output.
