@@ -1,9 +1,10 @@
-// Package sqldb is GSign's esign.Store over database/sql.
+// Package sqldb is GSign's esign.Store over database/sql, on SQLite or
+// PostgreSQL.
 //
 // The SQL is hand-written, standard and shared between engines; what differs
 // between engines is confined to a small dialect (placeholders, row locks,
-// constraint error codes) and to the embedded, numbered migrations of each
-// engine. SQLite is implemented; PostgreSQL is meant to slot in beside it.
+// transaction options, error codes) and to the embedded, numbered migrations
+// of each engine. One contract test suite runs against both.
 package sqldb
 
 import (
@@ -24,14 +25,35 @@ type Options struct {
 	AutoMigrate bool
 	// Clock gives each transaction its fixed Now; esign.SystemClock{} if nil.
 	Clock esign.Clock
-	// Readers is how many connections View may use at once; 4 if zero.
+	// Readers is how many connections View may use at once on SQLite; 4 if
+	// zero.
 	Readers int
+	// MaxConns is how many connections the one PostgreSQL pool, which serves
+	// InTx and View alike, may open at once; 10 if zero.
+	MaxConns int
 }
 
-// DB is the Store. It holds two pools over one SQLite file: a single writer
-// connection, so that write transactions queue in Go rather than fail with
-// SQLITE_BUSY, and a few read-only connections that read in parallel under
-// WAL while the writer works.
+// withDefaults fills in the zero fields of o.
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = esign.SystemClock{}
+	}
+	if o.Readers <= 0 {
+		o.Readers = 4
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 10
+	}
+	return o
+}
+
+// DB is the Store.
+//
+// On SQLite it holds two pools over one file: a single writer connection, so
+// that write transactions queue in Go rather than fail with SQLITE_BUSY, and
+// a few read-only connections that read in parallel under WAL while the
+// writer works. On PostgreSQL writer and reader are the same pool, and
+// concurrent writers are kept apart by row locks (see postgresDialect).
 type DB struct {
 	writer     *sql.DB
 	reader     *sql.DB
@@ -42,37 +64,41 @@ type DB struct {
 
 var _ esign.Store = (*DB)(nil)
 
-// Open opens (creating if needed) the SQLite database at the file path dsn,
-// applies pending migrations if opts.AutoMigrate, and checks that the schema
-// is exactly the one this binary knows. It refuses, always, a schema newer
-// than the binary's (ErrSchemaNewer), and a stale one without AutoMigrate
-// (ErrSchemaStale).
+// Open opens the database dsn names: PostgreSQL for a postgres:// or
+// postgresql:// URL, and otherwise the SQLite file at the path dsn, created
+// if needed. It applies pending migrations if opts.AutoMigrate, and checks
+// that the schema is exactly the one this binary knows. It refuses, always, a
+// schema newer than the binary's (ErrSchemaNewer), and a stale one without
+// AutoMigrate (ErrSchemaStale).
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	return open(ctx, dsn, opts, migrationFiles)
 }
 
 // open is Open with the migrations taken from fsys, for tests.
 func open(ctx context.Context, dsn string, opts Options, fsys fs.FS) (*DB, error) {
-	if opts.Clock == nil {
-		opts.Clock = esign.SystemClock{}
-	}
-	if opts.Readers <= 0 {
-		opts.Readers = 4
-	}
-	migs, err := loadMigrations(fsys, sqliteDialect.name)
+	opts = opts.withDefaults()
+	db, err := connect(dsn, opts)
 	if err != nil {
 		return nil, err
 	}
-	writer, reader, err := openSQLite(dsn, opts.Readers)
-	if err != nil {
+	db.clock = opts.Clock
+	if db.migrations, err = loadMigrations(fsys, db.d.name); err != nil {
+		db.Close()
 		return nil, err
 	}
-	db := &DB{writer: writer, reader: reader, d: &sqliteDialect, clock: opts.Clock, migrations: migs}
 	if err := db.init(ctx, opts.AutoMigrate); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// connect opens the pools of the database dsn names, without touching it.
+func connect(dsn string, opts Options) (*DB, error) {
+	if isPostgresURL(dsn) {
+		return connectPostgres(dsn, opts.MaxConns)
+	}
+	return connectSQLite(dsn, opts.Readers)
 }
 
 func (db *DB) init(ctx context.Context, autoMigrate bool) error {
@@ -90,46 +116,10 @@ func (db *DB) init(ctx context.Context, autoMigrate bool) error {
 	return db.checkSchema(ctx)
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (db *DB) Close() error {
+	if db.reader == db.writer {
+		return db.writer.Close()
+	}
 	return errors.Join(db.writer.Close(), db.reader.Close())
-}
-
-// InTx runs fn in a write transaction (BEGIN IMMEDIATE on SQLite) and commits
-// if fn returns nil. It rolls back if fn returns an error or panics; a panic
-// goes on after the rollback. Write transactions run one at a time, so fn
-// must not start another transaction of its own: it would wait forever.
-func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx esign.Tx) error) error {
-	return db.transact(ctx, db.writer, nil, fn)
-}
-
-// View runs fn in a read-only transaction that sees one snapshot of the
-// database. Attempts to write fail.
-func (db *DB) View(ctx context.Context, fn func(ctx context.Context, tx esign.Tx) error) error {
-	return db.transact(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
-}
-
-// transact is the one place transactions begin and end. Now is read from the
-// clock once the transaction has begun, that is once it holds the write lock,
-// so write transactions see times in the order they commit.
-func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(context.Context, esign.Tx) error) error {
-	sqlTx, err := pool.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	done := false
-	defer func() {
-		// Runs on error, on panic, and on runtime.Goexit (t.FailNow in tests).
-		if !done {
-			_ = sqlTx.Rollback()
-		}
-	}()
-	if err := fn(ctx, &tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now()}); err != nil {
-		return err
-	}
-	done = true
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", err)
-	}
-	return nil
 }

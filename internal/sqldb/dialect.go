@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -26,6 +27,17 @@ type dialect struct {
 	skipLocked string
 	// conflictOf classifies a driver error by its code.
 	conflictOf func(error) conflict
+	// retryable reports whether err, however wrapped, says the transaction
+	// lost a race with another one (a serialization failure or a deadlock)
+	// and may succeed if run again from the start.
+	retryable func(error) bool
+	// writeTx and viewTx are what InTx's and View's transactions begin
+	// with; migrations begin with writeTx too.
+	writeTx, viewTx *sql.TxOptions
+	// lockMigrations, run first in every migration transaction, makes two
+	// processes that migrate at once take turns. SQLite needs none: its
+	// write transactions begin with BEGIN IMMEDIATE, which already does.
+	lockMigrations string
 }
 
 // conflict is the kind of uniqueness constraint an INSERT or UPDATE violated.
@@ -37,10 +49,13 @@ const (
 	conflictUnique              // another row has the same value in a UNIQUE column
 )
 
-// sqliteDialect is SQLite's dialect.
+// sqliteDialect is SQLite's dialect. Its write transactions never lose a
+// race: the single writer connection runs them one at a time.
 var sqliteDialect = dialect{
 	name:       "sqlite",
 	conflictOf: sqliteConflict,
+	retryable:  func(error) bool { return false },
+	viewTx:     &sql.TxOptions{ReadOnly: true},
 }
 
 // sqliteConflict reads the extended result code modernc's driver reports.

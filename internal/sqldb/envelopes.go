@@ -35,9 +35,12 @@ func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, erro
 }
 
 // LockEnvelope is EnvelopeByID that locks the row until the transaction
-// ends. On SQLite the lock is the write transaction itself.
+// ends (SELECT … FOR UPDATE on PostgreSQL). Every change to an envelope, its
+// contents and its audit chain (audit_seq, audit_head) holds this lock, which
+// is what makes the domain's read-decide-write safe. On SQLite the lock is
+// the write transaction itself.
 func (t *tx) LockEnvelope(ctx context.Context, id string) (*esign.Envelope, error) {
-	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`+t.d.forUpdate, id)
+	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`+t.lockRows(), id)
 }
 
 // UpdateEnvelope writes every mutable column of e; the organization, owner

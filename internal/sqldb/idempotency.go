@@ -31,9 +31,12 @@ func (t *tx) CreateIdempotency(ctx context.Context, r *esign.IdempotencyRecord) 
 	return nil
 }
 
-// IdempotencyByKey returns the record of (scope, key).
+// IdempotencyByKey returns the record of (scope, key). In a write
+// transaction it locks the record until the transaction ends: the caller
+// decides from it whether to take over an abandoned request, and two
+// requests must not both take it over.
 func (t *tx) IdempotencyByKey(ctx context.Context, scope, key string) (*esign.IdempotencyRecord, error) {
-	const q = `SELECT ` + idempotencyCols + ` FROM idempotency_keys WHERE scope = ? AND key = ?`
+	q := `SELECT ` + idempotencyCols + ` FROM idempotency_keys WHERE scope = ? AND key = ?` + t.lockRows()
 	return getOne(ctx, t, "idempotency record", scanIdempotency, q, scope, key)
 }
 

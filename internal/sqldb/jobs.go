@@ -33,7 +33,9 @@ func (t *tx) EnqueueJob(ctx context.Context, j *esign.Job) (bool, error) {
 // returns it; NotFound when no job is runnable. A job is runnable when it is
 // pending and due, or running with a lease that has run out (its worker
 // died). Oldest means earliest run_at, then creation. Picking and leasing is
-// one statement, so two claims never get the same job.
+// one statement, so two claims never get the same job; on PostgreSQL the pick
+// locks the row it picks and skips rows others have locked, so concurrent
+// workers take different jobs instead of queuing behind one.
 func (t *tx) ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*esign.Job, error) {
 	q := `UPDATE jobs SET status = ?, locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id = (

@@ -30,9 +30,11 @@ var ErrSchemaNewer = errors.New("database schema is newer than this binary")
 
 // createSchemaMigrations is the migrator's own bookkeeping, the one piece of
 // DDL outside the migration files: it must exist before they can be counted.
+// It is the same on every engine; applied_at is in microseconds, hence BIGINT
+// (which SQLite reads as INTEGER).
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,
-    applied_at INTEGER NOT NULL
+    applied_at BIGINT  NOT NULL
 )`
 
 type migration struct {
@@ -78,8 +80,15 @@ func readMigration(fsys fs.FS, dir, name string) (migration, error) {
 	return migration{version: v, name: name, sql: string(b)}, nil
 }
 
+// bootstrap creates schema_migrations if it does not exist, under the
+// migration lock: on PostgreSQL two CREATE TABLE IF NOT EXISTS at once can
+// both try to create it.
 func (db *DB) bootstrap(ctx context.Context) error {
-	if _, err := db.writer.ExecContext(ctx, createSchemaMigrations); err != nil {
+	err := db.migrationTx(ctx, func(sqlTx *sql.Tx) error {
+		_, err := sqlTx.ExecContext(ctx, createSchemaMigrations)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	return nil
@@ -140,27 +149,49 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// apply runs one migration unless, having waited for the write lock, it finds
-// that another process applied it meanwhile.
+// apply runs one migration unless, having waited for the migration lock, it
+// finds that another process applied it meanwhile.
 func (db *DB) apply(ctx context.Context, m migration) error {
-	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	err := db.migrationTx(ctx, func(sqlTx *sql.Tx) error {
+		v, err := schemaVersion(ctx, sqlTx)
+		if err != nil || v >= m.version {
+			return err
+		}
+		if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		const q = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
+		if _, err := sqlTx.ExecContext(ctx, db.d.rebind(q), m.version, micros(db.clock.Now())); err != nil {
+			return fmt.Errorf("record version: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
+	return nil
+}
+
+// migrationTx runs fn in a write transaction that holds the migration lock,
+// and commits if fn returns nil. The transaction is READ COMMITTED on
+// PostgreSQL, so what fn reads is what was committed before the lock was
+// granted, not before it was asked for.
+func (db *DB) migrationTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	sqlTx, err := db.writer.BeginTx(ctx, db.d.writeTx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
 	defer sqlTx.Rollback() // a no-op after Commit
-	v, err := schemaVersion(ctx, sqlTx)
-	if err != nil || v >= m.version {
+	if db.d.lockMigrations != "" {
+		if _, err := sqlTx.ExecContext(ctx, db.d.lockMigrations); err != nil {
+			return fmt.Errorf("take the migration lock: %w", err)
+		}
+	}
+	if err := fn(sqlTx); err != nil {
 		return err
 	}
-	if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
-	}
-	const q = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
-	if _, err := sqlTx.ExecContext(ctx, db.d.rebind(q), m.version, micros(db.clock.Now())); err != nil {
-		return fmt.Errorf("migration %s: record version: %w", m.name, err)
-	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("migration %s: commit: %w", m.name, err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

@@ -20,6 +20,15 @@ var sqlitePragmas = []string{
 	"foreign_keys(1)",
 }
 
+// connectSQLite opens the Store's two pools on the database file path.
+func connectSQLite(path string, readers int) (*DB, error) {
+	writer, reader, err := openSQLite(path, readers)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{writer: writer, reader: reader, d: &sqliteDialect}, nil
+}
+
 // openSQLite opens the writer and reader pools on the database file path.
 func openSQLite(path string, readers int) (writer, reader *sql.DB, err error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {

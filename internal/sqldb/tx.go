@@ -14,9 +14,10 @@ import (
 // tx is the esign.Tx of one transaction. Its methods are spread over one
 // file per group of tables.
 type tx struct {
-	sqlTx *sql.Tx
-	d     *dialect
-	now   time.Time
+	sqlTx    *sql.Tx
+	d        *dialect
+	now      time.Time
+	readOnly bool // a View's
 }
 
 var _ esign.Tx = (*tx)(nil)
@@ -28,6 +29,17 @@ const codeExists = esign.CodeAlreadyExists
 
 // Now returns the time the transaction began.
 func (t *tx) Now() time.Time { return t.now }
+
+// lockRows is the clause that makes a SELECT lock the rows it reads until
+// the transaction ends: where another transaction could read the same row,
+// decide, and write it back in between. In a read-only transaction it is
+// empty: there is nothing to protect, and PostgreSQL refuses to lock there.
+func (t *tx) lockRows() string {
+	if t.readOnly {
+		return ""
+	}
+	return t.d.forUpdate
+}
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...)
@@ -123,6 +135,10 @@ func insertSQL(table, cols string) string {
 // insertSeqSQL is insertSQL for a table of an envelope's contents, whose
 // rows also get created_seq: the next number among the envelope's rows, so
 // they list in insertion order. The envelope id is the last argument.
+// Reading the maximum and inserting is safe because every change to an
+// envelope's contents holds the envelope's lock (LockEnvelope); were two
+// transactions to add to one envelope without it on PostgreSQL, they could
+// both take the same number, and their rows would fall back to id order.
 func insertSeqSQL(table, cols string) string {
 	n := strings.Count(cols, ",") + 1
 	return "INSERT INTO " + table + " (" + cols + ", created_seq) VALUES (" + strings.Repeat("?, ", n) +

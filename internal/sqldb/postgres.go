@@ -1,0 +1,87 @@
+package sqldb
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// The SQLSTATE codes this package acts on
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const (
+	pgUniqueViolation      = "23505"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+)
+
+// pgMigrationLock is the key of the transaction-scoped advisory lock that
+// migrations take; any number would do as long as nothing else uses it.
+const pgMigrationLock = "7047336937143791617"
+
+// postgresDialect is PostgreSQL's dialect. Write transactions run at READ
+// COMMITTED and serialize on the rows they lock (FOR UPDATE): each statement
+// then sees the latest committed data, and a locked row is re-read once its
+// lock is released, which is what a read-modify-write under a lock needs.
+// Views run at REPEATABLE READ, READ ONLY, so that all their reads see one
+// snapshot, as SQLite's read transactions do.
+var postgresDialect = dialect{
+	name:           "postgres",
+	numbered:       true,
+	forUpdate:      " FOR UPDATE",
+	skipLocked:     " FOR UPDATE SKIP LOCKED",
+	conflictOf:     postgresConflict,
+	retryable:      postgresRetryable,
+	writeTx:        &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+	viewTx:         &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	lockMigrations: `SELECT pg_advisory_xact_lock(` + pgMigrationLock + `)`,
+}
+
+// isPostgresURL reports whether dsn names a PostgreSQL database rather than
+// a SQLite file.
+func isPostgresURL(dsn string) bool {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
+
+// connectPostgres opens the one pool that serves both InTx and View: unlike
+// SQLite's, PostgreSQL's writers do not need to queue in Go.
+func connectPostgres(url string, maxConns int) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url) // pgx masks the password in its errors
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(maxConns)
+	pool.SetMaxIdleConns(maxConns)
+	pool.SetConnMaxLifetime(time.Hour)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{writer: pool, reader: pool, d: &postgresDialect}, nil
+}
+
+// postgresConflict tells a duplicate primary key from a duplicate in another
+// UNIQUE constraint by the constraint's name: the migrations leave primary
+// keys with PostgreSQL's default name, <table>_pkey.
+func postgresConflict(err error) conflict {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) || e.Code != pgUniqueViolation {
+		return noConflict
+	}
+	if strings.HasSuffix(e.ConstraintName, "_pkey") {
+		return conflictPrimaryKey
+	}
+	return conflictUnique
+}
+
+// postgresRetryable reports a serialization failure or a deadlock: PostgreSQL
+// rolled the transaction back so that another could go on, and running it
+// again may well succeed.
+func postgresRetryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == pgSerializationFailure || e.Code == pgDeadlockDetected)
+}

@@ -1,0 +1,370 @@
+package sqldb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/sqldb/sqldbtest"
+)
+
+// openPostgresTest opens a fresh, migrated database: a schema of its own.
+func openPostgresTest(t *testing.T) *DB {
+	t.Helper()
+	return openPostgresAt(t, sqldbtest.PostgresTestURL(t))
+}
+
+// openPostgresAt opens the database at url, migrating it if needed, and
+// closes it when t ends. Two of them on one url are two processes sharing a
+// database.
+func openPostgresAt(t *testing.T, url string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), url, Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+func TestPostgresStore(t *testing.T) {
+	sqldbtest.RequirePostgres(t)
+	runStoreContract(t, openPostgresTest)
+}
+
+func TestPostgresOpenSchemaVersions(t *testing.T) {
+	sqldbtest.RequirePostgres(t)
+	runOpenSchemaVersions(t, "postgres", func(t *testing.T) string { return sqldbtest.PostgresTestURL(t) })
+}
+
+// TestPostgresMigrateFailureKeepsLastGoodVersion checks that a migration
+// that fails halfway leaves nothing behind: PostgreSQL's DDL is
+// transactional.
+func TestPostgresMigrateFailureKeepsLastGoodVersion(t *testing.T) {
+	url := sqldbtest.PostgresTestURL(t)
+	latest := len(mustLoad(t, migrationFiles, "postgres"))
+	bad := renameNext(t, testMigrations(t, "postgres", map[string]string{
+		"0099_bad.sql": "CREATE TABLE half_done (id TEXT); INSERT INTO no_such_table VALUES (1);",
+	}), latest+1)
+	if _, err := open(context.Background(), url, Options{AutoMigrate: true}, bad); err == nil {
+		t.Fatal("a failing migration applied")
+	}
+	if got := versionOf(t, url); got != latest {
+		t.Fatalf("schema version = %d, want %d", got, latest)
+	}
+	db := openPostgresAt(t, url)
+	var table *string
+	if err := db.reader.QueryRow(`SELECT to_regclass('half_done')::text`).Scan(&table); err != nil || table != nil {
+		t.Fatalf("half-applied migration left its table behind (%v, err=%v)", table, err)
+	}
+}
+
+// TestPostgresConcurrentMigrate has several processes open, and so migrate,
+// one empty database at once: each migration must apply exactly once.
+func TestPostgresConcurrentMigrate(t *testing.T) {
+	url := sqldbtest.PostgresTestURL(t)
+	const n = 4
+	opened := race(t, n, func() (bool, error) {
+		db, err := Open(context.Background(), url, Options{AutoMigrate: true})
+		if err != nil {
+			return false, err
+		}
+		return true, db.Close()
+	})
+	if opened != n {
+		t.Fatalf("%d of %d opened", opened, n)
+	}
+	latest := len(mustLoad(t, migrationFiles, "postgres"))
+	db := openPostgresAt(t, url)
+	var rows int
+	if err := db.reader.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != latest {
+		t.Fatalf("schema_migrations has %d rows (err=%v), want %d", rows, err, latest)
+	}
+}
+
+// TestPostgresTwoProcessesOneEnvelope has two processes try to send one
+// draft envelope at once, the way the Service does: lock, check the
+// transition, append to the audit chain, write. Exactly one may win, and the
+// chain must have exactly one event.
+func TestPostgresTwoProcessesOneEnvelope(t *testing.T) {
+	url := sqldbtest.PostgresTestURL(t)
+	dbs := []*DB{openPostgresAt(t, url), openPostgresAt(t, url)}
+	w := newWorld(t, dbs[0])
+	var turn atomic.Int64
+	won := race(t, 32, func() (ok bool, err error) {
+		db := dbs[turn.Add(1)%2]
+		err = db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+			ok = false // fn may run more than once
+			e, err := tx.LockEnvelope(ctx, w.Envelope.ID)
+			if err != nil {
+				return err
+			}
+			to, err := esign.Transition(e.Status, esign.EventSend)
+			if err != nil {
+				return nil // lost: someone sent it first
+			}
+			e.Status, e.AuditSeq, e.AuditHead = to, e.AuditSeq+1, "h1"
+			ev := &esign.AuditEvent{EnvelopeID: e.ID, Seq: e.AuditSeq, Version: esign.AuditEncodingVersion, Type: esign.AuditSent,
+				Actor: esign.Actor{Type: esign.ActorSystem}, OccurredAt: tx.Now(), PreviousHash: "", Hash: "h1"}
+			if err := tx.AppendAudit(ctx, ev); err != nil {
+				return err
+			}
+			ok = true
+			return tx.UpdateEnvelope(ctx, e)
+		})
+		return ok, err
+	})
+	if won != 1 {
+		t.Fatalf("%d sends won, want 1", won)
+	}
+	view(t, dbs[1], func(ctx context.Context, tx esign.Tx) error {
+		evs, err := tx.AuditEvents(ctx, w.Envelope.ID)
+		if err == nil && len(evs) != 1 {
+			t.Errorf("audit chain has %d events, want 1", len(evs))
+		}
+		return err
+	})
+}
+
+// TestPostgresTwoProcessesClaimJobs has two processes' workers claim fewer
+// jobs than there are workers: every job is claimed once, none twice.
+func TestPostgresTwoProcessesClaimJobs(t *testing.T) {
+	url := sqldbtest.PostgresTestURL(t)
+	dbs := []*DB{openPostgresAt(t, url), openPostgresAt(t, url)}
+	const jobs = 8
+	for i := range jobs {
+		enqueue(t, dbs[0], newJob(fmt.Sprintf("mail:%d", i), t0))
+	}
+	var turn atomic.Int64
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	won := race(t, 32, func() (bool, error) {
+		n := turn.Add(1)
+		var j *esign.Job
+		err := dbs[n%2].InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
+			j, err = tx.ClaimJob(ctx, fmt.Sprintf("w%d", n), t0, t0.Add(time.Minute))
+			return err
+		})
+		if esign.IsKind(err, esign.KindNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		mu.Lock()
+		claimed[j.ID]++
+		mu.Unlock()
+		return true, nil
+	})
+	if won != jobs || len(claimed) != jobs {
+		t.Fatalf("%d claims of %d distinct jobs, want %d of %d: %v", won, len(claimed), jobs, jobs, claimed)
+	}
+}
+
+// TestPostgresTwoProcessesTakeOverIdempotencyKey has two processes find the
+// same abandoned idempotency record and try to take it over: only one may.
+func TestPostgresTwoProcessesTakeOverIdempotencyKey(t *testing.T) {
+	url := sqldbtest.PostgresTestURL(t)
+	dbs := []*DB{openPostgresAt(t, url), openPostgresAt(t, url)}
+	rec := &esign.IdempotencyRecord{Scope: "usr_1", Key: "k", RequestHash: "rh", CreatedAt: t0,
+		ExpiresAt: t0.Add(time.Hour), LockedUntil: t0.Add(time.Minute)}
+	inTx(t, dbs[0], func(ctx context.Context, tx esign.Tx) error { return tx.CreateIdempotency(ctx, rec) })
+	now := t0.Add(2 * time.Minute) // the lock ran out: abandoned
+	var turn atomic.Int64
+	won := race(t, 16, func() (ok bool, err error) {
+		err = dbs[turn.Add(1)%2].InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+			ok = false
+			r, err := tx.IdempotencyByKey(ctx, "usr_1", "k")
+			if err != nil || now.Before(r.LockedUntil) {
+				return err
+			}
+			r.LockedUntil = now.Add(time.Minute)
+			ok = true
+			return tx.SaveIdempotency(ctx, r)
+		})
+		return ok, err
+	})
+	if won != 1 {
+		t.Fatalf("%d take-overs won, want 1", won)
+	}
+}
+
+// TestPostgresRetriesSerializationFailure makes two transactions collide at
+// REPEATABLE READ: both read a row, then both write it. PostgreSQL aborts
+// the second writer with a serialization failure; InTx must run it again,
+// and then it reads the first one's write, so no increment is lost.
+func TestPostgresRetriesSerializationFailure(t *testing.T) {
+	db := openPostgresTest(t)
+	w := newWorld(t, db)
+	var bothRead sync.WaitGroup
+	bothRead.Add(2)
+	var calls atomic.Int64
+	increment := func() (bool, error) {
+		first := true
+		err := db.InTx(context.Background(), func(ctx context.Context, etx esign.Tx) error {
+			calls.Add(1)
+			if _, err := etx.(*tx).exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`); err != nil {
+				return err
+			}
+			e, err := etx.EnvelopeByID(ctx, w.Envelope.ID) // no lock, on purpose
+			if err != nil {
+				return err
+			}
+			if first {
+				first = false
+				bothRead.Done()
+				bothRead.Wait()
+			}
+			e.AuditSeq++
+			return etx.UpdateEnvelope(ctx, e)
+		})
+		return err == nil, err
+	}
+	if won := race(t, 2, increment); won != 2 {
+		t.Fatalf("%d of 2 transactions committed", won)
+	}
+	if got := calls.Load(); got != 3 {
+		t.Errorf("fn ran %d times, want 3: once each, and once more for the one that failed", got)
+	}
+	wantAuditSeq(t, db, w.Envelope.ID, 2)
+}
+
+// TestPostgresRetriesDeadlock has two transactions lock two envelopes in
+// opposite orders. PostgreSQL breaks the deadlock by aborting one (after
+// deadlock_timeout, a second by default); InTx must run it again.
+func TestPostgresRetriesDeadlock(t *testing.T) {
+	db := openPostgresTest(t)
+	a, b := newWorld(t, db).Envelope.ID, newWorld(t, db).Envelope.ID
+	var bothLocked sync.WaitGroup
+	bothLocked.Add(2)
+	var calls atomic.Int64
+	lockBoth := func(first, second string) func() (bool, error) {
+		return func() (bool, error) {
+			waited := false
+			err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+				calls.Add(1)
+				var es []*esign.Envelope
+				for _, id := range []string{first, second} {
+					e, err := tx.LockEnvelope(ctx, id)
+					if err != nil {
+						return err
+					}
+					es = append(es, e)
+					if !waited {
+						waited = true
+						bothLocked.Done()
+						bothLocked.Wait()
+					}
+				}
+				for _, e := range es {
+					e.AuditSeq++
+					if err := tx.UpdateEnvelope(ctx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			return err == nil, err
+		}
+	}
+	var won atomic.Int64
+	var wg sync.WaitGroup
+	for _, fn := range []func() (bool, error){lockBoth(a, b), lockBoth(b, a)} {
+		wg.Go(func() {
+			if ok, err := fn(); err != nil {
+				t.Errorf("InTx: %v", err)
+			} else if ok {
+				won.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 2 || calls.Load() != 3 {
+		t.Fatalf("%d of 2 committed after %d runs of fn, want 2 after 3", won.Load(), calls.Load())
+	}
+	wantAuditSeq(t, db, a, 2)
+	wantAuditSeq(t, db, b, 2)
+}
+
+// TestPostgresRetryIsBounded checks which errors InTx retries, found by
+// their SQLSTATE through the wrapping, and that it gives up in the end.
+func TestPostgresRetryIsBounded(t *testing.T) {
+	db := openPostgresTest(t)
+	tests := []struct {
+		name      string
+		errcode   string // raised by the transaction, every time
+		wantCalls int64
+	}{
+		{"serialization failure: retried, then given up", "serialization_failure", maxAttempts},
+		{"deadlock: retried, then given up", "deadlock_detected", maxAttempts},
+		{"other errors: not retried", "unique_violation", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int64
+			err := db.InTx(context.Background(), func(ctx context.Context, etx esign.Tx) error {
+				calls.Add(1)
+				q := `DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = '` + tt.errcode + `'; END $$`
+				if _, err := etx.(*tx).exec(ctx, q); err != nil {
+					return fmt.Errorf("provoke %s: %w", tt.errcode, err)
+				}
+				return nil
+			})
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) {
+				t.Fatalf("err = %v, want the PostgreSQL error", err)
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Fatalf("fn ran %d times, want %d (err %v)", got, tt.wantCalls, err)
+			}
+		})
+	}
+}
+
+// TestPostgresViewSeesOneSnapshot checks that a View does not see what is
+// committed while it runs.
+func TestPostgresViewSeesOneSnapshot(t *testing.T) {
+	db := openPostgresTest(t)
+	w := newWorld(t, db)
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		before, err := tx.EnvelopeByID(ctx, w.Envelope.ID)
+		if err != nil {
+			return err
+		}
+		inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+			e, err := tx.LockEnvelope(ctx, w.Envelope.ID)
+			if err != nil {
+				return err
+			}
+			e.Name = "changed meanwhile"
+			return tx.UpdateEnvelope(ctx, e)
+		})
+		after, err := tx.EnvelopeByID(ctx, w.Envelope.ID)
+		if err == nil && after.Name != before.Name {
+			t.Errorf("the view saw a commit made after it began: %q, then %q", before.Name, after.Name)
+		}
+		return err
+	})
+}
+
+func wantAuditSeq(t *testing.T, db *DB, envelopeID string, want int64) {
+	t.Helper()
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		e, err := tx.EnvelopeByID(ctx, envelopeID)
+		if err == nil && e.AuditSeq != want {
+			t.Errorf("envelope %s: audit seq = %d, want %d", envelopeID, e.AuditSeq, want)
+		}
+		return err
+	})
+}
