@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gsign/gsign/internal/blob/blobtest"
 	"github.com/gsign/gsign/internal/esign"
 )
 
 func TestDisk(t *testing.T) {
-	testBlobs(t, func(t *testing.T) esign.Blobs { return newDisk(t, t.TempDir()) })
+	blobtest.Run(t, func(t *testing.T) esign.Blobs { return newDisk(t, t.TempDir()) })
 }
 
 func newDisk(t *testing.T, dir string) *Disk {
@@ -35,7 +36,7 @@ func newDisk(t *testing.T, dir string) *Disk {
 func TestDiskLayout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "blobs")
 	d := newDisk(t, dir)
-	mustPut(t, d, "documents/env_1/doc_1.pdf", []byte("%PDF"))
+	blobtest.MustPut(t, d, "documents/env_1/doc_1.pdf", []byte("%PDF"))
 	name := filepath.Join(dir, "documents", "env_1", "doc_1.pdf")
 	data, err := os.ReadFile(name)
 	if err != nil || string(data) != "%PDF" {
@@ -46,7 +47,7 @@ func TestDiskLayout(t *testing.T) {
 			t.Errorf("%s: mode %v (err %v), want no group or other access", p, fi.Mode(), err)
 		}
 	}
-	if _, ok := mustOpen(t, d, "documents/env_1/doc_1.pdf").(*os.File); !ok {
+	if _, ok := blobtest.MustOpen(t, d, "documents/env_1/doc_1.pdf").(*os.File); !ok {
 		t.Errorf("Open did not return an *os.File")
 	}
 	if left := tempFiles(t, dir); len(left) != 0 {
@@ -58,7 +59,7 @@ func TestDiskLayout(t *testing.T) {
 func TestDiskPutStreams(t *testing.T) {
 	const size = 20 << 20
 	d := newDisk(t, t.TempDir())
-	src := io.LimitReader(rand.NewChaCha8(seed(3)), size)
+	src := io.LimitReader(rand.NewChaCha8(blobtest.Seed(3)), size)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	info, err := d.Put(context.Background(), "big", src)
@@ -90,7 +91,7 @@ func TestDiskFailedPutLeavesNoTemp(t *testing.T) {
 func TestDiskCleanTemp(t *testing.T) {
 	dir := t.TempDir()
 	d := newDisk(t, dir)
-	mustPut(t, d, "blob", []byte("kept"))
+	blobtest.MustPut(t, d, "blob", []byte("kept"))
 	old := time.Now().Add(-2 * time.Hour)
 	writeFile(t, filepath.Join(dir, tmpDir, "put-crashed"), old)
 	writeFile(t, filepath.Join(dir, tmpDir, "put-in-progress"), time.Now())
@@ -133,7 +134,7 @@ func TestDiskSymlinkEscape(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(outside, "planted")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Put wrote outside the store (stat: %v)", err)
 	}
-	if infos := mustList(t, d, ""); len(infos) != 0 {
+	if infos := blobtest.MustList(t, d, ""); len(infos) != 0 {
 		t.Errorf("List reported links: %+v", infos)
 	}
 }
@@ -148,11 +149,11 @@ func TestDiskKeyAndKeysBelow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.first+" then "+tt.second, func(t *testing.T) {
 			d := newDisk(t, t.TempDir())
-			mustPut(t, d, tt.first, []byte("first"))
+			blobtest.MustPut(t, d, tt.first, []byte("first"))
 			if _, err := d.Put(context.Background(), tt.second, strings.NewReader("second")); err == nil {
 				t.Fatalf("Put(%q) after Put(%q) succeeded", tt.second, tt.first)
 			}
-			checkStat(t, d, tt.first, []byte("first"))
+			blobtest.CheckStat(t, d, tt.first, []byte("first"))
 		})
 	}
 }
@@ -161,7 +162,7 @@ func TestDiskListSkipsTemp(t *testing.T) {
 	dir := t.TempDir()
 	d := newDisk(t, dir)
 	writeFile(t, filepath.Join(dir, tmpDir, "put-x"), time.Now())
-	if infos := mustList(t, d, ""); len(infos) != 0 {
+	if infos := blobtest.MustList(t, d, ""); len(infos) != 0 {
 		t.Errorf("List reported temp files: %+v", infos)
 	}
 }
@@ -173,7 +174,7 @@ func TestDiskRecreatesTemp(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, tmpDir)); err != nil {
 		t.Fatal(err)
 	}
-	mustPut(t, d, "k", []byte("x"))
+	blobtest.MustPut(t, d, "k", []byte("x"))
 }
 
 func TestDiskClosed(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package blob stores GSign's immutable files (documents, signature images,
-// results): Disk keeps them in a directory confined by os.Root, Memory keeps
-// them in a map for tests. Both implement esign.Blobs and pass the same
-// contract tests.
+// results): Disk keeps them in a directory confined by os.Root, S3 in a
+// bucket of Amazon S3 or MinIO, Memory in a map for tests. All implement
+// esign.Blobs and pass the same contract tests (package blobtest); OpenURL
+// picks Disk or S3 from the GSIGN_BLOB_URL setting.
 package blob
 
 import (

@@ -1,6 +1,7 @@
-package blob
+package blobtest
 
-// Helpers for the contract suite in contract_test.go; they move with it.
+// Helpers for the contract suite in contract.go, exported for the stores'
+// own tests.
 
 import (
 	"bytes"
@@ -15,7 +16,8 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-func mustPut(t *testing.T, s esign.Blobs, key string, data []byte) esign.BlobInfo {
+// MustPut stores data under key or fails the test.
+func MustPut(t *testing.T, s esign.Blobs, key string, data []byte) esign.BlobInfo {
 	t.Helper()
 	info, err := s.Put(context.Background(), key, bytes.NewReader(data))
 	if err != nil {
@@ -24,7 +26,8 @@ func mustPut(t *testing.T, s esign.Blobs, key string, data []byte) esign.BlobInf
 	return info
 }
 
-func mustOpen(t *testing.T, s esign.Blobs, key string) io.ReadSeekCloser {
+// MustOpen opens key or fails the test; the caller closes the reader.
+func MustOpen(t *testing.T, s esign.Blobs, key string) io.ReadSeekCloser {
 	t.Helper()
 	r, err := s.Open(context.Background(), key)
 	if err != nil {
@@ -33,9 +36,10 @@ func mustOpen(t *testing.T, s esign.Blobs, key string) io.ReadSeekCloser {
 	return r
 }
 
-func mustRead(t *testing.T, s esign.Blobs, key string) []byte {
+// MustRead returns the blob stored under key or fails the test.
+func MustRead(t *testing.T, s esign.Blobs, key string) []byte {
 	t.Helper()
-	r := mustOpen(t, s, key)
+	r := MustOpen(t, s, key)
 	defer r.Close()
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -44,7 +48,8 @@ func mustRead(t *testing.T, s esign.Blobs, key string) []byte {
 	return data
 }
 
-func mustList(t *testing.T, s esign.Blobs, prefix string) []esign.BlobInfo {
+// MustList returns what List reports for prefix or fails the test.
+func MustList(t *testing.T, s esign.Blobs, prefix string) []esign.BlobInfo {
 	t.Helper()
 	var infos []esign.BlobInfo
 	err := s.List(context.Background(), prefix, func(info esign.BlobInfo) error {
@@ -57,8 +62,8 @@ func mustList(t *testing.T, s esign.Blobs, prefix string) []esign.BlobInfo {
 	return infos
 }
 
-// checkStat checks Stat against the blob's content.
-func checkStat(t *testing.T, s esign.Blobs, key string, data []byte) {
+// CheckStat checks Stat against the blob's content.
+func CheckStat(t *testing.T, s esign.Blobs, key string, data []byte) {
 	t.Helper()
 	info, err := s.Stat(context.Background(), key)
 	if err != nil {
@@ -76,8 +81,8 @@ func checkInfo(t *testing.T, info esign.BlobInfo, data []byte) {
 	if info.Size != int64(len(data)) {
 		t.Errorf("%s: size %d, want %d", info.Key, info.Size, len(data))
 	}
-	if info.SHA256 != "" && info.SHA256 != sha256Hex(data) {
-		t.Errorf("%s: sha256 %s, want %s", info.Key, info.SHA256, sha256Hex(data))
+	if info.SHA256 != "" && info.SHA256 != SHA256Hex(data) {
+		t.Errorf("%s: sha256 %s, want %s", info.Key, info.SHA256, SHA256Hex(data))
 	}
 }
 
@@ -90,7 +95,8 @@ func wantError(t *testing.T, err error, kind esign.Kind, code string) {
 	}
 }
 
-func sha256Hex(data []byte) string {
+// SHA256Hex is the lowercase hex SHA-256 of data, as BlobInfo reports it.
+func SHA256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
@@ -98,11 +104,12 @@ func sha256Hex(data []byte) string {
 // deterministic returns n pseudo-random bytes, the same for the same seed.
 func deterministic(s byte, n int) []byte {
 	data := make([]byte, n)
-	rand.NewChaCha8(seed(s)).Read(data)
+	rand.NewChaCha8(Seed(s)).Read(data)
 	return data
 }
 
-func seed(s byte) [32]byte { return [32]byte{0: s} }
+// Seed makes a ChaCha8 seed from one byte, for reproducible random streams.
+func Seed(s byte) [32]byte { return [32]byte{0: s} }
 
 func head(data []byte) []byte { return data[:min(len(data), 16)] }
 

@@ -1,4 +1,7 @@
-package blob
+// Package blobtest is the contract test suite for esign.Blobs: every blob
+// store (Disk, Memory, S3) runs Run against fresh instances of itself, so all
+// of them keep the same key rules, errors and atomicity.
+package blobtest
 
 import (
 	"bytes"
@@ -17,14 +20,10 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// testBlobs is the contract every esign.Blobs implementation must meet.
+// Run checks the contract every esign.Blobs implementation must meet.
 // newStore returns a new, empty store each time it is called; it registers
-// any cleanup with t.
-//
-// It lives in a test file, so only this package can call it for now. To let
-// a store in another package (S3) reuse it, move it unchanged into a
-// non-test package such as internal/blob/blobtest and export it.
-func testBlobs(t *testing.T, newStore func(t *testing.T) esign.Blobs) {
+// any cleanup with t. The subtests run in parallel, each on its own store.
+func Run(t *testing.T, newStore func(t *testing.T) esign.Blobs) {
 	tests := []struct {
 		name string
 		run  func(t *testing.T, s esign.Blobs)
@@ -65,13 +64,13 @@ func testRoundTrip(t *testing.T, s esign.Blobs) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			key := "documents/env_1/" + strings.ReplaceAll(tt.name, " ", "_") + ".pdf"
-			info := mustPut(t, s, key, tt.data)
-			want := esign.BlobInfo{Key: key, Size: int64(len(tt.data)), SHA256: sha256Hex(tt.data)}
+			info := MustPut(t, s, key, tt.data)
+			want := esign.BlobInfo{Key: key, Size: int64(len(tt.data)), SHA256: SHA256Hex(tt.data)}
 			if info != want {
 				t.Errorf("Put = %+v, want %+v", info, want)
 			}
-			checkStat(t, s, key, tt.data)
-			if got := mustRead(t, s, key); !bytes.Equal(got, tt.data) {
+			CheckStat(t, s, key, tt.data)
+			if got := MustRead(t, s, key); !bytes.Equal(got, tt.data) {
 				t.Errorf("read %d bytes, want %d bytes %q...", len(got), len(tt.data), head(tt.data))
 			}
 			checkSeek(t, s, key, tt.data)
@@ -82,7 +81,7 @@ func testRoundTrip(t *testing.T, s esign.Blobs) {
 // checkSeek checks that the reader Open returns can seek back and reread.
 func checkSeek(t *testing.T, s esign.Blobs, key string, data []byte) {
 	t.Helper()
-	r := mustOpen(t, s, key)
+	r := MustOpen(t, s, key)
 	defer r.Close()
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		t.Fatalf("read %s: %v", key, err)
@@ -98,31 +97,31 @@ func checkSeek(t *testing.T, s esign.Blobs, key string, data []byte) {
 }
 
 func testOverwrite(t *testing.T, s esign.Blobs) {
-	mustPut(t, s, "results/r.pdf", []byte("a long first version"))
-	mustPut(t, s, "results/r.pdf", []byte("v2"))
-	if got := mustRead(t, s, "results/r.pdf"); string(got) != "v2" {
+	MustPut(t, s, "results/r.pdf", []byte("a long first version"))
+	MustPut(t, s, "results/r.pdf", []byte("v2"))
+	if got := MustRead(t, s, "results/r.pdf"); string(got) != "v2" {
 		t.Errorf("after overwrite read %q, want %q", got, "v2")
 	}
-	checkStat(t, s, "results/r.pdf", []byte("v2"))
+	CheckStat(t, s, "results/r.pdf", []byte("v2"))
 }
 
 func testStoredCopy(t *testing.T, s esign.Blobs) {
 	buf := []byte("original")
-	mustPut(t, s, "k", buf)
+	MustPut(t, s, "k", buf)
 	copy(buf, "mutated!")
-	got := mustRead(t, s, "k")
+	got := MustRead(t, s, "k")
 	if string(got) != "original" {
 		t.Fatalf("read %q after caller changed its buffer, want %q", got, "original")
 	}
 	copy(got, "mutated!")
-	if got := mustRead(t, s, "k"); string(got) != "original" {
+	if got := MustRead(t, s, "k"); string(got) != "original" {
 		t.Errorf("read %q after caller changed what it read, want %q", got, "original")
 	}
 }
 
 func testMissing(t *testing.T, s esign.Blobs) {
 	ctx := context.Background()
-	mustPut(t, s, "dir/blob", []byte("x"))
+	MustPut(t, s, "dir/blob", []byte("x"))
 	open := func(key string) error { _, err := s.Open(ctx, key); return err }
 	stat := func(key string) error { _, err := s.Stat(ctx, key); return err }
 	for _, key := range []string{"nope", "dir/nope", "dir", "dir/blob/below", "other/dir/deep"} {
@@ -140,7 +139,7 @@ func testMissing(t *testing.T, s esign.Blobs) {
 
 func testDelete(t *testing.T, s esign.Blobs) {
 	ctx := context.Background()
-	mustPut(t, s, "signatures/e/s.png", []byte("png"))
+	MustPut(t, s, "signatures/e/s.png", []byte("png"))
 	for i := range 2 {
 		if err := s.Delete(ctx, "signatures/e/s.png"); err != nil {
 			t.Fatalf("Delete #%d: %v", i+1, err)
@@ -153,11 +152,11 @@ func testDelete(t *testing.T, s esign.Blobs) {
 			t.Errorf("Delete(%q) of a missing key: %v", key, err)
 		}
 	}
-	mustPut(t, s, "dir/kept", []byte("x"))
+	MustPut(t, s, "dir/kept", []byte("x"))
 	if err := s.Delete(ctx, "dir"); err != nil {
 		t.Errorf(`Delete("dir") with "dir/kept" stored: %v`, err)
 	}
-	checkStat(t, s, "dir/kept", []byte("x"))
+	CheckStat(t, s, "dir/kept", []byte("x"))
 }
 
 func testList(t *testing.T, s esign.Blobs) {
@@ -165,7 +164,7 @@ func testList(t *testing.T, s esign.Blobs) {
 	// would report "a/1" before "a-c".
 	keys := []string{"b/2", "a/1", "a-c", "a.txt", "a/b/c", "ab", "a/10", "a/2"}
 	for _, k := range keys {
-		mustPut(t, s, k, []byte(k))
+		MustPut(t, s, k, []byte(k))
 	}
 	tests := []struct {
 		prefix string
@@ -183,7 +182,7 @@ func testList(t *testing.T, s esign.Blobs) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("prefix %q", tt.prefix), func(t *testing.T) {
-			infos := mustList(t, s, tt.prefix)
+			infos := MustList(t, s, tt.prefix)
 			var got []string
 			for _, info := range infos {
 				got = append(got, info.Key)
@@ -198,7 +197,7 @@ func testList(t *testing.T, s esign.Blobs) {
 
 func testListStops(t *testing.T, s esign.Blobs) {
 	for _, k := range []string{"x/1", "x/2", "x/3"} {
-		mustPut(t, s, k, []byte(k))
+		MustPut(t, s, k, []byte(k))
 	}
 	errStop := errors.New("stop")
 	var seen []string
@@ -217,7 +216,7 @@ func testListStops(t *testing.T, s esign.Blobs) {
 func testListModify(t *testing.T, s esign.Blobs) {
 	ctx := context.Background()
 	for _, k := range []string{"tmpdocs/1", "tmpdocs/2"} {
-		mustPut(t, s, k, []byte(k))
+		MustPut(t, s, k, []byte(k))
 	}
 	err := s.List(ctx, "tmpdocs/", func(info esign.BlobInfo) error {
 		return s.Delete(ctx, info.Key)
@@ -225,7 +224,7 @@ func testListModify(t *testing.T, s esign.Blobs) {
 	if err != nil {
 		t.Fatalf("List deleting each blob: %v", err)
 	}
-	if left := mustList(t, s, ""); len(left) != 0 {
+	if left := MustList(t, s, ""); len(left) != 0 {
 		t.Errorf("after deleting while listing, List = %+v, want nothing", left)
 	}
 }
@@ -254,7 +253,7 @@ func testInvalidKeys(t *testing.T, s esign.Blobs) {
 		err := s.List(ctx, prefix, func(esign.BlobInfo) error { return nil })
 		wantError(t, err, esign.KindInvalid, esign.CodeValidation)
 	}
-	if left := mustList(t, s, ""); len(left) != 0 {
+	if left := MustList(t, s, ""); len(left) != 0 {
 		t.Errorf("after rejected Puts, List = %+v, want nothing", left)
 	}
 }
@@ -267,8 +266,8 @@ func testValidKeys(t *testing.T, s esign.Blobs) {
 	}
 	for _, key := range keys {
 		t.Run(fmt.Sprintf("%.40q", key), func(t *testing.T) {
-			mustPut(t, s, key, []byte(key))
-			if got := mustRead(t, s, key); string(got) != key {
+			MustPut(t, s, key, []byte(key))
+			if got := MustRead(t, s, key); string(got) != key {
 				t.Errorf("read %q, want %q", got, key)
 			}
 		})
@@ -279,11 +278,11 @@ func testPutFailure(t *testing.T, s esign.Blobs) {
 	ctx := context.Background()
 	errBoom := errors.New("connection reset")
 	failing := func() io.Reader { return io.MultiReader(strings.NewReader("partial"), errReader{errBoom}) }
-	mustPut(t, s, "k", []byte("old"))
+	MustPut(t, s, "k", []byte("old"))
 	if _, err := s.Put(ctx, "k", failing()); !errors.Is(err, errBoom) {
 		t.Errorf("Put with a failing reader returned %v, want the reader's error", err)
 	}
-	if got := mustRead(t, s, "k"); string(got) != "old" {
+	if got := MustRead(t, s, "k"); string(got) != "old" {
 		t.Errorf("after failed overwrite read %q, want %q", got, "old")
 	}
 	if _, err := s.Put(ctx, "new", failing()); !errors.Is(err, errBoom) {
@@ -294,7 +293,7 @@ func testPutFailure(t *testing.T, s esign.Blobs) {
 }
 
 func testCanceled(t *testing.T, s esign.Blobs) {
-	mustPut(t, s, "k", []byte("x"))
+	MustPut(t, s, "k", []byte("x"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ops := map[string]func() error{
@@ -309,7 +308,7 @@ func testCanceled(t *testing.T, s esign.Blobs) {
 			t.Errorf("%s with a canceled context returned %v, want context.Canceled", name, err)
 		}
 	}
-	checkStat(t, s, "k", []byte("x"))
+	CheckStat(t, s, "k", []byte("x"))
 	if _, err := s.Stat(context.Background(), "new"); !esign.IsKind(err, esign.KindNotFound) {
 		t.Errorf("Put with a canceled context stored a blob (Stat error %v)", err)
 	}
@@ -322,7 +321,7 @@ func testConcurrent(t *testing.T, s esign.Blobs) {
 	const writers, rounds = 8, 10
 	ctx := context.Background()
 	version := func(w int) []byte { return bytes.Repeat([]byte{byte('A' + w)}, 32<<10+w) }
-	mustPut(t, s, "shared", version(0))
+	MustPut(t, s, "shared", version(0))
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
@@ -344,7 +343,7 @@ func testConcurrent(t *testing.T, s esign.Blobs) {
 	}
 	wg.Wait()
 	for w := range writers {
-		if got := mustRead(t, s, fmt.Sprintf("own/%d", w)); string(got) != fmt.Sprint(rounds-1) {
+		if got := MustRead(t, s, fmt.Sprintf("own/%d", w)); string(got) != fmt.Sprint(rounds-1) {
 			t.Errorf("own/%d = %q, want %q", w, got, fmt.Sprint(rounds-1))
 		}
 	}
@@ -373,19 +372,19 @@ func checkOneVersion(t *testing.T, s esign.Blobs, version func(int) []byte) {
 // testLarge streams a 20 MiB blob in and out without holding it in the test.
 func testLarge(t *testing.T, s esign.Blobs) {
 	const size = 20 << 20
-	info, err := s.Put(context.Background(), "results/big.pdf", io.LimitReader(rand.NewChaCha8(seed(7)), size))
+	info, err := s.Put(context.Background(), "results/big.pdf", io.LimitReader(rand.NewChaCha8(Seed(7)), size))
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(rand.NewChaCha8(seed(7)), size)); err != nil {
+	if _, err := io.Copy(h, io.LimitReader(rand.NewChaCha8(Seed(7)), size)); err != nil {
 		t.Fatal(err)
 	}
 	want := hex.EncodeToString(h.Sum(nil))
 	if info.Size != size || info.SHA256 != want {
 		t.Errorf("Put = %+v, want size %d sha256 %s", info, size, want)
 	}
-	r := mustOpen(t, s, "results/big.pdf")
+	r := MustOpen(t, s, "results/big.pdf")
 	defer r.Close()
 	h.Reset()
 	n, err := io.Copy(h, r)
