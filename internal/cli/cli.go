@@ -42,6 +42,7 @@ func commands() []command {
 		{"migrate", "apply database migrations", runMigrate},
 		{"fsck", "check database, blobs and audit chains; exit 1 on any violation", runFsck},
 		{"audit", "audit verify [--envelope ID]: verify audit hash chains", runAudit},
+		{"jobs", "list | dlq | replay ID... | replay --all-dead: inspect background jobs, bring dead ones back", runJobs},
 		{"pki", "export-root | export-crl | import-p12 | import-hsm-cert: the platform's seal PKI", runPKI},
 		{"verify", "verify FILE.pdf [--json]: check signatures, later changes and evidence; exit 1 if invalid", runVerify},
 		{"seal", "seal a PDF with the platform seal (PAdES B-T), for checks and benchmarks", runSeal},

@@ -166,6 +166,32 @@ type JobTx interface {
 	JobByID(ctx context.Context, id string) (*Job, error)
 	// JobsByStatus lists jobs with the status, oldest first, at most limit.
 	JobsByStatus(ctx context.Context, status JobStatus, limit int) ([]*Job, error)
+
+	// The rest serves a relay that hands jobs to a message queue, and the
+	// workers that consume it. A job's published_at records when it was last
+	// handed to the queue; the database stays the source of truth, and a
+	// message only says which job to try now.
+
+	// UnpublishedJobs lists the jobs a relay must publish, oldest run_at first,
+	// at most limit: pending and due (run_at ≤ now) jobs never published, and,
+	// as a safety net for messages the queue lost, jobs last published before
+	// staleBefore that have been runnable since before it too (pending with
+	// run_at ≤ staleBefore, or running with a lease that ran out by then).
+	// Where the engine has row locks the rows stay locked until the
+	// transaction ends, and rows another transaction holds are skipped, so two
+	// relays do not publish the same job at once.
+	UnpublishedJobs(ctx context.Context, now, staleBefore time.Time, limit int) ([]*Job, error)
+	// MarkJobsPublished records that the jobs with the ids were published at at.
+	MarkJobsPublished(ctx context.Context, ids []string, at time.Time) error
+	// ClaimJobByID is ClaimJob for the job with the id: it leases the job if
+	// it is runnable (pending and due, or running with an expired lease) and
+	// fails with KindNotFound otherwise, that is when the job is unknown,
+	// done, dead, not due, or leased by a worker whose lease still runs.
+	ClaimJobByID(ctx context.Context, id, worker string, now, leaseUntil time.Time) (*Job, error)
+	// ReplayJob makes a dead job pending again: due at now, with no attempts
+	// and not published. KindNotFound if there is no such job, KindConflict
+	// (CodeInvalidTransition) if it is not dead.
+	ReplayJob(ctx context.Context, id string, now time.Time) error
 }
 
 // IdempotencyRecord remembers a mutating request made with an

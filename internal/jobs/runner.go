@@ -91,7 +91,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.running.Add(1)
 		go func() {
 			defer func() { <-slots; r.running.Done() }()
-			r.runOne(ctx, j)
+			r.runLogged(ctx, j)
 		}()
 	}
 }
@@ -118,7 +118,7 @@ func (r *Runner) RunPending(ctx context.Context) (int, error) {
 		if err != nil || j == nil {
 			return n, err
 		}
-		r.runOne(ctx, j)
+		r.runLogged(ctx, j)
 		n++
 	}
 }
@@ -136,8 +136,19 @@ func (r *Runner) claim(ctx context.Context) (*esign.Job, error) {
 	return j, err
 }
 
-// runOne runs a claimed job and records the outcome.
-func (r *Runner) runOne(ctx context.Context, j *esign.Job) {
+// runLogged is runOne for the polling loop, which has no one to tell of a
+// failure to record the outcome but the log; the lease makes the job run
+// again.
+func (r *Runner) runLogged(ctx context.Context, j *esign.Job) {
+	if _, err := r.runOne(ctx, j); err != nil {
+		r.log.Error("record job outcome", "job", j.ID, "err", err)
+	}
+}
+
+// runOne runs a claimed job and records the outcome in j and in the store.
+// It reports whether it recorded it: false means the lease was lost to
+// another worker, whose outcome counts instead.
+func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease*9/10)
 	defer cancel()
 	start := r.clock.Now()
@@ -145,9 +156,10 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job) {
 	r.settle(j, err)
 	if err != nil {
 		r.log.Warn("job failed", "job", j.ID, "attempt", j.Attempts, "status", j.Status, "err", err)
-		return
+	} else {
+		r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
 	}
-	r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
+	return r.finish(j)
 }
 
 func (r *Runner) safeHandle(ctx context.Context, j *esign.Job) (err error) {
@@ -172,16 +184,24 @@ func (r *Runner) settle(j *esign.Job, err error) {
 	default:
 		j.Status, j.LastError, j.RunAt = esign.JobPending, err.Error(), now.Add(r.backoff(j.Attempts))
 	}
-	ferr := r.store.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-		ok, err := tx.FinishJob(ctx, j, r.cfg.Worker)
-		if err == nil && !ok {
-			r.log.Warn("job lease lost before finishing; another worker owns it", "job", j.ID)
-		}
+}
+
+// finish stores the outcome settle decided, if this worker still holds the
+// job's lease, and reports whether it did. It outlives the runner's
+// context: a job that ran should have its outcome recorded.
+func (r *Runner) finish(j *esign.Job) (bool, error) {
+	var ok bool
+	err := r.store.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
+		ok, err = tx.FinishJob(ctx, j, r.cfg.Worker)
 		return err
 	})
-	if ferr != nil {
-		r.log.Error("record job outcome", "job", j.ID, "err", ferr)
+	if err != nil {
+		return false, fmt.Errorf("record outcome of job %s: %w", j.ID, err)
 	}
+	if !ok {
+		r.log.Warn("job lease lost before finishing; another worker owns it", "job", j.ID)
+	}
+	return ok, nil
 }
 
 // backoff is exponential with full jitter, capped.

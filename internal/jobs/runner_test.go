@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,11 +13,12 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/teststack"
 )
 
 func openStore(t *testing.T, clock esign.Clock) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"), sqldb.Options{AutoMigrate: true, Clock: clock})
+	db, err := sqldb.Open(context.Background(), teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
