@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/ratelimit"
 )
 
 // Config holds the API's tunables.
@@ -30,6 +31,16 @@ type Config struct {
 	// certificate, CRL and timestamp authority) behind the same middleware:
 	// logging, panic recovery, security headers. Keys are ServeMux patterns.
 	Mounts map[string]http.Handler
+	// RateLimits are the request limits per class of caller; nil means
+	// DefaultRateLimits().
+	RateLimits *RateLimits
+	// Limiter counts requests against RateLimits; nil means an in-process
+	// limiter, whose counts each process keeps to itself. Give every
+	// process the same shared limiter (Redis) to limit the deployment.
+	Limiter Limiter
+	// IdempotencyCache replays finished Idempotency-Key requests without
+	// the database; nil means none.
+	IdempotencyCache IdempotencyCache
 }
 
 // api serves every route. It holds no request state.
@@ -39,6 +50,9 @@ type api struct {
 	store esign.Store
 	log   *slog.Logger
 	mux   *http.ServeMux
+	// limiterLog and cacheLog keep an outage of a shared store to one log
+	// line per interval.
+	limiterLog, cacheLog logThrottle
 }
 
 // New returns the HTTP handler of the API and the signing page. store is the
@@ -81,6 +95,13 @@ func withDefaults(cfg Config, svc *esign.Service) Config {
 	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
+	}
+	if cfg.RateLimits == nil {
+		limits := DefaultRateLimits()
+		cfg.RateLimits = &limits
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = ratelimit.NewMemory(cfg.Clock.Now)
 	}
 	return cfg
 }

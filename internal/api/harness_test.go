@@ -32,6 +32,7 @@ import (
 	"github.com/gsign/gsign/internal/pdf/pades"
 	"github.com/gsign/gsign/internal/pki/pkitest"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/teststack"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -56,7 +57,7 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "gsign.db"), sqldb.Options{AutoMigrate: true, Clock: clock})
+	db, err := sqldb.Open(ctx, teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,6 +52,9 @@ func (a *api) idempotent(acc access, kind bodyKind, next http.Handler) http.Hand
 			a.writeError(w, r, err)
 			return
 		}
+		if a.replayCached(w, r, k) {
+			return
+		}
 		claimed, done, err := a.claim(r.Context(), k)
 		switch {
 		case errors.Is(err, errKeyInFlight):
@@ -59,6 +63,7 @@ func (a *api) idempotent(acc access, kind bodyKind, next http.Handler) http.Hand
 		case err != nil:
 			a.writeError(w, r, err)
 		case done != nil:
+			a.remember(r, done) // the cache lost it (a restart) or never had it
 			a.replay(w, r, k, done)
 		default:
 			a.runOnce(w, r, k, claimed, next)
@@ -174,7 +179,9 @@ func (a *api) settle(r *http.Request, k *idemKey, rec *esign.IdempotencyRecord, 
 		// The request did run; its key stays locked until idempotencyLock
 		// passes, after which a retry runs it again.
 		a.log.ErrorContext(r.Context(), "save idempotent response", "request_id", requestID(r.Context()), "err", err)
+		return
 	}
+	a.remember(r, rec)
 }
 
 // release deletes the key's record so that a retry runs the request again.
@@ -189,23 +196,32 @@ func (a *api) release(r *http.Request, k *idemKey) {
 
 // replay sends a finished request's saved response again.
 func (a *api) replay(w http.ResponseWriter, r *http.Request, k *idemKey, rec *esign.IdempotencyRecord) {
-	var saved map[string]string
-	err := json.Unmarshal(rec.Header, &saved)
-	var body []byte
-	if err == nil {
-		body, err = k.open(rec.Body)
-	}
+	saved, body, err := k.unpack(rec)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	writeReplay(w, rec.Status, saved, body)
+}
+
+// unpack reads a finished record's saved headers and decrypts its body.
+func (k *idemKey) unpack(rec *esign.IdempotencyRecord) (saved map[string]string, body []byte, err error) {
+	if err := json.Unmarshal(rec.Header, &saved); err != nil {
+		return nil, nil, fmt.Errorf("idempotent response: headers: %w", err)
+	}
+	body, err = k.open(rec.Body)
+	return saved, body, err
+}
+
+// writeReplay sends a saved response.
+func writeReplay(w http.ResponseWriter, status int, saved map[string]string, body []byte) {
 	h := w.Header()
 	for name, v := range saved {
 		h.Set(name, v)
 	}
 	h.Set("Idempotent-Replayed", "true")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(rec.Status)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 

@@ -32,41 +32,42 @@ type route struct {
 	pattern string
 	access  access
 	body    bodyKind
+	rate    rateClass
 	handle  handlerFunc
 }
 
 // routes is the route table: every route the API serves.
 func (a *api) routes() []route {
 	return []route{
-		{"GET /healthz", public, noBody, a.healthz},
-		{"GET /readyz", public, noBody, a.readyz},
+		{"GET /healthz", public, noBody, unlimited, a.healthz},
+		{"GET /readyz", public, noBody, unlimited, a.readyz},
 
-		{"POST /api/v1/auth/register", public, jsonBody, a.register},
-		{"POST /api/v1/auth/login", public, jsonBody, a.login},
-		{"POST /api/v1/auth/refresh", public, jsonBody, a.refresh},
-		{"POST /api/v1/api-keys", sender, jsonBody, a.createAPIKey},
+		{"POST /api/v1/auth/register", public, jsonBody, authRate, a.register},
+		{"POST /api/v1/auth/login", public, jsonBody, authRate, a.login},
+		{"POST /api/v1/auth/refresh", public, jsonBody, authRate, a.refresh},
+		{"POST /api/v1/api-keys", sender, jsonBody, apiRate, a.createAPIKey},
 
-		{"POST /api/v1/envelopes", sender, jsonBody, a.createEnvelope},
-		{"GET /api/v1/envelopes", sender, noBody, a.listEnvelopes},
-		{"GET /api/v1/envelopes/{id}", sender, noBody, a.getEnvelope},
-		{"POST /api/v1/envelopes/{id}/documents", sender, uploadBody, a.addDocument},
-		{"POST /api/v1/envelopes/{id}/recipients", sender, jsonBody, a.addRecipient},
-		{"POST /api/v1/envelopes/{id}/fields", sender, jsonBody, a.addField},
-		{"POST /api/v1/envelopes/{id}/send", sender, jsonBody, a.sendEnvelope},
-		{"POST /api/v1/envelopes/{id}/void", sender, jsonBody, a.voidEnvelope},
-		{"POST /api/v1/envelopes/{id}/recipients/{rid}/signing-url", sender, jsonBody, a.signingURL},
-		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, a.audit},
-		{"GET /api/v1/envelopes/{id}/download", sender, noBody, a.download},
+		{"POST /api/v1/envelopes", sender, jsonBody, apiRate, a.createEnvelope},
+		{"GET /api/v1/envelopes", sender, noBody, apiRate, a.listEnvelopes},
+		{"GET /api/v1/envelopes/{id}", sender, noBody, apiRate, a.getEnvelope},
+		{"POST /api/v1/envelopes/{id}/documents", sender, uploadBody, apiRate, a.addDocument},
+		{"POST /api/v1/envelopes/{id}/recipients", sender, jsonBody, apiRate, a.addRecipient},
+		{"POST /api/v1/envelopes/{id}/fields", sender, jsonBody, apiRate, a.addField},
+		{"POST /api/v1/envelopes/{id}/send", sender, jsonBody, apiRate, a.sendEnvelope},
+		{"POST /api/v1/envelopes/{id}/void", sender, jsonBody, apiRate, a.voidEnvelope},
+		{"POST /api/v1/envelopes/{id}/recipients/{rid}/signing-url", sender, jsonBody, apiRate, a.signingURL},
+		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, apiRate, a.audit},
+		{"GET /api/v1/envelopes/{id}/download", sender, noBody, apiRate, a.download},
 
-		{"GET /api/v1/signing/{token}", recipient, noBody, a.openSigning},
-		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, a.signingDocument},
-		{"POST /api/v1/signing/{token}/fields/{field_id}", recipient, jsonBody, a.fillField},
-		{"POST /api/v1/signing/{token}/complete", recipient, jsonBody, a.completeSigning},
-		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, a.declineSigning},
+		{"GET /api/v1/signing/{token}", recipient, noBody, signingRate, a.openSigning},
+		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, signingRate, a.signingDocument},
+		{"POST /api/v1/signing/{token}/fields/{field_id}", recipient, jsonBody, signingRate, a.fillField},
+		{"POST /api/v1/signing/{token}/complete", recipient, jsonBody, signingRate, a.completeSigning},
+		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, signingRate, a.declineSigning},
 
-		{"GET /s/{token}", recipient, noBody, a.signingPage},
+		{"GET /s/{token}", recipient, noBody, signingRate, a.signingPage},
 
-		{"POST /api/v1/verify", public, uploadBody, a.verify},
+		{"POST /api/v1/verify", public, uploadBody, publicRate, a.verify},
 	}
 }
 
@@ -77,6 +78,7 @@ func (a *api) handle(rt route) http.Handler {
 		h = a.idempotent(rt.access, rt.body, h)
 		h = a.limitBody(rt.body, h)
 	}
+	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate
 	if rt.access == sender {
 		h = a.authenticate(h)
 	}
