@@ -4,33 +4,30 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"os"
+	"io"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gsign/gsign/internal/blob"
 	"github.com/gsign/gsign/internal/config"
+	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/testtool"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
-// runCLI runs a gsign command against the data folder and returns its exit
-// code and output.
+// runCLI runs a gsign command against the data folder, and the engines of
+// the server that startServer started on it, and returns its exit code and
+// output.
 func runCLI(t *testing.T, data string, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	env := Env{Stdout: &out, Stderr: &out, Getenv: func(k string) string {
-		if k == "GSIGN_DATA_DIR" {
-			return data
-		}
-		return ""
-	}}
-	code := Run(context.Background(), args, env)
-	return code, out.String()
+	return runCLIEnv(t, data, stackOf(data).Env(), args...)
 }
 
 // sentEnvelopeOverHTTP creates and sends a one-signer envelope and has the
@@ -62,11 +59,7 @@ func TestAuditVerifyAndFsckDetectTampering(t *testing.T) {
 		t.Fatalf("fsck on an intact database: exit %d\n%s", code, out)
 	}
 
-	db, err := sql.Open("sqlite", filepath.Join(e.data, "gsign.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, rebind := openRawDB(t, e.data)
 	tests := []struct {
 		name, tamper, undo string
 		wantSeq            string
@@ -77,7 +70,7 @@ func TestAuditVerifyAndFsckDetectTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := db.Exec(tt.tamper, envID); err != nil {
+			if _, err := db.Exec(rebind(tt.tamper), envID); err != nil {
 				t.Fatal(err)
 			}
 			code, out := runCLI(t, e.data, "audit", "verify", "--envelope", envID)
@@ -87,7 +80,7 @@ func TestAuditVerifyAndFsckDetectTampering(t *testing.T) {
 			if code, out := runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, "audit chain broken") {
 				t.Fatalf("fsck after tampering: exit %d\n%s", code, out)
 			}
-			if _, err := db.Exec(tt.undo, envID); err != nil {
+			if _, err := db.Exec(rebind(tt.undo), envID); err != nil {
 				t.Fatal(err)
 			}
 			if code, out := runCLI(t, e.data, "audit", "verify"); code != 0 {
@@ -101,26 +94,74 @@ func TestFsckDetectsAlteredBlob(t *testing.T) {
 	e := startServer(t)
 	envID := sentEnvelopeOverHTTP(t, e)
 	e.stop()
-	files, _ := filepath.Glob(filepath.Join(e.data, "blobs", "documents", envID, "*.pdf"))
-	if len(files) != 1 {
-		t.Fatalf("want one stored document, found %v", files)
+	ctx := context.Background()
+	blobs := openTestBlobs(t, e.data)
+	var keys []string
+	blobs.List(ctx, "documents/"+envID+"/", func(b esign.BlobInfo) error { keys = append(keys, b.Key); return nil })
+	if len(keys) != 1 {
+		t.Fatalf("want one stored document, found %v", keys)
 	}
-	raw, err := os.ReadFile(files[0])
+	r, err := blobs.Open(ctx, keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(r)
+	r.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw[len(raw)/2] ^= 0x20 // same size, one byte changed
-	if err := os.WriteFile(files[0], raw, 0o600); err != nil {
+	if _, err := blobs.Put(ctx, keys[0], bytes.NewReader(raw)); err != nil {
 		t.Fatal(err)
 	}
 	code, out := runCLI(t, e.data, "fsck")
 	if code != 1 || !strings.Contains(out, "SHA-256 differs") {
 		t.Fatalf("fsck after altering a document: exit %d\n%s", code, out)
 	}
-	os.Remove(files[0])
+	if err := blobs.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
 	if code, out = runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, "not found") {
 		t.Fatalf("fsck after deleting a document: exit %d\n%s", code, out)
 	}
+}
+
+// openTestBlobs opens the blob store of the server that ran on data.
+func openTestBlobs(t *testing.T, data string) blob.Store {
+	t.Helper()
+	url := stackOf(data).BlobURL
+	if url == "" {
+		url = filepath.Join(data, "blobs")
+	}
+	s, err := blob.OpenURL(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openRawDB opens the database of the server that ran on data with the
+// plain driver, for tests that tamper with rows, and returns a function that
+// rewrites ? placeholders for its engine.
+func openRawDB(t *testing.T, data string) (*sql.DB, func(string) string) {
+	t.Helper()
+	driver, dsn, rebind := "sqlite", filepath.Join(data, "gsign.db"), func(q string) string { return q }
+	if u := stackOf(data).DatabaseURL; u != "" {
+		driver, dsn = "pgx", u
+		rebind = func(q string) string {
+			for i := 1; strings.Contains(q, "?"); i++ {
+				q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
+			}
+			return q
+		}
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, rebind
 }
 
 // TestSealLevelLTA seals at B-LTA: the seal stays valid, and the DSS and the

@@ -21,6 +21,7 @@ import (
 	"github.com/gsign/gsign/internal/pdf/certificate"
 	"github.com/gsign/gsign/internal/pdf/pades"
 	"github.com/gsign/gsign/internal/pki"
+	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/sqldb"
 )
 
@@ -29,7 +30,8 @@ type app struct {
 	cfg    config.Config
 	log    *slog.Logger
 	db     *sqldb.DB
-	blobs  blobStore
+	blobs  blob.Store
+	redis  *gsredis.Client // nil without GSIGN_REDIS_URL
 	svc    *esign.Service
 	runner *jobs.Runner
 	pki    *pki.PKI
@@ -65,6 +67,10 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, db: db, blobs: blobs}
+	if a.redis, err = openRedis(ctx, cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if a.pki, err = openPKI(ctx, cfg, blobs, clock, log); err != nil {
 		a.Close()
 		return nil, err
@@ -83,15 +89,22 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	return a, nil
 }
 
-// blobStore is a file store the process closes when it stops.
-type blobStore interface {
-	esign.Blobs
-	io.Closer
+// openBlobs opens the file store: GSIGN_BLOB_URL, else <data>/blobs.
+func openBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
+	if cfg.BlobURL != "" {
+		return blob.OpenURL(ctx, cfg.BlobURL)
+	}
+	return blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
 }
 
-// openBlobs opens the file store: <data>/blobs unless configured otherwise.
-func openBlobs(ctx context.Context, cfg config.Config) (blobStore, error) {
-	return blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
+// openRedis connects to GSIGN_REDIS_URL if set. Only a malformed URL is an
+// error: Redis holds nothing that is not also in the database, so an
+// unreachable one is logged and the process carries on without it.
+func openRedis(ctx context.Context, cfg config.Config, log *slog.Logger) (*gsredis.Client, error) {
+	if cfg.RedisURL == "" {
+		return nil, nil
+	}
+	return gsredis.Open(ctx, cfg.RedisURL, gsredis.Options{Log: log})
 }
 
 func jobsConfig(cfg config.Config, worker string) jobs.Config {
@@ -117,6 +130,9 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 func (a *app) Close() {
 	if a.pki != nil {
 		a.pki.Close()
+	}
+	if a.redis != nil {
+		a.redis.Close()
 	}
 	a.blobs.Close()
 	a.db.Close()

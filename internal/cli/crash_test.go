@@ -55,8 +55,15 @@ var listenLine = regexp.MustCompile(`listening on (http://\S+)`)
 // returns it with the base URL it listens on.
 func startProc(t *testing.T, data, failpoints string) (*proc, string) {
 	t.Helper()
-	cmd := exec.Command(failpointBinary(t), "serve", "--addr", "127.0.0.1:0", "--data", data)
-	cmd.Env = append(os.Environ(), "GSIGN_FAILPOINTS="+failpoints, "GSIGN_JOB_LEASE=1s", "GSIGN_LOG_LEVEL=debug")
+	return startProcEnv(t, data, []string{"GSIGN_FAILPOINTS=" + failpoints, "GSIGN_JOB_LEASE=1s", "GSIGN_LOG_LEVEL=debug"})
+}
+
+// startProcEnv starts `gsign serve` on data with extra environment
+// (KEY=value) and arguments, and returns it with the base URL it listens on.
+func startProcEnv(t *testing.T, data string, env []string, args ...string) (*proc, string) {
+	t.Helper()
+	cmd := exec.Command(failpointBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/teststack"
 	"github.com/gsign/gsign/internal/testtool"
 )
 
@@ -36,12 +37,28 @@ type e2e struct {
 
 type syncBuffer = esigntest.LogBuffer
 
+// stacks maps the data folder of each server startServer started on the
+// scaled stack to that stack, so that commands run on the same folder
+// (runCLI) use the same engines.
+var stacks sync.Map
+
+// stackOf returns the stack the server on data runs on.
+func stackOf(data string) teststack.Stack {
+	st, _ := stacks.Load(data)
+	s, _ := st.(teststack.Stack)
+	return s
+}
+
 func startServer(t *testing.T, configure ...func(*config.Config)) *e2e {
 	t.Helper()
 	data := t.TempDir()
 	cfg := config.Default()
 	cfg.Addr, cfg.DataDir, cfg.PublicURL = "127.0.0.1:0", data, "http://gsign.test"
 	cfg.DatabaseURL = filepath.Join(data, "gsign.db")
+	if st := teststack.ForTest(t); st.DatabaseURL != "" {
+		cfg.DatabaseURL, cfg.BlobURL, cfg.QueueURL, cfg.RedisURL = st.DatabaseURL, st.BlobURL, st.QueueURL, st.RedisURL
+		stacks.Store(data, st)
+	}
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/gsign/gsign/internal/api"
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/ratelimit"
+	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/server"
 )
 
@@ -49,7 +51,14 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 		}
 		tasks = append(tasks, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	}
-	if cfg.HasRole("worker") {
+	switch {
+	case cfg.QueueURL != "": // the job queue replaces the worker's polling
+		qt, err := a.queueTasks()
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, qt...)
+	case cfg.HasRole("worker"):
 		tasks = append(tasks, a.runner.Run)
 	}
 	if cfg.HasRole("scheduler") {
@@ -120,8 +129,15 @@ func (a *app) housekeep(ctx context.Context) {
 }
 
 func (a *app) handler() http.Handler {
-	return api.New(api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
-		Mounts: a.pkiMounts()}, a.svc, a.db, a.log)
+	rl := a.cfg.RateLimits
+	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
+		Mounts: a.pkiMounts(), RateLimits: &api.RateLimits{Auth: ratelimit.PerMinute(rl.Auth), API: ratelimit.PerMinute(rl.API),
+			Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public)}}
+	if a.redis != nil {
+		c.Limiter = gsredis.NewLimiter(a.redis)
+		c.IdempotencyCache = gsredis.NewIdempotencyCache(a.redis)
+	}
+	return api.New(c, a.svc, a.db, a.log)
 }
 
 // ready is the readiness probe: the database answers and the seal's last

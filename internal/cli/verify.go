@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gsign/gsign/internal/config"
@@ -113,7 +112,7 @@ func splitFile(args []string) (string, []string) {
 // installation; it never creates one.
 func verifyRoots(ctx context.Context, cfg config.Config, env Env, files []string) (*x509.CertPool, error) {
 	var root *x509.Certificate
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, "gsign.db")); err == nil {
+	if err := installed(cfg); err == nil {
 		cfg.AutoMigrate = false
 		a, err := openApp(ctx, cfg, io.Discard, esign.SystemClock{})
 		if err != nil {
@@ -125,6 +124,17 @@ func verifyRoots(ctx context.Context, cfg config.Config, env Env, files []string
 		return nil, err
 	}
 	return trustRoots(root, files...)
+}
+
+// installed reports (nil) whether cfg names an installation whose platform
+// root can be read, without creating one: a PostgreSQL database, or a
+// SQLite file that exists.
+func installed(cfg config.Config) error {
+	if cfg.Postgres() {
+		return nil
+	}
+	_, err := os.Stat(cfg.DatabaseDSN())
+	return err
 }
 
 func verifyFile(ctx context.Context, path string, roots *x509.CertPool) (*pades.Report, error) {

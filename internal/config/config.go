@@ -54,10 +54,42 @@ type Config struct {
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
 	HSMModule, HSMToken, HSMPin, HSMKey string
 	JobConcurrency                      int
+	// RateLimits are requests per minute per class of caller; 0 turns a
+	// class off. GSIGN_RATE_LIMITS="api=6000,auth=20" sets some, "off" all.
+	RateLimits RateLimits
 	// JobLease is how long a worker owns a claimed job; a crashed worker's
 	// jobs run again after it.
 	JobLease       time.Duration
 	ExpiryInterval time.Duration
+}
+
+// RateLimits are the API's request limits per minute (see api.RateLimits):
+// Auth per client address on sign-in routes, API per API key or user,
+// Signing per signing link, Public per client address on other open routes.
+type RateLimits struct {
+	Auth, API, Signing, Public int
+}
+
+// parseRateLimits sets the classes named in v ("class=N,…", or "off").
+func (r *RateLimits) parse(v string) error {
+	if strings.TrimSpace(v) == "off" {
+		*r = RateLimits{}
+		return nil
+	}
+	classes := map[string]*int{"auth": &r.Auth, "api": &r.API, "signing": &r.Signing, "public": &r.Public}
+	for _, part := range splitRoles(v) {
+		name, num, ok := strings.Cut(part, "=")
+		dst, known := classes[strings.TrimSpace(name)]
+		if !ok || !known {
+			return fmt.Errorf("%q: want class=N with class auth, api, signing or public, or off", part)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(num))
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q: want a number of requests per minute, 0 for no limit", part)
+		}
+		*dst = n
+	}
+	return nil
 }
 
 // Default returns the embedded defaults.
@@ -66,7 +98,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
 }
 
@@ -135,6 +167,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_JOB_LEASE", func(v string) (err error) { c.JobLease, err = time.ParseDuration(v); return }},
 		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 		{"GSIGN_MASTER_KEY", func(v string) (err error) { c.MasterKey, err = ParseMasterKey(v); return }},
+		{"GSIGN_RATE_LIMITS", c.RateLimits.parse},
 	}
 	for _, p := range parsers {
 		if v := getenv(p.key); v != "" {

@@ -43,6 +43,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"bad duration", map[string]string{"GSIGN_JOB_LEASE": "soon"}, "GSIGN_JOB_LEASE"},
 		{"bad log format", map[string]string{"GSIGN_LOG_FORMAT": "xml"}, "GSIGN_LOG_FORMAT"},
 		{"bad bool", map[string]string{"GSIGN_AUTO_MIGRATE": "maybe"}, "GSIGN_AUTO_MIGRATE"},
+		{"unknown rate class", map[string]string{"GSIGN_RATE_LIMITS": "api=5,uploads=3"}, "uploads"},
+		{"negative rate", map[string]string{"GSIGN_RATE_LIMITS": "api=-1"}, "GSIGN_RATE_LIMITS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,5 +85,19 @@ func TestSplitRolesOnSharedEngines(t *testing.T) {
 	c, err = load(t, nil)
 	if err != nil || c.SplitRoles() {
 		t.Fatalf("default roles: %v split=%v err=%v", c.Roles, c.SplitRoles(), err)
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	c, err := load(t, map[string]string{"GSIGN_RATE_LIMITS": "api=6000, auth=0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (RateLimits{Auth: 0, API: 6000, Signing: 120, Public: 60}); c.RateLimits != want {
+		t.Fatalf("rate limits %+v, want %+v", c.RateLimits, want)
+	}
+	c, err = load(t, map[string]string{"GSIGN_RATE_LIMITS": "off"})
+	if err != nil || c.RateLimits != (RateLimits{}) {
+		t.Fatalf("off: %+v %v", c.RateLimits, err)
 	}
 }

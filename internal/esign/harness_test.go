@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/gsign/gsign/internal/pdf/pades"
 	"github.com/gsign/gsign/internal/pki/pkitest"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/teststack"
 )
 
 // harness is a Service on real SQLite, real PDF handling, an in-memory blob
@@ -37,7 +37,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	db, err := sqldb.Open(ctx, filepath.Join(t.TempDir(), "gsign.db"), sqldb.Options{AutoMigrate: true, Clock: clock})
+	db, err := sqldb.Open(ctx, teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
