@@ -250,6 +250,7 @@ EOT
 main() {
 	need_tools
 	build
+	: >"$SUMMARY"
 	local engine
 	for engine in $ENGINES; do
 		bench_engine "$engine"
