@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gsign/gsign/internal/api"
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
@@ -233,4 +234,12 @@ func newRequest(e *e2e, method, path string) (*http.Request, error) {
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	}
 	return req, err
+}
+
+// TestDefaultRateLimitsAgree: the configured defaults are the API's own, so
+// that a server and the API's tests limit alike.
+func TestDefaultRateLimitsAgree(t *testing.T) {
+	if got, want := apiRateLimits(config.Default().RateLimits), api.DefaultRateLimits(); got != want {
+		t.Fatalf("config's default rate limits %+v differ from the API's %+v", got, want)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pki"
 )
 
 // runSeal: gsign seal --in FILE.pdf --out SEALED.pdf. It seals with the
@@ -46,21 +47,31 @@ func runSeal(ctx context.Context, env Env, args []string) int {
 	return exitOK
 }
 
-// openSealer opens the blob store and the platform PKI in it (creating the
-// PKI in a new data folder) and returns the platform's sealer.
+// openSealer opens the platform PKI (creating it in a new data folder) and
+// returns the platform's sealer.
 func openSealer(ctx context.Context, cfg config.Config, logOut io.Writer) (esign.Sealer, func(), error) {
-	log := newLogger(cfg, logOut)
+	p, closePKI, err := openPlatformPKI(ctx, cfg, logOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, chain := p.Seal()
+	return newSealer(cfg, p, signer, chain), closePKI, nil
+}
+
+// openPlatformPKI opens the blob store and the platform PKI in it, and
+// nothing else (no database, no Redis): for commands that need only keys
+// and certificates. The returned function closes both.
+func openPlatformPKI(ctx context.Context, cfg config.Config, logOut io.Writer) (*pki.PKI, func(), error) {
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := openPKI(ctx, cfg, blobs, esign.SystemClock{}, log)
+	p, err := openPKI(ctx, cfg, blobs, esign.SystemClock{}, newLogger(cfg, logOut))
 	if err != nil {
 		blobs.Close()
 		return nil, nil, err
 	}
-	signer, chain := p.Seal()
-	return newSealer(cfg, p, signer, chain), func() { p.Close(); blobs.Close() }, nil
+	return p, func() { p.Close(); blobs.Close() }, nil
 }
 
 // sealFile seals the PDF at in into a temporary file next to out and renames

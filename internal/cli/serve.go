@@ -129,15 +129,21 @@ func (a *app) housekeep(ctx context.Context) {
 }
 
 func (a *app) handler() http.Handler {
-	rl := a.cfg.RateLimits
+	limits := apiRateLimits(a.cfg.RateLimits)
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
-		Mounts: a.pkiMounts(), RateLimits: &api.RateLimits{Auth: ratelimit.PerMinute(rl.Auth), API: ratelimit.PerMinute(rl.API),
-			Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public)}}
+		Mounts: a.pkiMounts(), RateLimits: &limits}
 	if a.redis != nil {
 		c.Limiter = gsredis.NewLimiter(a.redis)
 		c.IdempotencyCache = gsredis.NewIdempotencyCache(a.redis)
 	}
 	return api.New(c, a.svc, a.db, a.log)
+}
+
+// apiRateLimits turns the configured requests per minute into the API's
+// limits.
+func apiRateLimits(rl config.RateLimits) api.RateLimits {
+	return api.RateLimits{Auth: ratelimit.PerMinute(rl.Auth), API: ratelimit.PerMinute(rl.API),
+		Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public)}
 }
 
 // ready is the readiness probe: the database answers and the seal's last

@@ -113,13 +113,12 @@ func splitFile(args []string) (string, []string) {
 func verifyRoots(ctx context.Context, cfg config.Config, env Env, files []string) (*x509.CertPool, error) {
 	var root *x509.Certificate
 	if err := installed(cfg); err == nil {
-		cfg.AutoMigrate = false
-		a, err := openApp(ctx, cfg, io.Discard, esign.SystemClock{})
+		p, closePKI, err := openPlatformPKI(ctx, cfg, io.Discard)
 		if err != nil {
 			return nil, err
 		}
-		root = a.pki.Root()
-		a.Close()
+		root = p.Root()
+		closePKI()
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func (r *RateLimits) parse(v string) error {
 		return nil
 	}
 	classes := map[string]*int{"auth": &r.Auth, "api": &r.API, "signing": &r.Signing, "public": &r.Public}
-	for _, part := range splitRoles(v) {
+	for _, part := range splitList(v) {
 		name, num, ok := strings.Cut(part, "=")
 		dst, known := classes[strings.TrimSpace(name)]
 		if !ok || !known {
@@ -116,7 +116,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	fs.StringVar(&c.QueueURL, "queue", c.QueueURL, "RabbitMQ amqp:// URL for job fan-out; default: the database alone (GSIGN_QUEUE_URL)")
 	fs.StringVar(&c.RedisURL, "redis", c.RedisURL, "Redis redis:// URL for shared rate limits and caches (GSIGN_REDIS_URL)")
 	fs.Func("roles", "comma-separated roles of this process: api, worker, scheduler (GSIGN_ROLES; default all)", func(v string) error {
-		c.Roles = splitRoles(v)
+		c.Roles = splitList(v)
 		return nil
 	})
 	if err := fs.Parse(args); err != nil {
@@ -152,7 +152,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_HSM_PIN", &c.HSMPin)
 	str("GSIGN_HSM_KEY", &c.HSMKey)
 	if v := getenv("GSIGN_ROLES"); v != "" {
-		c.Roles = splitRoles(v)
+		c.Roles = splitList(v)
 	}
 	parsers := []struct {
 		key   string
@@ -182,8 +182,9 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 // allRoles are the roles a process plays unless told otherwise.
 var allRoles = []string{"api", "worker", "scheduler"}
 
-// splitRoles parses a comma-separated role list, ignoring blanks.
-func splitRoles(v string) []string {
+// splitList splits a comma-separated list, trimming items and dropping
+// blank ones.
+func splitList(v string) []string {
 	var roles []string
 	for _, r := range strings.Split(v, ",") {
 		if r = strings.TrimSpace(r); r != "" {
