@@ -60,6 +60,7 @@ type DB struct {
 	d          *dialect
 	clock      esign.Clock
 	migrations []migration
+	group      *groupCommit // SQLite's write transactions; nil on PostgreSQL
 }
 
 var _ esign.Store = (*DB)(nil)
@@ -82,6 +83,9 @@ func open(ctx context.Context, dsn string, opts Options, fsys fs.FS) (*DB, error
 		return nil, err
 	}
 	db.clock = opts.Clock
+	if db.reader != db.writer {
+		db.group = &groupCommit{db: db}
+	}
 	if db.migrations, err = loadMigrations(fsys, db.d.name); err != nil {
 		db.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -32,7 +33,13 @@ const retryBackoff = 10 * time.Millisecond
 // again in a fresh transaction, a few times at most. So fn may run more than
 // once, and must have no effects outside the transaction: no mail, no
 // blobs, nothing it could not take back.
+//
+// On SQLite, transactions that queue up for the writer commit together (see
+// groupCommit); InTx still returns only once fn's work is durable.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx esign.Tx) error) error {
+	if db.group != nil {
+		return db.retry(ctx, func() error { return db.group.run(ctx, fn) })
+	}
 	return db.transact(ctx, db.writer, db.d.writeTx, fn)
 }
 
@@ -45,9 +52,16 @@ func (db *DB) View(ctx context.Context, fn func(ctx context.Context, tx esign.Tx
 // transact runs fn in a transaction on pool, again as long as the engine
 // says the transaction lost a race and may succeed if retried.
 func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(context.Context, esign.Tx) error) error {
+	return db.retry(ctx, func() error { return db.transactOnce(ctx, pool, opts, fn) })
+}
+
+// retry runs once again as long as it fails with an error that says the
+// transaction lost a race, or shared a batch that failed, and may succeed if
+// run again.
+func (db *DB) retry(ctx context.Context, once func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.transactOnce(ctx, pool, opts, fn)
-		if !db.d.retryable(err) {
+		err := once()
+		if !db.d.retryable(err) && !errors.Is(err, errBatchAborted) {
 			return err
 		}
 		if attempt == maxAttempts {
