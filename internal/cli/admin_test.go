@@ -164,22 +164,27 @@ func openRawDB(t *testing.T, data string) (*sql.DB, func(string) string) {
 	return db, rebind
 }
 
-// TestSealLevelLTA seals at B-LTA: the seal stays valid, and the DSS and the
-// document timestamp follow it in later revisions.
+// TestSealLevelLTA seals at B-LTA with a platform PKI of each key
+// algorithm: the seal stays valid, and the DSS and the document timestamp
+// follow it in later revisions.
 func TestSealLevelLTA(t *testing.T) {
-	e := startServer(t, func(c *config.Config) { c.SealLevel = "B-LTA" })
-	envID := sentEnvelopeOverHTTP(t, e)
-	tok := e.linkFor("ana@example.com")
-	e.expect(e.do("POST", "/api/v1/signing/"+tok+"/complete", nil), 200, "")
-	waitResult(e, "/api/v1/envelopes/"+envID)
-	doc := e.expect(e.do("GET", "/api/v1/envelopes/"+envID+"/download?part=document", nil), 200, "")
-	testtool.QPDFCheck(t, doc.body)
-	testtool.Require(t, "pdfsig")
-	out, _ := exec.Command("pdfsig", testtool.WriteTemp(t, "lta.pdf", doc.body)).CombinedOutput()
-	if !strings.Contains(string(out), "Signature #2") || !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "ETSI.CAdES.detached") {
-		t.Fatalf("pdfsig on a B-LTA document:\n%s", out)
-	}
-	if !bytes.Contains(doc.body, []byte("/DSS")) || !bytes.Contains(doc.body, []byte("/ETSI.RFC3161")) {
-		t.Fatal("a B-LTA document lacks its DSS or document timestamp")
+	for _, alg := range []string{"ecdsa-p256", "rsa-3072"} {
+		t.Run(alg, func(t *testing.T) {
+			e := startServer(t, func(c *config.Config) { c.SealLevel, c.PKIKeyAlgorithm = "B-LTA", alg })
+			envID := sentEnvelopeOverHTTP(t, e)
+			tok := e.linkFor("ana@example.com")
+			e.expect(e.do("POST", "/api/v1/signing/"+tok+"/complete", nil), 200, "")
+			waitResult(e, "/api/v1/envelopes/"+envID)
+			doc := e.expect(e.do("GET", "/api/v1/envelopes/"+envID+"/download?part=document", nil), 200, "")
+			testtool.QPDFCheck(t, doc.body)
+			testtool.Require(t, "pdfsig")
+			out, _ := exec.Command("pdfsig", testtool.WriteTemp(t, "lta.pdf", doc.body)).CombinedOutput()
+			if !strings.Contains(string(out), "Signature #2") || !strings.Contains(string(out), "Signature is Valid.") || !strings.Contains(string(out), "ETSI.CAdES.detached") {
+				t.Fatalf("pdfsig on a B-LTA document:\n%s", out)
+			}
+			if !bytes.Contains(doc.body, []byte("/DSS")) || !bytes.Contains(doc.body, []byte("/ETSI.RFC3161")) {
+				t.Fatal("a B-LTA document lacks its DSS or document timestamp")
+			}
+		})
 	}
 }

@@ -148,15 +148,16 @@ func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x50
 		}}
 }
 
-// openPKI opens the platform PKI (creating it on first start) with the
-// master key, the shared blob store and the public URL of the CRL.
+// openPKI opens the platform PKI (creating it on first start, with keys of
+// the configured algorithm) with the master key, the shared blob store and
+// the public URL of the CRL.
 func openPKI(ctx context.Context, cfg config.Config, blobs esign.Blobs, clock esign.Clock, log *slog.Logger) (*pki.PKI, error) {
 	key, err := masterKey(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	opts := pki.Options{MasterKey: key, Store: blobs, Clock: clock, Organization: "GSign",
-		CRLURL: cfg.PublicURL + "/pki/root.crl", TSAURL: cfg.TSAURL}
+		CRLURL: cfg.PublicURL + "/pki/root.crl", TSAURL: cfg.TSAURL, KeyAlgorithm: pki.KeyAlgorithm(cfg.PKIKeyAlgorithm)}
 	if cfg.HSMModule != "" {
 		opts.HSM = &pki.HSMConfig{Module: cfg.HSMModule, TokenLabel: cfg.HSMToken, Pin: cfg.HSMPin, KeyLabel: cfg.HSMKey}
 	}

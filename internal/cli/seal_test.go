@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitorus/pkcs7"
+
 	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/testtool"
 )
 
 // sealCLI runs `gsign seal` against the data folder.
@@ -18,36 +24,102 @@ func sealCLI(t *testing.T, data string, args ...string) (int, string) {
 	return runCLI(t, data, append([]string{"seal"}, args...)...)
 }
 
+// TestSealWritesAVerifiableSeal seals with a new platform PKI of each key
+// algorithm and checks the result with GSign's verifier, pdfsig, qpdf and
+// openssl (the seal's timestamp token).
 func TestSealWritesAVerifiableSeal(t *testing.T) {
-	data, dir := t.TempDir(), t.TempDir()
-	if code, out := runCLI(t, data, "migrate"); code != 0 {
-		t.Fatalf("migrate: exit %d\n%s", code, out)
+	tests := []struct {
+		name    string
+		alg     string // GSIGN_PKI_KEY_ALGORITHM; empty: the default
+		wantKey x509.PublicKeyAlgorithm
+	}{
+		{"default", "", x509.ECDSA},
+		{"ecdsa-p256", "ecdsa-p256", x509.ECDSA},
+		{"rsa-3072", "rsa-3072", x509.RSA},
 	}
-	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
-	orig := esigntest.PDF(2, 612, 792)
-	if err := os.WriteFile(in, orig, 0o600); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, dir := t.TempDir(), t.TempDir()
+			env := append(stackOf(data).Env(), "GSIGN_PKI_KEY_ALGORITHM="+tt.alg)
+			if code, out := runCLIEnv(t, data, env, "migrate"); code != 0 {
+				t.Fatalf("migrate: exit %d\n%s", code, out)
+			}
+			in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+			orig := esigntest.PDF(2, 612, 792)
+			if err := os.WriteFile(in, orig, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, msg := runCLIEnv(t, data, env, "seal", "--in", in, "--out", out)
+			if code != 0 || !strings.Contains(msg, "sealed "+in) {
+				t.Fatalf("seal: exit %d\n%s", code, msg)
+			}
+			sealed, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(sealed, orig) || len(sealed) <= len(orig) {
+				t.Fatalf("the sealed file is not the original plus an update (%d bytes from %d)", len(sealed), len(orig))
+			}
+			checkLeftovers(t, dir, "in.pdf", "out.pdf")
+			if code, msg := runCLIEnv(t, data, env, "verify", out); code != exitOK || !strings.Contains(msg, "VALID") {
+				t.Fatalf("gsign verify: exit %d\n%s", code, msg)
+			}
+			checkSealWithTools(t, out, tt.wantKey)
+		})
 	}
-	code, msg := sealCLI(t, data, "--in", in, "--out", out)
-	if code != 0 || !strings.Contains(msg, "sealed "+in) {
-		t.Fatalf("seal: exit %d\n%s", code, msg)
-	}
-	sealed, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.HasPrefix(sealed, orig) || len(sealed) <= len(orig) {
-		t.Fatalf("the sealed file is not the original plus an update (%d bytes from %d)", len(sealed), len(orig))
-	}
-	checkLeftovers(t, dir, "in.pdf", "out.pdf")
-	if _, err := exec.LookPath("pdfsig"); err != nil {
-		t.Skip("pdfsig not installed; the signature itself is checked in internal/pdf/pades")
-	}
-	report, _ := exec.Command("pdfsig", "-no-ocsp", out).CombinedOutput() // non-zero: the root is not trusted
+}
+
+// checkSealWithTools has pdfsig validate the seal at path and dump it, checks
+// the seal key's algorithm, and has openssl verify the seal's timestamp
+// token over the signature value against the seal's root.
+func checkSealWithTools(t *testing.T, path string, wantKey x509.PublicKeyAlgorithm) {
+	t.Helper()
+	testtool.Require(t, "pdfsig")
+	testtool.Run(t, "qpdf", "--check", path)
+	report, _ := exec.Command("pdfsig", "-no-ocsp", path).CombinedOutput() // non-zero: the root is not trusted
 	if !strings.Contains(string(report), "Signature is Valid.") || !strings.Contains(string(report), "Total document signed") {
 		t.Fatalf("pdfsig does not find a valid seal over the whole file:\n%s", report)
 	}
+	dumpDir := t.TempDir()
+	cmd := exec.Command("pdfsig", "-dump", path)
+	cmd.Dir = dumpDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pdfsig -dump: %v\n%s", err, out)
+	}
+	dumps, _ := filepath.Glob(filepath.Join(dumpDir, "*"))
+	if len(dumps) != 1 {
+		t.Fatalf("pdfsig -dump wrote %v, want one signature", dumps)
+	}
+	cms, err := os.ReadFile(dumps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p7, err := pkcs7.Parse(cms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signer := p7.GetOnlySigner(); signer == nil || signer.PublicKeyAlgorithm != wantKey {
+		t.Fatalf("seal certificate key is not %v", wantKey)
+	}
+	si := p7.Signers[0]
+	var token []byte
+	for _, a := range si.UnauthenticatedAttributes {
+		if a.Type.Equal(oidSignatureTimeStampToken) {
+			token = a.Value.Bytes
+		}
+	}
+	root := p7.Certificates[len(p7.Certificates)-1]
+	out := testtool.Run(t, "openssl", "ts", "-verify", "-token_in", "-in", testtool.WriteTemp(t, "token.der", token),
+		"-data", testtool.WriteTemp(t, "signature.bin", si.EncryptedDigest),
+		"-CAfile", testtool.WriteTemp(t, "root.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})))
+	if !strings.Contains(string(out), "Verification: OK") {
+		t.Fatalf("openssl ts -verify:\n%s", out)
+	}
 }
+
+// oidSignatureTimeStampToken is the CMS unsigned attribute holding the
+// signature timestamp (RFC 3161 appendix A).
+var oidSignatureTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
 
 func TestSealRefusesBadInput(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()

@@ -51,6 +51,9 @@ type Config struct {
 	TrustStore string
 	// SealLevel is the PAdES baseline level: B-T (default), B-LT or B-LTA.
 	SealLevel string
+	// PKIKeyAlgorithm is the key type of a platform PKI created on first
+	// start: ecdsa-p256 (default) or rsa-3072. An existing PKI keeps its keys.
+	PKIKeyAlgorithm string
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
 	HSMModule, HSMToken, HSMPin, HSMKey string
 	JobConcurrency                      int
@@ -98,7 +101,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
 }
 
@@ -146,6 +149,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
 	str("GSIGN_TSA_URL", &c.TSAURL)
 	str("GSIGN_SEAL_LEVEL", &c.SealLevel)
+	str("GSIGN_PKI_KEY_ALGORITHM", &c.PKIKeyAlgorithm)
 	str("GSIGN_TRUST_STORE", &c.TrustStore)
 	str("GSIGN_HSM_MODULE", &c.HSMModule)
 	str("GSIGN_HSM_TOKEN", &c.HSMToken)
@@ -211,6 +215,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_HSM_MODULE needs GSIGN_HSM_TOKEN, GSIGN_HSM_PIN and GSIGN_HSM_KEY")
 	case c.SealLevel != "" && c.SealLevel != "B-T" && c.SealLevel != "B-LT" && c.SealLevel != "B-LTA":
 		return fmt.Errorf("config: GSIGN_SEAL_LEVEL must be B-T, B-LT or B-LTA")
+	case c.PKIKeyAlgorithm != "ecdsa-p256" && c.PKIKeyAlgorithm != "rsa-3072":
+		return fmt.Errorf("config: GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072, not %q", c.PKIKeyAlgorithm)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
 	}

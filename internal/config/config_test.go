@@ -45,12 +45,33 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"bad bool", map[string]string{"GSIGN_AUTO_MIGRATE": "maybe"}, "GSIGN_AUTO_MIGRATE"},
 		{"unknown rate class", map[string]string{"GSIGN_RATE_LIMITS": "api=5,uploads=3"}, "uploads"},
 		{"negative rate", map[string]string{"GSIGN_RATE_LIMITS": "api=-1"}, "GSIGN_RATE_LIMITS"},
+		{"unknown key algorithm", map[string]string{"GSIGN_PKI_KEY_ALGORITHM": "rsa-1024"}, "GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := load(t, tt.env)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPKIKeyAlgorithm(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"default", nil, "ecdsa-p256"},
+		{"ecdsa-p256", map[string]string{"GSIGN_PKI_KEY_ALGORITHM": "ecdsa-p256"}, "ecdsa-p256"},
+		{"rsa-3072", map[string]string{"GSIGN_PKI_KEY_ALGORITHM": "rsa-3072"}, "rsa-3072"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, tt.env)
+			if err != nil || c.PKIKeyAlgorithm != tt.want {
+				t.Fatalf("PKIKeyAlgorithm = %q, %v; want %q", c.PKIKeyAlgorithm, err, tt.want)
 			}
 		})
 	}

@@ -3,6 +3,8 @@ package pki
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -17,9 +19,9 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// Key size and validity periods of the platform certificates.
+// RSA key size and validity periods of the platform certificates.
 const (
-	rsaBits      = 3072 // widest validator support at a strength good past 2030
+	rsaBits      = 3072 // a strength good past 2030, like P-256
 	rootYears    = 20
 	sealYears    = 3
 	tsaYears     = 5
@@ -46,7 +48,7 @@ type material struct {
 // this narrows.
 func create(ctx context.Context, store esign.Blobs, v vault, opts Options) (pointer, error) {
 	now := opts.Clock.Now().UTC()
-	m, err := newMaterial(opts.Organization, opts.CRLURL, now)
+	m, err := newMaterial(opts.KeyAlgorithm, opts.Organization, opts.CRLURL, now)
 	if err != nil {
 		return pointer{}, err
 	}
@@ -54,7 +56,7 @@ func create(ctx context.Context, store esign.Blobs, v vault, opts Options) (poin
 	if err := m.save(ctx, store, v, gen); err != nil {
 		return pointer{}, err
 	}
-	// Key generation takes seconds; another process may have finished first.
+	// RSA key generation takes seconds; another process may have finished first.
 	if ptr, err := readPointer(ctx, store); !esign.IsKind(err, esign.KindNotFound) {
 		deleteGeneration(ctx, store, gen)
 		return ptr, err
@@ -92,9 +94,10 @@ func deleteGeneration(ctx context.Context, store esign.Blobs, gen string) {
 	}
 }
 
-// newMaterial creates the root CA, the seal and the TSA certificates.
-func newMaterial(org, crlURL string, now time.Time) (material, error) {
-	keys, err := generateRSAKeys(3)
+// newMaterial creates the root CA, the seal and the TSA certificates, all
+// with keys of algorithm alg.
+func newMaterial(alg KeyAlgorithm, org, crlURL string, now time.Time) (material, error) {
+	keys, err := generateKeys(alg, 3)
 	if err != nil {
 		return material{}, fmt.Errorf("create pki: %w", err)
 	}
@@ -113,14 +116,15 @@ func newMaterial(org, crlURL string, now time.Time) (material, error) {
 	return material{root: root, seal: seal, tsa: tsa}, nil
 }
 
-// generateRSAKeys creates n RSA keys in parallel: each takes up to seconds.
-func generateRSAKeys(n int) ([]*rsa.PrivateKey, error) {
-	keys := make([]*rsa.PrivateKey, n)
+// generateKeys creates n keys of algorithm alg in parallel: an RSA key
+// takes up to seconds.
+func generateKeys(alg KeyAlgorithm, n int) ([]crypto.Signer, error) {
+	keys := make([]crypto.Signer, n)
 	errs := make(chan error, n)
 	for i := range keys {
 		go func() {
 			var err error
-			keys[i], err = rsa.GenerateKey(rand.Reader, rsaBits)
+			keys[i], err = generateKey(alg)
 			errs <- err
 		}()
 	}
@@ -131,6 +135,17 @@ func generateRSAKeys(n int) ([]*rsa.PrivateKey, error) {
 		}
 	}
 	return keys, first
+}
+
+// generateKey creates one key of algorithm alg.
+func generateKey(alg KeyAlgorithm) (crypto.Signer, error) {
+	switch alg {
+	case ECDSAP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case RSA3072:
+		return rsa.GenerateKey(rand.Reader, rsaBits)
+	}
+	return nil, fmt.Errorf("unknown key algorithm %q", alg)
 }
 
 // rootTemplate is the root CA: it signs only certificates and CRLs, and
@@ -178,7 +193,7 @@ func tsaTemplate(org, crlURL string, now time.Time) *x509.Certificate {
 }
 
 // selfSign completes tmpl as a self-signed certificate for key.
-func selfSign(tmpl *x509.Certificate, key *rsa.PrivateKey) (identity, error) {
+func selfSign(tmpl *x509.Certificate, key crypto.Signer) (identity, error) {
 	if err := complete(tmpl, key.Public()); err != nil {
 		return identity{}, err
 	}

@@ -30,34 +30,41 @@ func (c *movingClock) advance(d time.Duration) {
 }
 
 func TestCRL(t *testing.T) {
-	p, _ := copyPKI(t)
-	serial := p.SealChain()[0].SerialNumber
-	if err := p.Revoke(t.Context(), serial, 4); err != nil {
-		t.Fatal(err)
-	}
-	der, err := p.CRL(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := crl.CheckSignatureFrom(p.Root()); err != nil {
-		t.Errorf("CRL not signed by the root: %v", err)
-	}
-	if !crl.ThisUpdate.Equal(testNow) || !crl.NextUpdate.Equal(testNow.Add(7*24*time.Hour)) {
-		t.Errorf("CRL valid %v to %v, want %v for a week", crl.ThisUpdate, crl.NextUpdate, testNow)
-	}
-	if crl.Number.Cmp(big.NewInt(testNow.Unix())) < 0 {
-		t.Errorf("CRL number %v below the issue time %d", crl.Number, testNow.Unix())
-	}
-	if len(crl.RevokedCertificateEntries) != 1 {
-		t.Fatalf("CRL lists %d certificates, want 1", len(crl.RevokedCertificateEntries))
-	}
-	e := crl.RevokedCertificateEntries[0]
-	if e.SerialNumber.Cmp(serial) != 0 || e.ReasonCode != 4 || !e.RevocationTime.Equal(testNow) {
-		t.Errorf("entry %v reason %d at %v, want %v reason 4 at %v", e.SerialNumber, e.ReasonCode, e.RevocationTime, serial, testNow)
+	for _, alg := range KeyAlgorithms {
+		t.Run(string(alg), func(t *testing.T) {
+			p, _ := copyPKIWith(t, alg)
+			serial := p.SealChain()[0].SerialNumber
+			if err := p.Revoke(t.Context(), serial, 4); err != nil {
+				t.Fatal(err)
+			}
+			der, err := p.CRL(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			crl, err := x509.ParseRevocationList(der)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := crl.CheckSignatureFrom(p.Root()); err != nil {
+				t.Errorf("CRL not signed by the root: %v", err)
+			}
+			if crl.SignatureAlgorithm != p.Root().SignatureAlgorithm {
+				t.Errorf("CRL signed with %v, want %v like the root", crl.SignatureAlgorithm, p.Root().SignatureAlgorithm)
+			}
+			if !crl.ThisUpdate.Equal(testNow) || !crl.NextUpdate.Equal(testNow.Add(7*24*time.Hour)) {
+				t.Errorf("CRL valid %v to %v, want %v for a week", crl.ThisUpdate, crl.NextUpdate, testNow)
+			}
+			if crl.Number.Cmp(big.NewInt(testNow.Unix())) < 0 {
+				t.Errorf("CRL number %v below the issue time %d", crl.Number, testNow.Unix())
+			}
+			if len(crl.RevokedCertificateEntries) != 1 {
+				t.Fatalf("CRL lists %d certificates, want 1", len(crl.RevokedCertificateEntries))
+			}
+			e := crl.RevokedCertificateEntries[0]
+			if e.SerialNumber.Cmp(serial) != 0 || e.ReasonCode != 4 || !e.RevocationTime.Equal(testNow) {
+				t.Errorf("entry %v reason %d at %v, want %v reason 4 at %v", e.SerialNumber, e.ReasonCode, e.RevocationTime, serial, testNow)
+			}
+		})
 	}
 }
 

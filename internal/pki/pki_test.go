@@ -31,38 +31,70 @@ const testCRLURL = "https://sign.example.com/pki/root.crl"
 
 var testMasterKey = bytes.Repeat([]byte{7}, MasterKeySize)
 
-// testOptions returns options for a PKI in store at testNow.
+// testOptions returns options for a PKI in store at testNow, with the
+// default key algorithm.
 func testOptions(store esign.Blobs) Options {
 	return Options{MasterKey: testMasterKey, Store: store, Clock: fixedClock{testNow}, Organization: "Acme", CRLURL: testCRLURL}
 }
 
-// shared is the one PKI created per test binary: RSA-3072 keys take seconds.
-var shared struct {
+// sharedEntry is the one PKI of a key algorithm created per test binary:
+// RSA-3072 keys take seconds.
+type sharedEntry struct {
 	once  sync.Once
 	store *blob.Memory
 	pki   *PKI
 	err   error
 }
 
-// sharedPKI returns the shared PKI and its store. Tests must not change it;
-// those that do work on copyPKI.
+// shared holds a sharedEntry per key algorithm; the map itself never changes.
+var shared = map[KeyAlgorithm]*sharedEntry{ECDSAP256: {}, RSA3072: {}}
+
+// sharedPKI returns the shared PKI of the default key algorithm and its
+// store. Tests must not change it; those that do work on copyPKI.
 func sharedPKI(t *testing.T) (*PKI, *blob.Memory) {
 	t.Helper()
-	shared.once.Do(func() {
-		shared.store = blob.NewMemory()
-		shared.pki, shared.err = Open(context.Background(), testOptions(shared.store))
+	return sharedPKIWith(t, ECDSAP256)
+}
+
+// sharedPKIWith returns the shared PKI with keys of alg and its store.
+func sharedPKIWith(t *testing.T, alg KeyAlgorithm) (*PKI, *blob.Memory) {
+	t.Helper()
+	e := shared[alg]
+	e.once.Do(func() {
+		e.store = blob.NewMemory()
+		opts := testOptions(e.store)
+		opts.KeyAlgorithm = alg
+		e.pki, e.err = Open(context.Background(), opts)
 	})
-	if shared.err != nil {
-		t.Fatalf("create shared PKI: %v", shared.err)
+	if e.err != nil {
+		t.Fatalf("create shared %s PKI: %v", alg, e.err)
 	}
-	return shared.pki, shared.store
+	return e.pki, e.store
+}
+
+// forEachKeyAlgorithm runs test as a subtest per key algorithm, named
+// after it, on the shared PKI of that algorithm.
+func forEachKeyAlgorithm(t *testing.T, test func(t *testing.T, alg KeyAlgorithm, p *PKI, store *blob.Memory)) {
+	t.Helper()
+	for _, alg := range KeyAlgorithms {
+		t.Run(string(alg), func(t *testing.T) {
+			p, store := sharedPKIWith(t, alg)
+			test(t, alg, p, store)
+		})
+	}
 }
 
 // copyPKI opens the shared PKI from a copy of its store, for tests that
 // change the store.
 func copyPKI(t *testing.T) (*PKI, *blob.Memory) {
 	t.Helper()
-	_, src := sharedPKI(t)
+	return copyPKIWith(t, ECDSAP256)
+}
+
+// copyPKIWith is copyPKI for the shared PKI with keys of alg.
+func copyPKIWith(t *testing.T, alg KeyAlgorithm) (*PKI, *blob.Memory) {
+	t.Helper()
+	_, src := sharedPKIWith(t, alg)
 	store := copyStore(t, src)
 	p, err := Open(t.Context(), testOptions(store))
 	if err != nil {
@@ -106,28 +138,41 @@ func put(ctx context.Context, s esign.Blobs, key string, data []byte) error {
 }
 
 func TestOpenReopensWhatItCreated(t *testing.T) {
-	p, store := sharedPKI(t)
-	again, err := Open(t.Context(), testOptions(store))
-	if err != nil {
-		t.Fatal(err)
-	}
+	forEachKeyAlgorithm(t, func(t *testing.T, _ KeyAlgorithm, p *PKI, store *blob.Memory) {
+		// The configured algorithm is for new PKIs only: an existing one
+		// keeps its keys whatever it says.
+		for _, alg := range KeyAlgorithms {
+			opts := testOptions(store)
+			opts.KeyAlgorithm = alg
+			again, err := Open(t.Context(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSamePKI(t, again, p)
+		}
+	})
+}
+
+// checkSamePKI checks that got has the certificates and keys of want.
+func checkSamePKI(t *testing.T, got, want *PKI) {
+	t.Helper()
 	pairs := []struct {
 		name      string
 		got, want *x509.Certificate
 	}{
-		{"root", again.Root(), p.Root()},
-		{"seal", again.SealChain()[0], p.SealChain()[0]},
-		{"tsa", again.TSACertificate(), p.TSACertificate()},
+		{"root", got.Root(), want.Root()},
+		{"seal", got.SealChain()[0], want.SealChain()[0]},
+		{"tsa", got.TSACertificate(), want.TSACertificate()},
 	}
 	for _, c := range pairs {
 		if !c.got.Equal(c.want) {
 			t.Errorf("%s certificate changed on reopen", c.name)
 		}
 	}
-	if !bytes.Equal(again.RootPEM(), p.ExportRoot()) {
+	if !bytes.Equal(got.RootPEM(), want.ExportRoot()) {
 		t.Error("root PEM changed on reopen")
 	}
-	if !samePublicKey(again.SealSigner().Public(), p.SealSigner().Public()) {
+	if !samePublicKey(got.SealSigner().Public(), want.SealSigner().Public()) {
 		t.Error("seal key changed on reopen")
 	}
 }
@@ -251,6 +296,7 @@ func TestOpenValidatesOptions(t *testing.T) {
 		{"short master key", func(o *Options) { o.MasterKey = o.MasterKey[:16] }},
 		{"no master key", func(o *Options) { o.MasterKey = nil }},
 		{"no store", func(o *Options) { o.Store = nil }},
+		{"unknown key algorithm", func(o *Options) { o.KeyAlgorithm = "rsa-1024" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,26 +9,28 @@ import (
 	"github.com/digitorus/timestamp"
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/gsign/gsign/internal/blob"
 	"github.com/gsign/gsign/internal/esign"
 )
 
 func TestSelfTestPasses(t *testing.T) {
-	p, store := sharedPKI(t)
-	if err := p.SelfTest(t.Context()); err != nil {
-		t.Errorf("built-in TSA: %v", err)
-	}
-	if _, ok := p.Timestamper().(*PKI); !ok {
-		t.Errorf("Timestamper is %T without a TSA URL, want the built-in one", p.Timestamper())
-	}
-	srv := httptest.NewServer(p.TSAHandler())
-	defer srv.Close()
-	external := openWithTSA(t, store, srv.URL)
-	if _, ok := external.Timestamper().(*HTTPTimestamper); !ok {
-		t.Errorf("Timestamper is %T with a TSA URL, want *HTTPTimestamper", external.Timestamper())
-	}
-	if err := external.SelfTest(t.Context()); err != nil {
-		t.Errorf("external TSA: %v", err)
-	}
+	forEachKeyAlgorithm(t, func(t *testing.T, _ KeyAlgorithm, p *PKI, store *blob.Memory) {
+		if err := p.SelfTest(t.Context()); err != nil {
+			t.Errorf("built-in TSA: %v", err)
+		}
+		if _, ok := p.Timestamper().(*PKI); !ok {
+			t.Errorf("Timestamper is %T without a TSA URL, want the built-in one", p.Timestamper())
+		}
+		srv := httptest.NewServer(p.TSAHandler())
+		defer srv.Close()
+		external := openWithTSA(t, store, srv.URL)
+		if _, ok := external.Timestamper().(*HTTPTimestamper); !ok {
+			t.Errorf("Timestamper is %T with a TSA URL, want *HTTPTimestamper", external.Timestamper())
+		}
+		if err := external.SelfTest(t.Context()); err != nil {
+			t.Errorf("external TSA: %v", err)
+		}
+	})
 }
 
 func TestSelfTestFailsWhenTheTSAFails(t *testing.T) {

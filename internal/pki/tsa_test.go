@@ -12,33 +12,56 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+
+	"github.com/gsign/gsign/internal/blob"
+	"github.com/gsign/gsign/internal/testtool"
 )
 
 // oidSigningCertificateV2 is the ESS signing-certificate-v2 attribute (RFC 5035).
 var oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
 
 func TestTimestamp(t *testing.T) {
-	p, _ := sharedPKI(t)
-	for _, hash := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
-		t.Run(hash.String(), func(t *testing.T) {
-			digest := randomDigest(hash)
-			token, err := p.Timestamp(t.Context(), digest, hash)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts, err := timestamp.Parse(token) // verifies the signature with the included certificate
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkToken(t, ts, digest, hash)
-			checkTokenSigner(t, p, token)
-		})
-	}
+	forEachKeyAlgorithm(t, func(t *testing.T, _ KeyAlgorithm, p *PKI, _ *blob.Memory) {
+		for _, hash := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+			t.Run(hash.String(), func(t *testing.T) {
+				digest := randomDigest(hash)
+				token, err := p.Timestamp(t.Context(), digest, hash)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts, err := timestamp.Parse(token) // verifies the signature with the included certificate
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkToken(t, ts, digest, hash)
+				checkTokenSigner(t, p, token)
+			})
+		}
+	})
+}
+
+// TestTimestampOpenSSL has openssl verify tokens of the built-in TSA over
+// data, against the root, for each key algorithm.
+func TestTimestampOpenSSL(t *testing.T) {
+	testtool.Require(t, "openssl")
+	data := []byte("a sealed document's signature value")
+	forEachKeyAlgorithm(t, func(t *testing.T, _ KeyAlgorithm, p *PKI, _ *blob.Memory) {
+		token, err := p.Timestamp(t.Context(), digestOf(crypto.SHA256, data), crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := testtool.Run(t, "openssl", "ts", "-verify", "-token_in", "-in", testtool.WriteTemp(t, "token.der", token),
+			"-data", testtool.WriteTemp(t, "data.bin", data), "-CAfile", testtool.WriteTemp(t, "root.pem", p.RootPEM()))
+		if !strings.Contains(string(out), "Verification: OK") {
+			t.Fatalf("openssl ts -verify:\n%s", out)
+		}
+	})
 }
 
 // checkToken checks the TSTInfo of a token from the built-in TSA.

@@ -3,7 +3,9 @@ package pades
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"testing"
 
@@ -125,8 +127,29 @@ func inspectCMS(t *testing.T, sig signature, pki *testPKI) {
 			t.Errorf("signed attribute %v missing", w)
 		}
 	}
+	checkSignatureAlgorithm(t, si.DigestAlgorithm, si.DigestEncryptionAlgorithm, p7.GetOnlySigner())
 	checkSigningCertV2(t, p7)
 	checkTimestamp(t, p7, pki)
+}
+
+// checkSignatureAlgorithm checks the SignerInfo's signatureAlgorithm
+// against the signer's key: sha*WithRSAEncryption with NULL parameters
+// (RFC 4055) or ecdsa-with-SHA* without parameters (RFC 5758 3.2).
+func checkSignatureAlgorithm(t *testing.T, digestAlg, sigAlg pkix.AlgorithmIdentifier, signer *x509.Certificate) {
+	t.Helper()
+	var algs algorithms
+	for _, a := range algorithmsByHash {
+		if a.digest.Equal(digestAlg.Algorithm) {
+			algs = a
+		}
+	}
+	want, params := algs.rsa, []byte{tagNull, 0}
+	if _, ok := signer.PublicKey.(*ecdsa.PublicKey); ok {
+		want, params = algs.ecdsa, nil
+	}
+	if !sigAlg.Algorithm.Equal(want) || !bytes.Equal(sigAlg.Parameters.FullBytes, params) {
+		t.Errorf("signatureAlgorithm %v params %x, want %v params %x for a %T key", sigAlg.Algorithm, sigAlg.Parameters.FullBytes, want, params, signer.PublicKey)
+	}
 }
 
 func containsOID(list []asn1.ObjectIdentifier, o asn1.ObjectIdentifier) bool {

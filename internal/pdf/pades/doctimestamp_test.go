@@ -105,7 +105,7 @@ func (f *tsaFailingAfter) Timestamp(ctx context.Context, digest []byte, h crypto
 func TestSealLTAFailsWithoutDocumentTimestamp(t *testing.T) {
 	pki := getPKI(t)
 	tsa := &tsaFailingAfter{localTSA: localTSA{pki: pki}, ok: 1}
-	s := pki.ltvSealer(t, LevelBLTA, pki.ltvCRL(t))
+	s := pki.ltvSealer(t, false, LevelBLTA, pki.ltvCRL(t))
 	s.TSA = tsa
 	var out bytes.Buffer
 	err := s.Seal(context.Background(), bytes.NewReader(pageDoc(1).build(modeTable)), &out, testInfo)
@@ -173,8 +173,8 @@ func TestSealLTATwice(t *testing.T) {
 	pki := getPKI(t)
 	crl := pki.ltvCRL(t)
 	orig := pageDoc(1).build(modeStream)
-	once := seal(t, pki.ltvSealer(t, LevelBLTA, crl), orig, testInfo)
-	twice := seal(t, pki.ltvSealer(t, LevelBLTA, crl), once, testInfo)
+	once := seal(t, pki.ltvSealer(t, false, LevelBLTA, crl), orig, testInfo)
+	twice := seal(t, pki.ltvSealer(t, false, LevelBLTA, crl), once, testInfo)
 	if !bytes.HasPrefix(twice, once) {
 		t.Fatal("the first sealed file is not a prefix of the second")
 	}
@@ -210,7 +210,7 @@ func TestSealLTAMemory(t *testing.T) {
 		t.Skip("writes a 24 MB document")
 	}
 	pki := getPKI(t)
-	s := pki.ltvSealer(t, LevelBLTA, pki.ltvCRL(t))
+	s := pki.ltvSealer(t, false, LevelBLTA, pki.ltvCRL(t))
 	s.TSA = localTSA{pki: pki}
 	var allocs []uint64
 	for _, size := range []int{2 << 20, 24 << 20} {
@@ -279,7 +279,7 @@ func (g *growingTSA) Timestamp(ctx context.Context, digest []byte, h crypto.Hash
 func TestSealLTALargeDocumentTimestamp(t *testing.T) {
 	pki := getPKI(t)
 	tsa := &growingTSA{pki: pki, small: 1}
-	s := pki.ltvSealer(t, LevelBLTA, pki.ltvCRL(t))
+	s := pki.ltvSealer(t, false, LevelBLTA, pki.ltvCRL(t))
 	s.TSA = tsa
 	orig := pageDoc(1).build(modeTable)
 	sealed := seal(t, s, orig, testInfo)

@@ -32,11 +32,11 @@ func (p *testPKI) ltvCRL(t testing.TB, revoked ...*big.Int) []byte {
 	return der
 }
 
-// ltvSealer is the RSA test sealer at level, with crl as its revocation
-// data.
-func (p *testPKI) ltvSealer(t testing.TB, level Level, crl []byte) *Sealer {
+// ltvSealer is the RSA or ECDSA test sealer at level, with crl as its
+// revocation data.
+func (p *testPKI) ltvSealer(t testing.TB, ecdsaKey bool, level Level, crl []byte) *Sealer {
 	t.Helper()
-	s := p.sealer(t, false)
+	s := p.sealer(t, ecdsaKey)
 	s.Level = level
 	s.Revocation = func(context.Context) ([][]byte, error) { return [][]byte{crl}, nil }
 	return s
@@ -95,33 +95,42 @@ func TestSealLevels(t *testing.T) {
 		{modeTable, LevelBLTA, 0}, {modeStream, LevelBLTA, 0}, {modeHybrid, LevelBLTA, 0},
 		{modeStream, LevelBLTA, crypto.SHA384},
 	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s/%q/%v", tt.mode, tt.level, tt.hash), func(t *testing.T) {
-			s := pki.ltvSealer(t, tt.level, crl)
-			s.Hash = tt.hash
-			orig := pageDoc(2).build(tt.mode)
-			sealed := seal(t, s, orig, testInfo)
-			if !bytes.HasPrefix(sealed, orig) {
-				t.Fatal("the original is not a byte-exact prefix of the sealed file")
-			}
-			fields := levelFields(t, sealed)
-			wantFields := map[Level]int{"": 1, LevelBT: 1, LevelBLT: 1, LevelBLTA: 2}[tt.level]
-			if len(fields) != wantFields {
-				t.Fatalf("%d signature fields, want %d", len(fields), wantFields)
-			}
-			sig := parseSignature(t, sealed, fields[0].name, fields[0].v)
-			inspectCMS(t, sig, pki)
-			checkLevelRevisions(t, sealed, len(orig), sig, tt.level)
-			if tt.level == LevelBLT || tt.level == LevelBLTA {
-				checkSealDSS(t, sealed, []byte(sig.dict.Get("Contents").(String)), crl, pki.rsaSeal, pki.root, pki.tsaCert)
-			}
-			if tt.level == LevelBLTA {
-				checkSealedDocTimestamp(t, sealed, fields[1].v, s.Hash)
-			}
-			checkPdfsigLevel(t, sealed, tt.level)
-			qpdfCheck(t, sealed)
-		})
+	for _, key := range []string{"rsa", "ecdsa"} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%s/%q/%v", key, tt.mode, tt.level, tt.hash), func(t *testing.T) {
+				checkSealLevel(t, pki.ltvSealer(t, key == "ecdsa", tt.level, crl), tt.mode, tt.level, tt.hash, crl)
+			})
+		}
 	}
+}
+
+// checkSealLevel seals a two-page document with s at level and checks
+// every part the level adds, with Go, pdfsig, qpdf and openssl.
+func checkSealLevel(t *testing.T, s *Sealer, mode xrefMode, level Level, hash crypto.Hash, crl []byte) {
+	t.Helper()
+	pki := getPKI(t)
+	s.Hash = hash
+	orig := pageDoc(2).build(mode)
+	sealed := seal(t, s, orig, testInfo)
+	if !bytes.HasPrefix(sealed, orig) {
+		t.Fatal("the original is not a byte-exact prefix of the sealed file")
+	}
+	fields := levelFields(t, sealed)
+	wantFields := map[Level]int{"": 1, LevelBT: 1, LevelBLT: 1, LevelBLTA: 2}[level]
+	if len(fields) != wantFields {
+		t.Fatalf("%d signature fields, want %d", len(fields), wantFields)
+	}
+	sig := parseSignature(t, sealed, fields[0].name, fields[0].v)
+	inspectCMS(t, sig, pki)
+	checkLevelRevisions(t, sealed, len(orig), sig, level)
+	if level == LevelBLT || level == LevelBLTA {
+		checkSealDSS(t, sealed, []byte(sig.dict.Get("Contents").(String)), crl, s.Chain[0], pki.root, pki.tsaCert)
+	}
+	if level == LevelBLTA {
+		checkSealedDocTimestamp(t, sealed, fields[1].v, s.Hash)
+	}
+	checkPdfsigLevel(t, sealed, level)
+	qpdfCheck(t, sealed)
 }
 
 // checkLevelRevisions checks that each level adds its own revision: one

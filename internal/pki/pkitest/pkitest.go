@@ -1,6 +1,6 @@
 // Package pkitest gives tests a real platform PKI with its built-in
-// timestamp authority, created once per test binary because RSA-3072 key
-// generation is slow.
+// timestamp authority, with keys of the default algorithm, created once per
+// test binary and shared.
 package pkitest
 
 import (
