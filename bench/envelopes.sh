@@ -11,6 +11,7 @@
 #   SERVER_ENV='GSIGN_JOB_CONCURRENCY=8 GOGC=400' bash bench/envelopes.sh
 #   PG_URL=postgres://postgres@db.example:5432 bash bench/envelopes.sh
 #   RATE_LIMITS=api=600 bash bench/envelopes.sh    # default: off
+#   LOAD_FLAGS=-embedded bash bench/envelopes.sh   # embedded signers: no emails to them
 #
 # For each engine: a fresh `gsign serve` on a free port with a fresh data
 # folder (PostgreSQL: a fresh database, created with psql and dropped
@@ -35,6 +36,8 @@ RATE_LIMITS=${RATE_LIMITS:-off}
 # SERVER_ENV: settings for gsign serve (and gsign fsck) only, as GSIGN_*=VALUE
 # or Go runtime (GOGC=400, GOMAXPROCS=2, ...) words.
 SERVER_ENV=${SERVER_ENV:-}
+# LOAD_FLAGS: extra flags for bench/load, such as -embedded.
+LOAD_FLAGS=${LOAD_FLAGS:-}
 BIN=${GSIGN_BIN:-}
 # gsign runs with its defaults plus SERVER_ENV, whatever the caller's
 # environment holds: no stray database, blob store, queue or roles.
@@ -179,13 +182,13 @@ bench_engine() {
 	fi
 	if [ "$WARMUP" -gt 0 ]; then
 		log "$engine: warm-up, $WARMUP envelopes"
-		"$LOAD" -url "$URL" -n "$WARMUP" -c "$C" >"$WORK/$engine-warmup.txt" ||
+		"$LOAD" -url "$URL" -n "$WARMUP" -c "$C" $LOAD_FLAGS >"$WORK/$engine-warmup.txt" ||
 			{ cat "$WORK/$engine-warmup.txt"; die "$engine: the warm-up failed"; }
 	fi
 	log "$engine: measuring, $N envelopes with $C concurrent flows"
 	load0=$(cut -d' ' -f1 /proc/loadavg) cpu0=$(server_cpu)
 	db_cpu >"$WORK/db-cpu0"
-	/usr/bin/time -f '%U %S' -o "$WORK/$engine-client-cpu" "$LOAD" -url "$URL" -n "$N" -c "$C" >"$out" || rc=$?
+	/usr/bin/time -f '%U %S' -o "$WORK/$engine-client-cpu" "$LOAD" -url "$URL" -n "$N" -c "$C" $LOAD_FLAGS >"$out" || rc=$?
 	cpu1=$(server_cpu) dbms=$(db_cpu_since "$WORK/db-cpu0")
 	cat "$out"
 	[ "$rc" -eq 0 ] || { FAILED="$FAILED $engine"; log "$engine: the load run failed (exit $rc)"; }

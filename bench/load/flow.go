@@ -21,6 +21,7 @@ type flow struct {
 	pdf         []byte
 	index       int
 	download    bool // download and check the combined PDF
+	embedded    bool // the signers are embedded: GSign emails them nothing
 	pollMax     time.Duration
 	sealTimeout time.Duration
 
@@ -80,7 +81,7 @@ func (f *flow) prepare(ctx context.Context) error {
 	for i := range signers {
 		var r idOnly
 		in := map[string]any{"name": fmt.Sprintf("Signer %d", i+1), "email": fmt.Sprintf("signer%d-%d@example.com", i+1, f.index),
-			"role": "signer", "routing_order": 1}
+			"role": "signer", "routing_order": 1, "embedded": f.embedded}
 		if err := f.c.call(ctx, "recipient", "POST", f.base+"/recipients", in, &r); err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ type options struct {
 	pollMax     time.Duration
 	sealTimeout time.Duration
 	timeout     time.Duration
+	embedded    bool
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.DurationVar(&o.pollMax, "poll-max", 250*time.Millisecond, "longest pause between polls for the sealed result")
 	flag.DurationVar(&o.sealTimeout, "seal-timeout", 5*time.Minute, "how long an envelope may take from its last signature to sealed")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "timeout of one HTTP request")
+	flag.BoolVar(&o.embedded, "embedded", false, "make the signers embedded recipients, whom GSign sends no email")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -118,7 +120,7 @@ func runFlows(ctx context.Context, o options, cl *client, doc []byte) []outcome 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				f := &flow{c: cl, pdf: doc, index: i, pollMax: o.pollMax, sealTimeout: o.sealTimeout,
+				f := &flow{c: cl, pdf: doc, index: i, pollMax: o.pollMax, sealTimeout: o.sealTimeout, embedded: o.embedded,
 					download: o.sampleEvery > 0 && i%o.sampleEvery == 0}
 				outs[i] = f.run(ctx)
 			}

@@ -58,6 +58,8 @@ func TestJSONAccepted(t *testing.T) {
 		{"action with an unknown field", req{method: "POST", path: "/api/v1/envelopes/" + envID + "/send", token: token, body: `{"now": true}`}, 400, esign.CodeInvalidJSON},
 		{"bad time", req{method: "POST", path: "/api/v1/envelopes", token: token, body: `{"name": "x", "expires_at": "tomorrow"}`}, 400, esign.CodeInvalidJSON},
 		{"time as a number", req{method: "POST", path: "/api/v1/envelopes", token: token, body: `{"name": "x", "expires_at": 5}`}, 400, esign.CodeInvalidJSON},
+		{"embedded as a string", req{method: "POST", path: "/api/v1/envelopes/" + envID + "/recipients", token: token, body: `{"name": "A", "email": "a@example.com", "embedded": "yes"}`}, 400, esign.CodeInvalidJSON},
+		{"embedded recipient", req{method: "POST", path: "/api/v1/envelopes/" + envID + "/recipients", token: token, body: `{"name": "A", "email": "a@example.com", "embedded": true}`}, 201, ""},
 		{"bad limit", req{method: "GET", path: "/api/v1/envelopes?limit=ten", token: token}, 422, esign.CodeValidation},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ type recipientResponse struct {
 	RoutingOrder  int        `json:"routing_order"`
 	Status        string     `json:"status"`
 	Auth          string     `json:"auth"`
+	Embedded      bool       `json:"embedded"`
 	SentAt        *time.Time `json:"sent_at"`
 	DeliveredAt   *time.Time `json:"delivered_at"`
 	CompletedAt   *time.Time `json:"completed_at"`
@@ -25,7 +26,7 @@ type recipientResponse struct {
 func newRecipient(r *esign.Recipient) recipientResponse {
 	return recipientResponse{
 		ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role), RoutingOrder: r.RoutingOrder,
-		Status: string(r.Status), Auth: r.AuthMethod, SentAt: utc(r.SentAt), DeliveredAt: utc(r.DeliveredAt),
+		Status: string(r.Status), Auth: r.AuthMethod, Embedded: r.Embedded, SentAt: utc(r.SentAt), DeliveredAt: utc(r.DeliveredAt),
 		CompletedAt: utc(r.CompletedAt), DeclinedAt: utc(r.DeclinedAt), DeclineReason: r.DeclineReason,
 	}
 }
@@ -36,6 +37,7 @@ type addRecipientRequest struct {
 	Role         string `json:"role"`
 	RoutingOrder int    `json:"routing_order"`
 	Auth         string `json:"auth"`
+	Embedded     bool   `json:"embedded"`
 }
 
 func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
@@ -45,6 +47,7 @@ func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), esign.RecipientInput{
 		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
+		Embedded: req.Embedded,
 	})
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, d
 		return err
 	}
 	for _, r := range rs {
-		if err := enqueueMail(ctx, tx, e, MailCompleted, r.ID); err != nil {
+		if err := mailRecipient(ctx, tx, e, MailCompleted, r); err != nil {
 			return err
 		}
 	}

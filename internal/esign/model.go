@@ -160,14 +160,17 @@ const (
 
 // Recipient is a person the envelope is routed to.
 type Recipient struct {
-	ID            string
-	EnvelopeID    string
-	Name          string
-	Email         string
-	Role          RecipientRole
-	RoutingOrder  int
-	Status        RecipientStatus
-	AuthMethod    string
+	ID           string
+	EnvelopeID   string
+	Name         string
+	Email        string
+	Role         RecipientRole
+	RoutingOrder int
+	Status       RecipientStatus
+	AuthMethod   string
+	// Embedded recipients sign inside the sender's own application, through
+	// signing URLs the sender asks for: GSign emails them nothing.
+	Embedded      bool
 	SentAt        *time.Time
 	DeliveredAt   *time.Time
 	CompletedAt   *time.Time

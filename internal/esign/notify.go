@@ -37,6 +37,15 @@ func enqueueMail(ctx context.Context, tx Tx, e *Envelope, kind, recipientID stri
 	return enqueue(ctx, tx, JobMail, kind+":"+e.ID+":"+p.to(), p, tx.Now())
 }
 
+// mailRecipient schedules one email about e to r, unless r is embedded: the
+// sender's application, not GSign, tells an embedded recipient what to do.
+func mailRecipient(ctx context.Context, tx Tx, e *Envelope, kind string, r *Recipient) error {
+	if r.Embedded {
+		return nil
+	}
+	return enqueueMail(ctx, tx, e, kind, r.ID)
+}
+
 // sendMail builds and sends a notification. A sign request mints a fresh
 // link token: only its hash is stored, and the raw token lives only in the
 // email. A retry after a failed send mints another; both stay valid.

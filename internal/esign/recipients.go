@@ -12,6 +12,7 @@ type RecipientInput struct {
 	Role         string
 	RoutingOrder int // 0 means 1
 	Auth         string
+	Embedded     bool // no emails: the sender hands out signing URLs
 }
 
 // MaxRecipientsPerEnvelope bounds an envelope's recipients.
@@ -48,7 +49,7 @@ func (in *RecipientInput) validate() (*Recipient, error) {
 	default:
 		return nil, Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication %q is not supported; use \"none\"", in.Auth)
 	}
-	return &Recipient{Name: name, Email: email, Role: role, RoutingOrder: order, AuthMethod: auth, Status: RecipientCreated}, nil
+	return &Recipient{Name: name, Email: email, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
 }
 
 // AddRecipient adds a recipient to a draft.

@@ -56,7 +56,7 @@ func (s *Service) activateGroup(ctx context.Context, tx Tx, e *Envelope, rs []*R
 		if err := tx.UpdateRecipient(ctx, r); err != nil {
 			return false, err
 		}
-		if err := enqueueMail(ctx, tx, e, kind, r.ID); err != nil {
+		if err := mailRecipient(ctx, tx, e, kind, r); err != nil {
 			return false, err
 		}
 	}

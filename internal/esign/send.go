@@ -117,7 +117,7 @@ func notifyTouched(ctx context.Context, tx Tx, e *Envelope, rs []*Recipient, kin
 		if r.Status == RecipientCreated {
 			continue
 		}
-		if err := enqueueMail(ctx, tx, e, kind, r.ID); err != nil {
+		if err := mailRecipient(ctx, tx, e, kind, r); err != nil {
 			return err
 		}
 	}

@@ -71,12 +71,12 @@ func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esi
 	return getAll(ctx, t, "documents", scanDocument, q, envelopeID)
 }
 
-const recipientCols = `id, envelope_id, name, email, role, routing_order, status, auth_method,
+const recipientCols = `id, envelope_id, name, email, role, routing_order, status, auth_method, embedded,
 	sent_at, delivered_at, completed_at, declined_at, decline_reason, sign_ip, sign_user_agent, created_at`
 
 func scanRecipient(s rowScanner) (*esign.Recipient, error) {
 	r := &esign.Recipient{}
-	return r, s.Scan(&r.ID, &r.EnvelopeID, &r.Name, &r.Email, &r.Role, &r.RoutingOrder, &r.Status, &r.AuthMethod,
+	return r, s.Scan(&r.ID, &r.EnvelopeID, &r.Name, &r.Email, &r.Role, &r.RoutingOrder, &r.Status, &r.AuthMethod, &r.Embedded,
 		nullTimeCol{&r.SentAt}, nullTimeCol{&r.DeliveredAt}, nullTimeCol{&r.CompletedAt}, nullTimeCol{&r.DeclinedAt},
 		&r.DeclineReason, &r.SignIP, &r.SignUserAgent, timeCol{&r.CreatedAt})
 }
@@ -84,7 +84,7 @@ func scanRecipient(s rowScanner) (*esign.Recipient, error) {
 // CreateRecipient inserts r.
 func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
 	return t.insert(ctx, "recipient", insertSeqSQL("recipients", recipientCols),
-		r.ID, r.EnvelopeID, r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod,
+		r.ID, r.EnvelopeID, r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt),
 		r.DeclineReason, r.SignIP, r.SignUserAgent, micros(r.CreatedAt), r.EnvelopeID)
 }
