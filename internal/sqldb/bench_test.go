@@ -104,24 +104,32 @@ func insertEnvelope(ctx context.Context, tx esign.Tx, w *world, n string) error 
 	return errors.Join(append(errs, err, tx.UpdateEnvelope(ctx, got))...)
 }
 
-// BenchmarkClaimSettle claims and settles jobs one at a time, as the runner
-// does: a claim transaction, then a settle transaction. One op is one job.
+// BenchmarkClaimSettle claims jobs, batch at a time in one transaction,
+// and settles each in a transaction of its own, as the runner does. One op
+// is one job.
 func BenchmarkClaimSettle(b *testing.B) {
-	db := openSQLiteTB(b)
-	ctx := context.Background()
-	enqueueBench(b, db, b.N)
-	b.ResetTimer()
-	defer cpuMeter(b)()
-	for range b.N {
-		var j *esign.Job
-		err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {
-			j, err = tx.ClaimJob(ctx, "w", tx.Now(), tx.Now().Add(time.Minute))
-			return err
+	for _, batch := range []int{1, 8} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			db := openSQLiteTB(b)
+			ctx := context.Background()
+			enqueueBench(b, db, b.N)
+			b.ResetTimer()
+			defer cpuMeter(b)()
+			for done := 0; done < b.N; {
+				var jobs []*esign.Job
+				err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {
+					jobs, err = tx.ClaimJobs(ctx, esign.JobClaim{Worker: "w", Now: tx.Now(), LeaseUntil: tx.Now().Add(time.Minute), Limit: batch})
+					return err
+				})
+				if err != nil || len(jobs) == 0 {
+					b.Fatal(len(jobs), err)
+				}
+				for _, j := range jobs {
+					settleBench(b, db, j)
+				}
+				done += len(jobs)
+			}
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		settleBench(b, db, j)
 	}
 }
 

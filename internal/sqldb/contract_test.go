@@ -37,6 +37,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Audit", testAudit},
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},
+		{"ClaimJobs", testClaimJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
