@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +57,9 @@ type Config struct {
 	PKIKeyAlgorithm string
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
 	HSMModule, HSMToken, HSMPin, HSMKey string
-	JobConcurrency                      int
+	// JobConcurrency is how many jobs a worker runs at once; 4 per CPU
+	// (GOMAXPROCS) by default. Sealing takes at most half of them.
+	JobConcurrency int
 	// RateLimits are requests per minute per class of caller; 0 turns a
 	// class off. GSIGN_RATE_LIMITS="api=6000,auth=20" sets some, "off" all.
 	RateLimits RateLimits
@@ -101,7 +104,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 2, JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
 }
 

@@ -149,6 +149,14 @@ type Job struct {
 	UpdatedAt   time.Time
 }
 
+// JobClaim is what ClaimJobs claims, and for whom.
+type JobClaim struct {
+	Worker          string
+	Now, LeaseUntil time.Time
+	Limit           int      // at least 1
+	SkipKinds       []string // kinds not to claim
+}
+
 // JobTx persists outbox jobs.
 type JobTx interface {
 	// EnqueueJob inserts j unless a job with its ID exists; it reports
@@ -158,6 +166,10 @@ type JobTx interface {
 	// with an expired lease) to worker until leaseUntil, incrementing
 	// Attempts; KindNotFound when there is none.
 	ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*Job, error)
+	// ClaimJobs is ClaimJob for up to c.Limit jobs at once, leaving out jobs
+	// of the kinds in c.SkipKinds. It returns them oldest first, and an
+	// empty list when none is runnable.
+	ClaimJobs(ctx context.Context, c JobClaim) ([]*Job, error)
 	// FinishJob records the outcome of a claimed job if worker still holds
 	// the lease of that attempt (j.Attempts as claimed), so a worker whose
 	// lease expired and was reclaimed cannot overwrite the new outcome. It

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +27,11 @@ type Config struct {
 	Worker string
 	// Concurrency is how many jobs run at once.
 	Concurrency int
+	// SlowKinds are job kinds that take long (sealing an envelope: some
+	// 200 ms of CPU, against a few ms for a mail). Together they run on at
+	// most half of the Concurrency slots (at least one), so that with two
+	// slots or more the other kinds never wait behind them.
+	SlowKinds []string
 	// Lease is how long a claimed job is ours; a crashed worker's jobs are
 	// reclaimed after it. Handlers get a context that ends a little before.
 	Lease time.Duration
@@ -35,10 +42,15 @@ type Config struct {
 	MaxBackoff  time.Duration
 }
 
-// DefaultConfig returns settings suited to one process on a small machine.
+// DefaultConfig returns settings suited to one process: jobs wait on the
+// database, blobs and mail as much as they use the CPU, so four per CPU.
 func DefaultConfig(worker string) Config {
-	return Config{Worker: worker, Concurrency: 2, Lease: 5 * time.Minute, Poll: time.Second, BaseBackoff: 2 * time.Second, MaxBackoff: time.Hour}
+	return Config{Worker: worker, Concurrency: DefaultConcurrency(), SlowKinds: []string{esign.JobFinalize},
+		Lease: 5 * time.Minute, Poll: time.Second, BaseBackoff: 2 * time.Second, MaxBackoff: time.Hour}
 }
+
+// DefaultConcurrency is 4 × GOMAXPROCS.
+func DefaultConcurrency() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // Runner claims and runs jobs from the Store.
 type Runner struct {
@@ -48,7 +60,12 @@ type Runner struct {
 	log     *slog.Logger
 	cfg     Config
 	wake    chan struct{}
+	freed   chan struct{} // a job ended: a slot is free
 	running sync.WaitGroup
+
+	mu       sync.Mutex
+	busy     int // jobs running
+	busySlow int // of which of SlowKinds
 }
 
 // New returns a Runner.
@@ -56,7 +73,7 @@ func New(store esign.Store, h Handler, clock esign.Clock, log *slog.Logger, cfg 
 	if cfg.Concurrency < 1 {
 		cfg.Concurrency = 1
 	}
-	return &Runner{store: store, handle: h, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Runner{store: store, handle: h, clock: clock, log: log, cfg: cfg, wake: make(chan struct{}, 1), freed: make(chan struct{}, 1)}
 }
 
 // Wake tells an idle runner that a job may be due now. It never blocks.
@@ -68,45 +85,92 @@ func (r *Runner) Wake() {
 }
 
 // Run claims and runs jobs until ctx is done, then waits for running jobs.
+// Each claim leases as many jobs as there are free slots, in one
+// transaction.
 func (r *Runner) Run(ctx context.Context) error {
-	slots := make(chan struct{}, r.cfg.Concurrency)
 	defer r.running.Wait()
-	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		j, err := r.claim(ctx)
-		if err != nil || j == nil {
-			<-slots
-			if err != nil && ctx.Err() == nil {
-				r.log.Error("claim job", "err", err)
-			}
-			if !r.idle(ctx) {
-				return nil
-			}
+	for ctx.Err() == nil {
+		limit, skip := r.room()
+		if limit == 0 {
+			r.idle(ctx, false)
 			continue
 		}
-		r.running.Add(1)
-		go func() {
-			defer func() { <-slots; r.running.Done() }()
-			r.runLogged(ctx, j)
-		}()
+		jobs, err := r.claim(ctx, limit, skip)
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("claim job", "err", err)
+		}
+		for _, j := range jobs {
+			r.start(ctx, j)
+		}
+		if len(jobs) < limit {
+			r.idle(ctx, true)
+		}
 	}
+	return nil
 }
 
-// idle waits for a wake-up or the poll interval; false means ctx is done.
-func (r *Runner) idle(ctx context.Context) bool {
-	t := time.NewTimer(r.cfg.Poll)
-	defer t.Stop()
+// room is how many jobs the runner may claim now, and the kinds it must
+// skip: SlowKinds, when they fill their share of the slots. While a slow
+// kind may still start, the claim is no bigger than the slow slots left, so
+// that it cannot overfill them whatever kinds it gets.
+func (r *Runner) room() (limit int, skip []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	free, slowFree := r.cfg.Concurrency-r.busy, r.slowLimit()-r.busySlow
+	switch {
+	case free <= 0 || len(r.cfg.SlowKinds) == 0:
+		return max(free, 0), nil
+	case slowFree <= 0:
+		return free, r.cfg.SlowKinds
+	}
+	return min(free, slowFree), nil
+}
+
+// slowLimit is how many jobs of SlowKinds may run at once.
+func (r *Runner) slowLimit() int { return max(1, r.cfg.Concurrency/2) }
+
+// start runs j in a goroutine of its own, holding a slot until it ends.
+func (r *Runner) start(ctx context.Context, j *esign.Job) {
+	slow := slices.Contains(r.cfg.SlowKinds, j.Kind)
+	r.mu.Lock()
+	r.busy++
+	if slow {
+		r.busySlow++
+	}
+	r.mu.Unlock()
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		r.runLogged(ctx, j)
+		r.mu.Lock()
+		r.busy--
+		if slow {
+			r.busySlow--
+		}
+		r.mu.Unlock()
+		select {
+		case r.freed <- struct{}{}:
+		default:
+		}
+	}()
+}
+
+// idle waits until a slot is freed, or ctx is done, and, if poll, until a
+// wake-up or the poll interval, which may bring due jobs.
+func (r *Runner) idle(ctx context.Context, poll bool) {
+	var tick <-chan time.Time
+	var wake <-chan struct{}
+	if poll {
+		t := time.NewTimer(r.cfg.Poll)
+		defer t.Stop()
+		tick, wake = t.C, r.wake
+	}
 	select {
 	case <-ctx.Done():
-		return false
-	case <-r.wake:
-	case <-t.C:
+	case <-r.freed:
+	case <-wake:
+	case <-tick:
 	}
-	return true
 }
 
 // RunPending runs due jobs one at a time until none is left; tests and the
@@ -114,26 +178,24 @@ func (r *Runner) idle(ctx context.Context) bool {
 func (r *Runner) RunPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		j, err := r.claim(ctx)
-		if err != nil || j == nil {
+		jobs, err := r.claim(ctx, 1, nil)
+		if err != nil || len(jobs) == 0 {
 			return n, err
 		}
-		r.runLogged(ctx, j)
+		r.runLogged(ctx, jobs[0])
 		n++
 	}
 }
 
-func (r *Runner) claim(ctx context.Context) (*esign.Job, error) {
-	var j *esign.Job
-	err := r.store.InTx(ctx, func(ctx context.Context, tx esign.Tx) error {
-		var err error
-		j, err = tx.ClaimJob(ctx, r.cfg.Worker, tx.Now(), tx.Now().Add(r.cfg.Lease))
+// claim leases up to limit due jobs, except of the kinds in skip.
+func (r *Runner) claim(ctx context.Context, limit int, skip []string) ([]*esign.Job, error) {
+	var jobs []*esign.Job
+	err := r.store.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {
+		jobs, err = tx.ClaimJobs(ctx, esign.JobClaim{Worker: r.cfg.Worker, Now: tx.Now(), LeaseUntil: tx.Now().Add(r.cfg.Lease),
+			Limit: limit, SkipKinds: skip})
 		return err
 	})
-	if esign.IsKind(err, esign.KindNotFound) {
-		return nil, nil
-	}
-	return j, err
+	return jobs, err
 }
 
 // runLogged is runOne for the polling loop, which has no one to tell of a

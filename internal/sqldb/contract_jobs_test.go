@@ -227,3 +227,42 @@ func testConcurrentCounter(t *testing.T, open func(t *testing.T) *DB) {
 		return err
 	})
 }
+
+// testClaimJobs claims several jobs at once, leaving some kinds out.
+func testClaimJobs(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	seal := func(id string, runAt time.Time) *esign.Job {
+		j := newJob(id, runAt)
+		j.Kind = esign.JobFinalize
+		return j
+	}
+	enqueue(t, db, newJob("mail:b", t0.Add(2*time.Second)), seal("finalize:a", t0), newJob("mail:c", t0.Add(3*time.Second)),
+		newJob("mail:a", t0.Add(time.Second)), seal("finalize:b", t0.Add(4*time.Second)), newJob("mail:later", t0.Add(time.Hour)))
+	now := t0.Add(time.Minute)
+	tests := []struct {
+		name  string
+		limit int
+		skip  []string
+		want  []string
+	}{
+		{"oldest first, limited", 2, nil, []string{"finalize:a", "mail:a"}},
+		{"skipping a kind", 5, []string{esign.JobFinalize}, []string{"mail:b", "mail:c"}},
+		{"skipping every due kind: none", 5, []string{esign.JobFinalize, esign.JobMail}, []string{}},
+		{"the rest", 5, nil, []string{"finalize:b"}},
+		{"none left", 5, nil, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+				jobs, err := tx.ClaimJobs(ctx, esign.JobClaim{Worker: "w1", Now: now, LeaseUntil: now.Add(time.Minute), Limit: tt.limit, SkipKinds: tt.skip})
+				wantEqual(t, jobIDs(jobs), tt.want)
+				for _, j := range jobs {
+					if j.Status != esign.JobRunning || j.LockedBy != "w1" || j.Attempts != 1 {
+						t.Errorf("claimed job not leased: %+v", j)
+					}
+				}
+				return err
+			})
+		})
+	}
+}

@@ -37,6 +37,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Audit", testAudit},
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},
+		{"ClaimJobs", testClaimJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
@@ -56,7 +57,7 @@ func setClock(db *DB) *esigntest.Clock {
 	return c
 }
 
-func inTx(t *testing.T, db *DB, fn func(ctx context.Context, tx esign.Tx) error) {
+func inTx(t testing.TB, db *DB, fn func(ctx context.Context, tx esign.Tx) error) {
 	t.Helper()
 	if err := db.InTx(context.Background(), fn); err != nil {
 		t.Fatalf("InTx: %v", err)
@@ -140,7 +141,7 @@ type world struct {
 var worldN atomic.Int64
 
 // newWorld creates a world with ids unique in the database.
-func newWorld(t *testing.T, db *DB) *world {
+func newWorld(t testing.TB, db *DB) *world {
 	t.Helper()
 	n := worldN.Add(1)
 	id := func(prefix string) string { return fmt.Sprintf("%s_%04d", prefix, n) }

@@ -1,8 +1,11 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
@@ -30,23 +33,52 @@ func (t *tx) EnqueueJob(ctx context.Context, j *esign.Job) (bool, error) {
 }
 
 // ClaimJob leases the oldest runnable job to worker until leaseUntil and
-// returns it; NotFound when no job is runnable. A job is runnable when it is
-// pending and due, or running with a lease that has run out (its worker
-// died). Oldest means earliest run_at, then creation. Picking and leasing is
-// one statement, so two claims never get the same job; on PostgreSQL the pick
-// locks the row it picks and skips rows others have locked, so concurrent
-// workers take different jobs instead of queuing behind one.
+// returns it; NotFound when no job is runnable.
 func (t *tx) ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*esign.Job, error) {
+	jobs, err := t.ClaimJobs(ctx, esign.JobClaim{Worker: worker, Now: now, LeaseUntil: leaseUntil, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return nil, esign.NotFound("job")
+	}
+	return jobs[0], nil
+}
+
+// ClaimJobs leases up to c.Limit of the oldest runnable jobs, except those of
+// c.SkipKinds, to c.Worker until c.LeaseUntil, and returns them oldest
+// first. A job is runnable when it is pending and due, or running with a
+// lease that has run out (its worker died). Oldest means earliest run_at,
+// then creation. Picking and leasing is one statement, so two claims never
+// get the same job; on PostgreSQL the pick locks the rows it picks and skips
+// rows others have locked, so concurrent workers take different jobs instead
+// of queuing behind one. Claiming several jobs in one transaction saves a
+// commit, the most of a claim's cost on SQLite, per job after the first.
+func (t *tx) ClaimJobs(ctx context.Context, c esign.JobClaim) ([]*esign.Job, error) {
+	running, n := string(esign.JobRunning), micros(c.Now)
+	args := []any{running, c.Worker, micros(c.LeaseUntil), n, string(esign.JobPending), n, running, n}
+	skip := ""
+	if len(c.SkipKinds) > 0 {
+		skip = ` AND kind NOT IN (?` + strings.Repeat(", ?", len(c.SkipKinds)-1) + `)`
+		for _, k := range c.SkipKinds {
+			args = append(args, k)
+		}
+	}
 	q := `UPDATE jobs SET status = ?, locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id = (
+		WHERE id IN (
 			SELECT id FROM jobs
-			WHERE (status = ? AND run_at <= ?) OR (status = ? AND locked_until <= ?)
+			WHERE ((status = ? AND run_at <= ?) OR (status = ? AND locked_until <= ?))` + skip + `
 			ORDER BY run_at, created_at, id
-			LIMIT 1` + t.d.skipLocked + `)
+			LIMIT ?` + t.d.skipLocked + `)
 		RETURNING ` + jobCols
-	running, n := string(esign.JobRunning), micros(now)
-	return getOne(ctx, t, "job", scanJob, q, running, worker, micros(leaseUntil), n,
-		string(esign.JobPending), n, running, n)
+	jobs, err := getAll(ctx, t, "jobs", scanJob, q, append(args, max(c.Limit, 1))...)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	slices.SortFunc(jobs, func(a, b *esign.Job) int {
+		return cmp.Or(a.RunAt.Compare(b.RunAt), a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	return jobs, nil
 }
 
 // FinishJob records the outcome the runner decided for j (status, next run,

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // sqlitePragmas are set on every connection. WAL lets readers run beside
@@ -34,7 +34,7 @@ func openSQLite(path string, readers int) (writer, reader *sql.DB, err error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, nil, fmt.Errorf("open database: %q is not a database file path", path)
 	}
-	writer, err = sql.Open("sqlite", sqliteDSN(path, "_txlock=immediate"))
+	writer, err = openSQLitePool(sqliteDSN(path, "_txlock=immediate"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -42,13 +42,23 @@ func openSQLite(path string, readers int) (writer, reader *sql.DB, err error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	reader, err = sql.Open("sqlite", sqliteDSN(path, "_pragma=query_only(1)"))
+	reader, err = openSQLitePool(sqliteDSN(path, "_pragma=query_only(1)"))
 	if err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("open database %s: %w", path, err), writer.Close())
 	}
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
 	return writer, reader, nil
+}
+
+// openSQLitePool opens a pool of connections to dsn that each keep their
+// prepared statements (see cachingConnector).
+func openSQLitePool(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{c}), nil
 }
 
 // sqliteDSN builds a file: URI for modernc's driver. The characters that

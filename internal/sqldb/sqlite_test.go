@@ -13,7 +13,10 @@ import (
 )
 
 // openSQLiteTest opens a fresh, migrated database in a temporary folder.
-func openSQLiteTest(t *testing.T) *DB {
+func openSQLiteTest(t *testing.T) *DB { return openSQLiteTB(t) }
+
+// openSQLiteTB is openSQLiteTest for a test or a benchmark.
+func openSQLiteTB(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "gsign.db"), Options{AutoMigrate: true})
 	if err != nil {
