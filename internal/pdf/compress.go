@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"image"
 	"image/png"
 	"sync"
@@ -32,4 +33,25 @@ func encodeFastPNG(img image.Image) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// zlibWriters holds idle zlib writers at zlib.BestSpeed. Setting up a
+// compressor costs about as much as compressing a small image with it.
+var zlibWriters = sync.Pool{New: func() any {
+	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // only fails for a bad level
+	return w
+}}
+
+// deflate returns b compressed in the zlib format, which is what PDF's
+// FlateDecode filter reads.
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	w := zlibWriters.Get().(*zlib.Writer)
+	defer zlibWriters.Put(w)
+	w.Reset(&buf)
+	// Writes to a bytes.Buffer cannot fail.
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return buf.Bytes()
 }
