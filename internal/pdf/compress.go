@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"image"
 	"image/png"
+	"io"
 	"sync"
 )
 
@@ -19,11 +20,13 @@ var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBu
 // pngBuffers is a png.EncoderBufferPool over a sync.Pool.
 type pngBuffers struct{ pool sync.Pool }
 
+// Get returns an idle buffer, or nil when there is none.
 func (p *pngBuffers) Get() *png.EncoderBuffer {
 	b, _ := p.pool.Get().(*png.EncoderBuffer)
 	return b // nil makes the encoder allocate one
 }
 
+// Put keeps b for a later image.
 func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // encodeFastPNG encodes img with pngEncoder.
@@ -48,10 +51,11 @@ func deflate(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
 	w := zlibWriters.Get().(*zlib.Writer)
-	defer zlibWriters.Put(w)
 	w.Reset(&buf)
 	// Writes to a bytes.Buffer cannot fail.
 	_, _ = w.Write(b)
 	_ = w.Close()
+	w.Reset(io.Discard) // an idle writer must not keep the output alive
+	zlibWriters.Put(w)
 	return buf.Bytes()
 }
