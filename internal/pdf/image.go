@@ -6,6 +6,7 @@ import (
 	"image/draw"
 	"image/png"
 
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -56,18 +57,48 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 			opaque = opaque && row[x+3] == 0xff
 		}
 	}
-	if opaque {
-		alpha = nil
+	sd := imageStream(w, h, model.DeviceRGBCS, rgb)
+	if !opaque {
+		mask, err := doc.IndRefForNewObject(imageStream(w, h, model.DeviceGrayCS, alpha))
+		if err != nil {
+			return imageXObject{}, err
+		}
+		sd.Insert("SMask", *mask)
 	}
-	sd, err := model.CreateFlateImageStreamDict(doc.XRefTable, rgb, alpha, w, h, 8, model.DeviceRGBCS)
-	if err != nil {
-		return imageXObject{}, err
-	}
-	ref, err := doc.IndRefForNewObject(*sd)
+	ref, err := doc.IndRefForNewObject(sd)
 	if err != nil {
 		return imageXObject{}, err
 	}
 	return imageXObject{ref: *ref, width: w, height: h}, nil
+}
+
+// imageStream returns an 8-bit image XObject of w×h pixels in colour
+// space cs, with the entries of pdfcpu's CreateFlateImageStreamDict.
+func imageStream(w, h int, cs string, pix []byte) types.StreamDict {
+	d := types.Dict{
+		"Type":             types.Name("XObject"),
+		"Subtype":          types.Name("Image"),
+		"Width":            types.Integer(w),
+		"Height":           types.Integer(h),
+		"BitsPerComponent": types.Integer(8),
+		"ColorSpace":       types.Name(cs),
+	}
+	if w < 1000 || h < 1000 {
+		d["Interpolate"] = types.Boolean(true) // smoother when scaled up
+	}
+	return flateStream(d, pix)
+}
+
+// flateStream returns a stream of d's entries and content, compressed
+// with deflate rather than by pdfcpu, which sets up a compressor at the
+// default level for every stream.
+func flateStream(d types.Dict, content []byte) types.StreamDict {
+	raw := deflate(content)
+	n := int64(len(raw))
+	d["Filter"] = types.Name(filter.Flate)
+	d["Length"] = types.Integer(n)
+	return types.StreamDict{Dict: d, Raw: raw, StreamLength: &n,
+		FilterPipeline: []types.PDFFilter{{Name: filter.Flate}}}
 }
 
 // toNRGBA returns img as non-premultiplied RGBA with its origin at 0,0,

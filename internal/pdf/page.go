@@ -184,7 +184,7 @@ func (sw *stampWriter) wrapContents(pageDict types.Dict, ops []byte) error {
 		return err
 	}
 	body := append([]byte("\nQ\n"), ops...)
-	stamps, err := sw.doc.StreamDictIndRef(body)
+	stamps, err := sw.doc.IndRefForNewObject(flateStream(types.Dict{}, body))
 	if err != nil {
 		return fmt.Errorf("add stamp content: %w", err)
 	}
@@ -199,7 +199,7 @@ func (sw *stampWriter) wrapContents(pageDict types.Dict, ops []byte) error {
 // openStream returns the shared one-operator stream "q".
 func (sw *stampWriter) openStream() (types.IndirectRef, error) {
 	if sw.open == nil {
-		ref, err := sw.doc.StreamDictIndRef([]byte("q\n"))
+		ref, err := sw.doc.IndRefForNewObject(flateStream(types.Dict{}, []byte("q\n")))
 		if err != nil {
 			return types.IndirectRef{}, fmt.Errorf("add content prefix: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -121,10 +122,20 @@ func errTruncated() *esign.Error {
 // support, whose dependencies fill megabytes of tables at start-up, which
 // every gsign process would pay for.
 func writeContext(doc *model.Context, w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
+	bw := outputBuffers.Get().(*bufio.Writer)
+	bw.Reset(w)
 	doc.Write.Writer = bw
-	if err := pdfcpu.WriteContext(doc); err != nil {
-		return err
+	err := pdfcpu.WriteContext(doc)
+	if err == nil {
+		err = bw.Flush()
 	}
-	return bw.Flush()
+	// A panic in WriteContext skips this; the pool makes another buffer.
+	doc.Write.Writer = nil
+	bw.Reset(nil)
+	outputBuffers.Put(bw)
+	return err
 }
+
+// outputBuffers holds idle 1 MiB output buffers for writeContext, which
+// would otherwise allocate and clear one for every document it writes.
+var outputBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}

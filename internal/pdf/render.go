@@ -1,12 +1,10 @@
 package pdf
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -198,9 +196,9 @@ func checkGlyphs(f *opentype.Font, text string) error {
 }
 
 func encodePNG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	b, err := encodeFastPNG(img)
+	if err != nil {
 		return nil, fmt.Errorf("render text: encode png: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }

@@ -37,17 +37,7 @@ func (r *Renderer) RenderCertificate(ctx context.Context, c *esign.Certificate, 
 	if c.GeneratedAt.IsZero() {
 		return errors.New("render certificate: GeneratedAt is not set")
 	}
-	// "Page N of M" needs M while page N is laid out. fpdf's page count
-	// alias is replaced only afterwards, which misplaces right-aligned
-	// text by the width difference, so the certificate is laid out twice:
-	// once to count its pages, then for real. The footer does not move
-	// anything else, so both passes break pages alike.
-	signatures := prepareSignatures(c.Recipients)
-	draft, err := layout(ctx, c, signatures, 0)
-	if err != nil {
-		return err
-	}
-	doc, err := layout(ctx, c, signatures, draft.PageNo())
+	doc, err := layout(ctx, c, prepareSignatures(c.Recipients))
 	if err != nil {
 		return err
 	}
@@ -57,16 +47,16 @@ func (r *Renderer) RenderCertificate(ctx context.Context, c *esign.Certificate, 
 	return nil
 }
 
-// layout lays out the whole certificate. totalPages is 0 in the counting
-// pass. fpdf reports most problems through its error state, but it indexes
-// slices with user text in places, so a panic is turned into an error too.
-func layout(ctx context.Context, c *esign.Certificate, signatures []signatureImage, totalPages int) (doc *fpdf.Fpdf, err error) {
+// layout lays out the whole certificate. fpdf reports most problems
+// through its error state, but it indexes slices with user text in places,
+// so a panic is turned into an error too.
+func layout(ctx context.Context, c *esign.Certificate, signatures []signatureImage) (doc *fpdf.Fpdf, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("render certificate: fpdf panicked: %v", p)
 		}
 	}()
-	w, err := newWriter(c, signatures, totalPages)
+	w, err := newWriter(c, signatures)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +67,7 @@ func layout(ctx context.Context, c *esign.Certificate, signatures []signatureIma
 	}
 	w.documents()
 	w.audit()
+	w.footers()
 	if err := w.pdf.Error(); err != nil {
 		return nil, fmt.Errorf("render certificate: %w", err)
 	}
@@ -87,7 +78,7 @@ func layout(ctx context.Context, c *esign.Certificate, signatures []signatureIma
 type writer struct {
 	pdf        *fpdf.Fpdf
 	c          *esign.Certificate
-	totalPages int
+	totalPages int              // 0 until the footers are drawn
 	signatures []signatureImage // one per recipient
 	text       *cleaner
 	// pageTop is where content starts on the current page, below the
@@ -95,13 +86,13 @@ type writer struct {
 	pageTop float64
 }
 
-func newWriter(c *esign.Certificate, signatures []signatureImage, totalPages int) (*writer, error) {
+func newWriter(c *esign.Certificate, signatures []signatureImage) (*writer, error) {
 	text, err := newCleaner()
 	if err != nil {
 		return nil, fmt.Errorf("render certificate: %w", err)
 	}
 	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
-	w := &writer{pdf: pdf, c: c, totalPages: totalPages, signatures: signatures, text: text}
+	w := &writer{pdf: pdf, c: c, signatures: signatures, text: text}
 	generated := c.GeneratedAt.UTC()
 	pdf.SetCreationDate(generated)
 	pdf.SetModificationDate(generated)
@@ -118,7 +109,6 @@ func newWriter(c *esign.Certificate, signatures []signatureImage, totalPages int
 	pdf.AddUTF8FontFromBytes(sans, "", goregular.TTF)
 	pdf.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
 	pdf.SetHeaderFunc(w.runningHeader)
-	pdf.SetFooterFunc(w.footer)
 	w.registerSignatures()
 	pdf.AddPage()
 	return w, nil

@@ -271,7 +271,7 @@ func TestRenderCertificateManyRecipients(t *testing.T) {
 func TestSectionKeepsItsHeadingWithContent(t *testing.T) {
 	t.Parallel()
 	const firstBlock = 20.0
-	w, err := newWriter(sample(t), nil, 0)
+	w, err := newWriter(sample(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,6 +203,27 @@ func (w *writer) runningHeader() {
 	w.pageTop = runningTop
 }
 
+// footers draws every page's footer once the content is laid out.
+// "Page N of M" needs M while page N is drawn, and fpdf's page count alias
+// is replaced only afterwards, which would misplace the right-aligned
+// text by the width difference. So the pages are laid out without
+// footers, and then each page gets its footer at the end of its content,
+// where fpdf would have drawn it when the page was closed.
+func (w *writer) footers() {
+	w.totalPages = w.pdf.PageCount()
+	// The footer sits in the bottom margin; fpdf only suspends page
+	// breaks there while it calls a footer function itself.
+	w.pdf.SetAutoPageBreak(false, bottomMargin)
+	for n := 1; n <= w.totalPages; n++ {
+		w.pdf.SetPage(n)
+		// fpdf tracks one fill colour for the document, that of the last
+		// page drawn, and leaves the text colour out when it matches. Set
+		// it on this page so the text colour is always written.
+		w.pdf.SetFillColor(white.r, white.g, white.b)
+		w.footer()
+	}
+}
+
 // footer prints when the certificate was generated and the page number.
 func (w *writer) footer() {
 	y := pageHeight - 16
@@ -212,10 +233,7 @@ func (w *writer) footer() {
 	w.pdf.SetXY(margin, y+2)
 	generated := "Generated " + formatTime(w.c.GeneratedAt) + " by GSign · Envelope " + w.c.EnvelopeID
 	w.pdf.CellFormat(left, 4, w.fit(w.text.sans(generated), left), "", 0, "L", false, 0, "")
-	page := "Page " + strconv.Itoa(w.pdf.PageNo())
-	if w.totalPages > 0 {
-		page += " of " + strconv.Itoa(w.totalPages)
-	}
+	page := "Page " + strconv.Itoa(w.pdf.PageNo()) + " of " + strconv.Itoa(w.totalPages)
 	w.pdf.SetXY(margin+left, y+2)
 	w.pdf.CellFormat(contentWidth-left, 4, page, "", 0, "R", false, 0, "")
 }

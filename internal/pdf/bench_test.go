@@ -1,0 +1,47 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// benchSigners are typed signatures like those of the envelope throughput
+// benchmark (docs/benchmarks.md): three signers on one page.
+var benchSigners = []string{"Alice Example", "Bob Q. Signer", "Carol Lindqvist-Øberg"}
+
+func BenchmarkRenderTyped(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, name := range benchSigners {
+			if _, err := (SignatureRenderer{}).RenderTyped(name); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkStamp stamps the three typed signatures into a one-page PDF,
+// as finalizing an envelope does.
+func BenchmarkStamp(b *testing.B) {
+	doc := onePage(letter)
+	var stamps []esign.Stamp
+	for i, name := range benchSigners {
+		png, err := (SignatureRenderer{}).RenderTyped(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stamps = append(stamps, esign.Stamp{Page: 1, X: 60, Y: 100 + 120*float64(i), Width: 200, Height: 60,
+			Kind: esign.StampImage, PNG: png})
+	}
+	b.ReportAllocs()
+	var out bytes.Buffer
+	for b.Loop() {
+		out.Reset()
+		if err := (&Stamper{}).Stamp(context.Background(), bytes.NewReader(doc), stamps, nil, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+package certificate
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/gsign/gsign/internal/pdf"
+)
+
+// BenchmarkCertificate renders the certificate of an envelope with three
+// signers who typed their signatures, as the envelope throughput
+// benchmark (docs/benchmarks.md) completes them.
+func BenchmarkCertificate(b *testing.B) {
+	c := sample(b)
+	for i, name := range []string{"Alice Example", "Bob Q. Signer", "Carol Lindqvist-Øberg"} {
+		png, err := (pdf.SignatureRenderer{}).RenderTyped(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Recipients[i].SignaturePNG = png
+	}
+	b.ReportAllocs()
+	var out bytes.Buffer
+	for b.Loop() {
+		out.Reset()
+		if err := (&Renderer{}).RenderCertificate(context.Background(), c, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
