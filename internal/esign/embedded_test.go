@@ -1,13 +1,11 @@
 package esign_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 
 	"github.com/gsign/gsign/internal/esign"
-	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
 // embeddedEnvelope sends an envelope with an embedded signer and a signer
@@ -16,10 +14,7 @@ import (
 func embeddedEnvelope(h *harness, p *esign.Principal) (*esign.EnvelopeDetail, string, map[string]*esign.Field) {
 	h.t.Helper()
 	ctx := context.Background()
-	d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease"})
-	must(h.t, err)
-	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "lease.pdf", bytes.NewReader(esigntest.PDF(1, 612, 792)))
-	must(h.t, err)
+	d, doc := h.draft(p, 1)
 	fields := map[string]*esign.Field{}
 	var embeddedID string
 	for _, in := range []esign.RecipientInput{
@@ -34,11 +29,9 @@ func embeddedEnvelope(h *harness, p *esign.Principal) (*esign.EnvelopeDetail, st
 		if in.Embedded {
 			embeddedID = r.ID
 		}
-		f, err := h.svc.AddField(ctx, p, d.Envelope.ID, esign.FieldInput{DocumentID: doc.ID, RecipientID: r.ID, Type: "signature", Page: 1, X: 72, Y: 600, Width: 200, Height: 50})
-		must(h.t, err)
-		fields[in.Email] = f
+		fields[in.Email] = h.signatureField(p, d.Envelope.ID, doc.ID, r.ID)
 	}
-	d, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	d, err := h.svc.Send(ctx, p, d.Envelope.ID)
 	must(h.t, err)
 	h.drain()
 	return d, embeddedID, fields

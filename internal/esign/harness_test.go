@@ -91,27 +91,40 @@ type recipientSpec struct {
 	order int
 }
 
-// sentEnvelope builds and sends an envelope: one two-page document, the
-// recipients, and for each signer a signature field and a text field.
-func (h *harness) sentEnvelope(p *esign.Principal, rs ...recipientSpec) (*esign.EnvelopeDetail, map[string]*esign.Field) {
+// draft creates a draft envelope with one document of the given pages.
+func (h *harness) draft(p *esign.Principal, pages int) (*esign.EnvelopeDetail, *esign.Document) {
 	h.t.Helper()
 	ctx := context.Background()
 	d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease"})
 	must(h.t, err)
-	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "lease.pdf", bytes.NewReader(esigntest.PDF(2, 612, 792)))
+	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "lease.pdf", bytes.NewReader(esigntest.PDF(pages, 612, 792)))
 	must(h.t, err)
+	return d, doc
+}
+
+// signatureField places a signature field for recipient rid on page 1.
+func (h *harness) signatureField(p *esign.Principal, envelopeID, docID, rid string) *esign.Field {
+	h.t.Helper()
+	f, err := h.svc.AddField(context.Background(), p, envelopeID, esign.FieldInput{DocumentID: docID, RecipientID: rid, Type: "signature", Page: 1, X: 72, Y: 600, Width: 200, Height: 50})
+	must(h.t, err)
+	return f
+}
+
+// sentEnvelope builds and sends an envelope: one two-page document, the
+// recipients, and for each signer a signature field.
+func (h *harness) sentEnvelope(p *esign.Principal, rs ...recipientSpec) (*esign.EnvelopeDetail, map[string]*esign.Field) {
+	h.t.Helper()
+	ctx := context.Background()
+	d, doc := h.draft(p, 2)
 	sigFields := map[string]*esign.Field{}
 	for _, spec := range rs {
 		r, err := h.svc.AddRecipient(ctx, p, d.Envelope.ID, esign.RecipientInput{Name: "R " + spec.email, Email: spec.email, Role: string(spec.role), RoutingOrder: spec.order})
 		must(h.t, err)
-		if spec.role != esign.RoleSigner {
-			continue
+		if spec.role == esign.RoleSigner {
+			sigFields[spec.email] = h.signatureField(p, d.Envelope.ID, doc.ID, r.ID)
 		}
-		f, err := h.svc.AddField(ctx, p, d.Envelope.ID, esign.FieldInput{DocumentID: doc.ID, RecipientID: r.ID, Type: "signature", Page: 1, X: 72, Y: 600, Width: 200, Height: 50})
-		must(h.t, err)
-		sigFields[spec.email] = f
 	}
-	d, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	d, err := h.svc.Send(ctx, p, d.Envelope.ID)
 	must(h.t, err)
 	h.drain()
 	return d, sigFields
