@@ -307,9 +307,9 @@ func (c Config) String() string {
 	if len(c.MasterKey) > 0 {
 		key = "***"
 	}
-	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d master_key=%s",
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
-		strings.Join(c.Roles, ","), c.MaxUploadBytes, key)
+		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key)
 }
 
 // maskURL hides the credentials of a URL (user:password@ and any password

@@ -87,7 +87,7 @@ func TestStringMasksPasswords(t *testing.T) {
 	if strings.Contains(s, "s3cret") || strings.Contains(s, "AKIA") {
 		t.Fatalf("secret printed: %s", s)
 	}
-	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379"} {
+	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379", "job_concurrency=", "pki_key_algorithm=ecdsa-p256"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%s missing from %s", want, s)
 		}
