@@ -162,13 +162,11 @@ type JobTx interface {
 	// EnqueueJob inserts j unless a job with its ID exists; it reports
 	// whether it inserted.
 	EnqueueJob(ctx context.Context, j *Job) (bool, error)
-	// ClaimJob leases the oldest runnable job (pending and due, or running
-	// with an expired lease) to worker until leaseUntil, incrementing
-	// Attempts; KindNotFound when there is none.
-	ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*Job, error)
-	// ClaimJobs is ClaimJob for up to c.Limit jobs at once, leaving out jobs
-	// of the kinds in c.SkipKinds. It returns them oldest first, and an
-	// empty list when none is runnable.
+	// ClaimJobs leases up to c.Limit of the oldest runnable jobs (pending and
+	// due, or running with an expired lease) to c.Worker until
+	// c.LeaseUntil, incrementing their Attempts, and leaving out jobs of the
+	// kinds in c.SkipKinds. It returns them oldest first, and an empty list
+	// when none is runnable.
 	ClaimJobs(ctx context.Context, c JobClaim) ([]*Job, error)
 	// FinishJob records the outcome of a claimed job if worker still holds
 	// the lease of that attempt (j.Attempts as claimed), so a worker whose

@@ -123,15 +123,15 @@ func TestCrashedWorkerLeaseReclaimed(t *testing.T) {
 	clock := esigntest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	db := openStore(t, clock)
 	enqueue(t, db, "j", 5)
-	var claimed *esign.Job
-	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-		var err error
-		claimed, err = tx.ClaimJob(ctx, "dead-worker", tx.Now(), tx.Now().Add(time.Minute))
+	var claims []*esign.Job
+	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
+		claims, err = tx.ClaimJobs(ctx, esign.JobClaim{Worker: "dead-worker", Now: tx.Now(), LeaseUntil: tx.Now().Add(time.Minute), Limit: 1})
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("claimed %d jobs, err %v; want 1", len(claims), err)
 	}
+	claimed := claims[0]
 	ran := 0
 	r := New(db, func(ctx context.Context, j *esign.Job) error { ran++; return nil }, clock, quiet, DefaultConfig("w2"))
 	if n, _ := r.RunPending(context.Background()); n != 0 {

@@ -29,18 +29,18 @@ func enqueue(t *testing.T, db *DB, jobs ...*esign.Job) {
 // claim claims a job for worker at now with a one-minute lease; "" if none.
 func claim(t *testing.T, db *DB, worker string, now time.Time) *esign.Job {
 	t.Helper()
-	var j *esign.Job
+	var jobs []*esign.Job
 	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
-		j, err = tx.ClaimJob(ctx, worker, now, now.Add(time.Minute))
+		jobs, err = tx.ClaimJobs(ctx, esign.JobClaim{Worker: worker, Now: now, LeaseUntil: now.Add(time.Minute), Limit: 1})
 		return err
 	})
-	if esign.IsKind(err, esign.KindNotFound) {
+	if err != nil {
+		t.Fatalf("ClaimJobs: %v", err)
+	}
+	if len(jobs) == 0 {
 		return nil
 	}
-	if err != nil {
-		t.Fatalf("ClaimJob: %v", err)
-	}
-	return j
+	return jobs[0]
 }
 
 func finish(t *testing.T, db *DB, j *esign.Job, worker string) bool {

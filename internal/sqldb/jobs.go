@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -30,19 +29,6 @@ func (t *tx) EnqueueJob(ctx context.Context, j *esign.Job) (bool, error) {
 		return false, fmt.Errorf("enqueue job %s: %w", j.ID, err)
 	}
 	return n > 0, nil
-}
-
-// ClaimJob leases the oldest runnable job to worker until leaseUntil and
-// returns it; NotFound when no job is runnable.
-func (t *tx) ClaimJob(ctx context.Context, worker string, now, leaseUntil time.Time) (*esign.Job, error) {
-	jobs, err := t.ClaimJobs(ctx, esign.JobClaim{Worker: worker, Now: now, LeaseUntil: leaseUntil, Limit: 1})
-	if err != nil {
-		return nil, err
-	}
-	if len(jobs) == 0 {
-		return nil, esign.NotFound("job")
-	}
-	return jobs[0], nil
 }
 
 // ClaimJobs leases up to c.Limit of the oldest runnable jobs, except those of

@@ -151,17 +151,15 @@ func TestPostgresTwoProcessesClaimJobs(t *testing.T) {
 	claimed := map[string]int{}
 	won := race(t, 32, func() (bool, error) {
 		n := turn.Add(1)
-		var j *esign.Job
+		var got []*esign.Job
 		err := dbs[n%2].InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
-			j, err = tx.ClaimJob(ctx, fmt.Sprintf("w%d", n), t0, t0.Add(time.Minute))
+			got, err = tx.ClaimJobs(ctx, esign.JobClaim{Worker: fmt.Sprintf("w%d", n), Now: t0, LeaseUntil: t0.Add(time.Minute), Limit: 1})
 			return err
 		})
-		if esign.IsKind(err, esign.KindNotFound) {
-			return false, nil
-		}
-		if err != nil {
+		if err != nil || len(got) == 0 {
 			return false, err
 		}
+		j := got[0]
 		mu.Lock()
 		claimed[j.ID]++
 		mu.Unlock()
