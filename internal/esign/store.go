@@ -193,7 +193,7 @@ type JobTx interface {
 	UnpublishedJobs(ctx context.Context, now, staleBefore time.Time, limit int) ([]*Job, error)
 	// MarkJobsPublished records that the jobs with the ids were published at at.
 	MarkJobsPublished(ctx context.Context, ids []string, at time.Time) error
-	// ClaimJobByID is ClaimJob for the job with the id: it leases the job if
+	// ClaimJobByID is ClaimJobs for the one job with the id: it leases the job if
 	// it is runnable (pending and due, or running with an expired lease) and
 	// fails with KindNotFound otherwise, that is when the job is unknown,
 	// done, dead, not due, or leased by a worker whose lease still runs.
