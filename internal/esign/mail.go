@@ -29,12 +29,14 @@ type mailView struct {
 }
 
 var mailSubjects = map[string]string{
-	MailSignRequest: "Please sign: %s",
-	MailCopy:        "For your information: %s",
-	MailVoided:      "Voided: %s",
-	MailDeclined:    "Declined: %s",
-	MailCompleted:   "Completed: %s",
-	MailExpired:     "Expired: %s",
+	MailSignRequest:  "Please sign: %s",
+	MailCopy:         "For your information: %s",
+	MailVoided:       "Voided: %s",
+	MailDeclined:     "Declined: %s",
+	MailCompleted:    "Completed: %s",
+	MailExpired:      "Expired: %s",
+	MailReminder:     "Reminder, please sign: %s",
+	MailExpiringSoon: "Expiring soon: %s",
 }
 
 // renderMail renders the email of a kind from its templates.

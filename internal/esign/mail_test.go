@@ -24,6 +24,9 @@ func TestMailGolden(t *testing.T) {
 		{"completed", MailCompleted, nil},
 		{"completed_owner", MailCompleted, func(v *mailView) { v.Role = "" }},
 		{"expired", MailExpired, nil},
+		{"reminder", MailReminder, nil},
+		{"reminder_approver", MailReminder, func(v *mailView) { v.Role = "approver" }},
+		{"expiring_soon", MailExpiringSoon, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

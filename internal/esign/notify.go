@@ -14,7 +14,27 @@ const (
 	MailVoided      = "voided"
 	MailDeclined    = "declined"
 	MailCompleted   = "completed" // with the results attached
+	MailReminder    = "reminder"  // still your turn: the link again
+	// MailExpiringSoon warns a recipient who has not finished that the
+	// envelope expires soon, with the link again.
+	MailExpiringSoon = "expiring_soon"
 )
+
+// mailCarriesLink reports whether a kind of email gives its recipient a
+// signing link, and so is pointless once the envelope ended.
+func mailCarriesLink(kind string) bool {
+	switch kind {
+	case MailSignRequest, MailCopy, MailReminder, MailExpiringSoon:
+		return true
+	}
+	return false
+}
+
+// mailAsksToAct reports whether a kind of email asks its recipient to act,
+// and so is pointless once the recipient finished.
+func mailAsksToAct(kind string) bool {
+	return kind == MailSignRequest || kind == MailReminder || kind == MailExpiringSoon
+}
 
 type mailPayload struct {
 	EnvelopeID  string `json:"envelope_id"`
@@ -103,8 +123,8 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 			return nil, err
 		}
 		v.ToName, v.ToEmail, v.Role = r.Name, r.Email, string(r.Role)
-		if p.Kind == MailSignRequest || p.Kind == MailCopy {
-			if !e.Status.InProgress() || (p.Kind == MailSignRequest && r.Done()) {
+		if mailCarriesLink(p.Kind) {
+			if !e.Status.InProgress() || (mailAsksToAct(p.Kind) && r.Done()) {
 				return nil, nil
 			}
 			v.Link, err = s.mintLink(ctx, tx, r, TokenLink, nil)
