@@ -22,6 +22,12 @@ type Email struct {
 	To      string
 	ToName  string
 	Subject string
+	// FromName replaces the display name of the configured sender, so an
+	// organization's email reads "Acme via GSign"; empty: the sender's own.
+	FromName string
+	// ReplyTo is where replies go, the organization's reply-to address;
+	// empty: no Reply-To header.
+	ReplyTo string
 	// Link is the message's call to action (a signing link), if any. A
 	// development mailer may log it so a person can click it.
 	Link string
@@ -36,6 +42,10 @@ type Attachment struct {
 	Name        string
 	ContentType string
 	Data        []byte
+	// ContentID, when set, makes the file an inline part that the HTML
+	// shows as cid:ContentID (the organization's logo) rather than a file
+	// offered for download; images in email are not fetched remotely.
+	ContentID string
 }
 
 // Mailer delivers email.

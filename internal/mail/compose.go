@@ -2,110 +2,102 @@ package mail
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
-	"net/textproto"
+	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// Compose renders m as an RFC 5322 message: multipart/alternative text and
-// HTML, wrapped in multipart/mixed when there are attachments.
+// newMsg builds the one message both mailers deliver: the Dir mailer writes
+// its bytes, the SMTP mailer sends it, so an .eml file shows exactly the
+// headers a recipient gets. The text and HTML bodies are alternatives; an
+// inline image (an attachment with a ContentID, the organization's logo)
+// makes it multipart/related, and attached files multipart/mixed.
+func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, error) {
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	sender := *from
+	if m.FromName != "" {
+		sender.Name = m.FromName
+	}
+	msg.FromMailAddress(&sender)
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return nil, esign.Invalid("to", "is not a valid email address")
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, fmt.Errorf("compose mail %s: reply-to: %w", m.ID, err)
+		}
+	}
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(date.UTC())
+	msg.SetMessageIDWithValue(MessageID(m.ID, from.Address))
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetUserAgent("GSign")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		if err := addFile(msg, a); err != nil {
+			return nil, fmt.Errorf("compose mail %s: %w", m.ID, err)
+		}
+	}
+	return msg, nil
+}
+
+// addFile attaches a, or embeds it for the HTML to show when it has a
+// Content-ID.
+func addFile(msg *gomail.Msg, a esign.Attachment) error {
+	opts := []gomail.FileOption{gomail.WithFileContentType(gomail.ContentType(a.ContentType))}
+	if a.ContentID == "" {
+		return msg.AttachReader(a.Name, bytes.NewReader(a.Data), opts...)
+	}
+	opts = append(opts, gomail.WithFileContentID("<"+a.ContentID+">"))
+	return msg.EmbedReader(a.Name, bytes.NewReader(a.Data), opts...)
+}
+
+// Compose renders m as the RFC 5322 message the mailers deliver, sent by
+// from (an address such as "GSign <no-reply@sign.example.com>") at date.
 func Compose(m *esign.Email, from string, date time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	to := (&mail.Address{Name: m.ToName, Address: m.To}).String()
-	hdr := []string{
-		"From: " + from,
-		"To: " + to,
-		"Subject: " + mime.QEncoding.Encode("utf-8", m.Subject),
-		"Date: " + date.UTC().Format(time.RFC1123Z),
-		"Message-ID: " + messageID(m.ID, from),
-		"MIME-Version: 1.0",
-		"Auto-Submitted: auto-generated",
-	}
-	for _, h := range hdr {
-		buf.WriteString(h + "\r\n")
-	}
-	outer := multipart.NewWriter(&buf)
-	kind := "alternative"
-	if len(m.Attachments) > 0 {
-		kind = "mixed"
-	}
-	fmt.Fprintf(&buf, "Content-Type: multipart/%s; boundary=%q\r\n\r\n", kind, outer.Boundary())
-	var err error
-	if kind == "mixed" {
-		err = writeMixed(outer, m)
-	} else {
-		err = writeAlternative(outer, m)
-	}
+	addr, err := ParseFrom(from)
 	if err != nil {
-		return nil, fmt.Errorf("compose mail %s: %w", m.ID, err)
-	}
-	if err := outer.Close(); err != nil {
 		return nil, err
+	}
+	msg, err := newMsg(m, addr, date)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("compose mail %s: %w", m.ID, err)
 	}
 	return buf.Bytes(), nil
 }
 
-func writeMixed(w *multipart.Writer, m *esign.Email) error {
-	var inner bytes.Buffer
-	alt := multipart.NewWriter(&inner)
-	if err := writeAlternative(alt, m); err != nil {
-		return err
-	}
-	if err := alt.Close(); err != nil {
-		return err
-	}
-	part, err := w.CreatePart(textproto.MIMEHeader{"Content-Type": {"multipart/alternative; boundary=\"" + alt.Boundary() + "\""}})
+// ParseFrom reads the configured sender, "Name <address>" or a bare address.
+func ParseFrom(from string) (*mail.Address, error) {
+	a, err := mail.ParseAddress(from)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("mail: sender %q: %w", from, err)
 	}
-	if _, err := part.Write(inner.Bytes()); err != nil {
-		return err
-	}
-	for _, a := range m.Attachments {
-		if err := writeAttachment(w, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a, nil
 }
 
-func writeAlternative(w *multipart.Writer, m *esign.Email) error {
-	for _, body := range []struct{ ctype, text string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
-		if body.text == "" {
-			continue
-		}
-		part, err := w.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {body.ctype + "; charset=utf-8"},
-			"Content-Transfer-Encoding": {"quoted-printable"},
-		})
-		if err != nil {
-			return err
-		}
-		qp := quotedprintable.NewWriter(part)
-		if _, err := qp.Write([]byte(body.text)); err != nil {
-			return err
-		}
-		if err := qp.Close(); err != nil {
-			return err
-		}
+// MessageID derives the Message-ID of the email with the id (without angle
+// brackets): the same on every retry of its job, so a receiving system can
+// tell a retried send from a new message, and unguessable from outside,
+// since ids name envelopes and recipients.
+func MessageID(id, fromAddress string) string {
+	domain := "gsign.local"
+	if at := strings.LastIndexByte(fromAddress, '@'); at >= 0 && at < len(fromAddress)-1 {
+		domain = fromAddress[at+1:]
 	}
-	return nil
-}
-
-func writeAttachment(w *multipart.Writer, a esign.Attachment) error {
-	part, err := w.CreatePart(textproto.MIMEHeader{
-		"Content-Type":              {a.ContentType},
-		"Content-Transfer-Encoding": {"base64"},
-		"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": a.Name})},
-	})
-	if err != nil {
-		return err
-	}
-	return writeBase64Lines(part, a.Data)
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16]) + "@" + domain
 }

@@ -3,11 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/mail/smtptest"
 )
 
 type fixedClock struct{ t time.Time }
@@ -24,13 +21,17 @@ func (c fixedClock) Now() time.Time { return c.t }
 // TestComposeParses reads the composed message back with the standard
 // library's parsers, as a mail client would.
 func TestComposeParses(t *testing.T) {
+	logo := esign.Attachment{Name: "logo.png", ContentType: "image/png", Data: []byte("\x89PNG fake"), ContentID: "logo@gsign"}
+	pdf := esign.Attachment{Name: "contrat signé.pdf", ContentType: "application/pdf", Data: bytes.Repeat([]byte("%PDF-1.7 "), 100)}
 	tests := []struct {
 		name        string
 		attachments []esign.Attachment
 		wantParts   []string
 	}{
-		{"text and html", nil, []string{"text/plain", "text/html"}},
-		{"with attachment", []esign.Attachment{{Name: "contrat signé.pdf", ContentType: "application/pdf", Data: bytes.Repeat([]byte("%PDF-1.7 "), 100)}}, []string{"multipart/alternative", "application/pdf"}},
+		{"text and html", nil, []string{"alternative/text/plain", "alternative/text/html"}},
+		{"with attachment", []esign.Attachment{pdf}, []string{"mixed/alternative/text/plain", "mixed/alternative/text/html", "mixed/application/pdf"}},
+		{"inline logo", []esign.Attachment{logo}, []string{"related/alternative/text/plain", "related/alternative/text/html", "related/image/png"}},
+		{"logo and attachment", []esign.Attachment{logo, pdf}, []string{"mixed/related/alternative/text/plain", "mixed/related/alternative/text/html", "mixed/related/image/png", "mixed/application/pdf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,45 +41,38 @@ func TestComposeParses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			msg, err := mail.ReadMessage(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatal(err)
+			msg := smtptest.Parse(t, raw)
+			if msg.Subject != m.Subject {
+				t.Errorf("subject %q, want %q", msg.Subject, m.Subject)
 			}
-			subj, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-			if subj != m.Subject {
-				t.Errorf("subject %q, want %q", subj, m.Subject)
+			if got, want := msg.Header.Get("Message-ID"), "<"+MessageID(m.ID, "no-reply@sign.example.com")+">"; got != want {
+				t.Errorf("Message-ID %q, want %q", got, want)
 			}
-			if got := msg.Header.Get("Message-ID"); got != "<mail_sign_request_env_1_rcp_1@sign.example.com>" {
-				t.Errorf("Message-ID %q", got)
+			var got []string
+			for _, p := range msg.Parts {
+				got = append(got, p.Path)
 			}
-			if got := partTypes(t, msg.Header.Get("Content-Type"), msg.Body); strings.Join(got, ",") != strings.Join(tt.wantParts, ",") {
+			if strings.Join(got, ",") != strings.Join(tt.wantParts, ",") {
 				t.Errorf("parts %v, want %v", got, tt.wantParts)
+			}
+			if p := msg.Find("text/plain"); p == nil || string(p.Body) != m.Text {
+				t.Errorf("text part %+v, want %q", p, m.Text)
 			}
 		})
 	}
 }
 
-func partTypes(t *testing.T, ctype string, body io.Reader) []string {
-	t.Helper()
-	_, params, err := mime.ParseMediaType(ctype)
-	if err != nil {
-		t.Fatal(err)
+// TestMessageID: stable for an id, different across ids, on the sender's domain.
+func TestMessageID(t *testing.T) {
+	a, b := MessageID("mail:x:1", "no-reply@sign.example.com"), MessageID("mail:x:2", "no-reply@sign.example.com")
+	if a != MessageID("mail:x:1", "no-reply@sign.example.com") || a == b {
+		t.Fatalf("message ids %q and %q", a, b)
 	}
-	r := multipart.NewReader(body, params["boundary"])
-	var types []string
-	for {
-		p, err := r.NextPart()
-		if err == io.EOF {
-			return types
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		mt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		types = append(types, mt)
-		if _, err := io.ReadAll(p); err != nil {
-			t.Fatal(err)
-		}
+	if !strings.HasSuffix(a, "@sign.example.com") || len(a) != 32+len("@sign.example.com") {
+		t.Fatalf("message id %q", a)
+	}
+	if got := MessageID("x", "nobody"); !strings.HasSuffix(got, "@gsign.local") {
+		t.Fatalf("message id without a domain: %q", got)
 	}
 }
 

@@ -78,13 +78,3 @@ func writeAtomic(name string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), name)
 }
-
-// messageID derives a stable Message-ID from the email's id, so a receiving
-// system can drop duplicates of a retried send.
-func messageID(id, from string) string {
-	domain := "gsign.local"
-	if at := strings.LastIndexByte(from, '@'); at >= 0 {
-		domain = strings.Trim(from[at+1:], "> ")
-	}
-	return "<" + fileName(id) + "@" + domain + ">"
-}
