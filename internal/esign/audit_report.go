@@ -102,11 +102,19 @@ type DownloadResult struct {
 // sealed document; documentID picks one, default the first), "certificate",
 // "combined" (documents and certificate in one sealed PDF) or "evidence".
 func (s *Service) Download(ctx context.Context, p *Principal, envelopeID, part, documentID string) (*DownloadResult, error) {
+	return s.openResult(ctx, func(ctx context.Context, tx Tx) (*Envelope, error) {
+		return ownedEnvelope(ctx, tx, p, envelopeID, false)
+	}, part, documentID)
+}
+
+// openResult opens a part of the results of the envelope that find
+// returns; find refuses callers who may not have it.
+func (s *Service) openResult(ctx context.Context, find func(context.Context, Tx) (*Envelope, error), part, documentID string) (*DownloadResult, error) {
 	var docs []*Document
 	var files []*ResultFile
 	var name string
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
+		e, err := find(ctx, tx)
 		if err != nil {
 			return err
 		}

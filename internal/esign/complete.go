@@ -125,7 +125,13 @@ func (s *Service) finishRecipient(ctx context.Context, tx Tx, c *signingContext)
 	if err := appendAudit(ctx, tx, c.Envelope, typ, c.actor(ctx), map[string]string{"recipient_id": r.ID}); err != nil {
 		return err
 	}
-	return s.advance(ctx, tx, c.Envelope, c.Recipients)
+	if err := s.advance(ctx, tx, c.Envelope, c.Recipients); err != nil {
+		return err
+	}
+	if c.Envelope.Status == StatusCompleted {
+		return nil // the owner gets the completed email instead
+	}
+	return mailOwnerFinished(ctx, tx, c.Envelope, r)
 }
 
 // Decline ends the envelope for everyone: the recipient refuses to sign.

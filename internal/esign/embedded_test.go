@@ -60,6 +60,7 @@ func TestEmbeddedRecipientGetsNoEmail(t *testing.T) {
 		must(t, err)
 		_, err = h.svc.CompleteRecipient(ctx, v.SessionToken)
 		must(t, err)
+		h.drain() // the sender hears that Emma finished
 		tok := h.openAs("mia@example.com")
 		_, err = h.svc.FillField(ctx, tok, fields["mia@example.com"].ID, typed("Mia"))
 		must(t, err)
@@ -73,7 +74,7 @@ func TestEmbeddedRecipientGetsNoEmail(t *testing.T) {
 		}
 		wantMail(t, h, "emma@example.com")
 		wantMail(t, h, "mia@example.com", esign.MailSignRequest, esign.MailCompleted)
-		wantMail(t, h, "sender@example.com", esign.MailCompleted)
+		wantMail(t, h, "sender@example.com", esign.MailRecipientCompleted, esign.MailCompleted)
 	})
 	t.Run("voided", func(t *testing.T) {
 		h := newHarness(t)
@@ -88,10 +89,11 @@ func TestEmbeddedRecipientGetsNoEmail(t *testing.T) {
 }
 
 // wantMail checks the kinds of the emails sent to addr, in order, by their
-// subjects' first word.
+// subjects.
 func wantMail(t *testing.T, h *harness, addr string, kinds ...string) {
 	t.Helper()
-	prefix := map[string]string{esign.MailSignRequest: "Please sign", esign.MailCompleted: "Completed", esign.MailVoided: "Voided"}
+	prefix := map[string]string{esign.MailSignRequest: "Please sign", esign.MailCompleted: "Completed", esign.MailVoided: "Voided",
+		esign.MailRecipientCompleted: "Emma Embedded finished: "}
 	got := h.mail.To(addr)
 	if len(got) != len(kinds) {
 		t.Fatalf("%s got %d emails, want %d (%v)", addr, len(got), len(kinds), kinds)

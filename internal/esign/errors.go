@@ -55,6 +55,10 @@ const (
 	CodeRateLimited         = "rate_limited"
 	CodeNotARecipientAction = "not_allowed_for_role"
 	CodeUnsupportedAuth     = "unsupported_auth_method"
+	// CodeForbiddenRole: the caller's role in its organization does not allow it.
+	CodeForbiddenRole = "forbidden_role"
+	// CodeInvalidImage: an upload that must be a PNG or JPEG image is not one.
+	CodeInvalidImage = "invalid_image"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	texttemplate "text/template"
+	"time"
 )
 
 //go:embed mailtmpl/*.txt mailtmpl/*.html
@@ -26,17 +27,58 @@ type mailView struct {
 	Role        string
 	Link        string // signing link, for sign requests and copies
 	Reason      string
+	Brand       brandView
+	// ResultLink, in a completed email, is where to download results too
+	// large to attach; ResultExpires is when a recipient's link stops working.
+	ResultLink    string
+	ResultExpires time.Time
+	// Finished and Waiting, in a recipient-completed email, are who finished
+	// and how many recipients have still to.
+	Finished *Recipient
+	Waiting  int
+}
+
+// brandView is the organization's branding as templates use it.
+type brandView struct {
+	Name    string
+	Color   htmltemplate.CSS // validated "#rrggbb"
+	LogoSrc htmltemplate.URL // cid: URL of the inline logo; empty without one
+	ReplyTo string
+	logo    *Attachment
+}
+
+// logoContentID names the inline logo part of an email.
+const logoContentID = "logo@gsign"
+
+// newBrandView prepares b for the templates. Its colour and logo type were
+// validated when they were saved, which is what makes the typed CSS and
+// URL values safe.
+func newBrandView(b *Branding) brandView {
+	v := brandView{Name: b.DisplayName, Color: htmltemplate.CSS(defaultButtonColor), ReplyTo: b.ReplyTo}
+	if b.Color != "" {
+		v.Color = htmltemplate.CSS(b.Color)
+	}
+	if len(b.Logo) > 0 {
+		name := "logo.png"
+		if b.LogoType == "image/jpeg" {
+			name = "logo.jpg"
+		}
+		v.LogoSrc = htmltemplate.URL("cid:" + logoContentID)
+		v.logo = &Attachment{Name: name, ContentType: b.LogoType, Data: b.Logo, ContentID: logoContentID}
+	}
+	return v
 }
 
 var mailSubjects = map[string]string{
-	MailSignRequest:  "Please sign: %s",
-	MailCopy:         "For your information: %s",
-	MailVoided:       "Voided: %s",
-	MailDeclined:     "Declined: %s",
-	MailCompleted:    "Completed: %s",
-	MailExpired:      "Expired: %s",
-	MailReminder:     "Reminder, please sign: %s",
-	MailExpiringSoon: "Expiring soon: %s",
+	MailSignRequest:        "Please sign: %s",
+	MailCopy:               "For your information: %s",
+	MailVoided:             "Voided: %s",
+	MailDeclined:           "Declined: %s",
+	MailCompleted:          "Completed: %s",
+	MailExpired:            "Expired: %s",
+	MailReminder:           "Reminder, please sign: %s",
+	MailExpiringSoon:       "Expiring soon: %s",
+	MailRecipientCompleted: "%s",
 }
 
 // renderMail renders the email of a kind from its templates.
@@ -49,7 +91,19 @@ func renderMail(kind string, v mailView) (*Email, error) {
 		subject = "%s"
 		v.Envelope = withSubjectAsName(v.Envelope)
 	}
-	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link}
+	if kind == MailRecipientCompleted {
+		subject = v.Finished.Name + " finished: %s"
+	}
+	if v.Brand.Color == "" {
+		v.Brand = newBrandView(&Branding{})
+	}
+	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
+	if v.Brand.Name != "" {
+		m.FromName = v.Brand.Name + " via GSign"
+	}
+	if v.Brand.logo != nil {
+		m.Attachments = append(m.Attachments, *v.Brand.logo)
+	}
 	var text, html bytes.Buffer
 	if err := textMail.ExecuteTemplate(&text, kind+".txt", v); err != nil {
 		return nil, fmt.Errorf("render %s mail text: %w", kind, err)

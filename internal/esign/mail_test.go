@@ -11,6 +11,7 @@ import (
 func TestMailGolden(t *testing.T) {
 	exp := time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC)
 	e := &Envelope{ID: "env_1", Name: "Office lease <2026>", Message: "Please sign by Friday.\nThanks & regards", ExpiresAt: &exp, VoidReason: "Wrong address"}
+	finished := &Recipient{Name: "Ben Bauer", Email: "ben@example.com", Role: RoleSigner}
 	base := mailView{Envelope: e, SenderName: "Olive Owner", SenderEmail: "olive@example.com", ToName: "Ana Müller", ToEmail: "ana@example.com", Role: "signer", Link: "https://sign.example.com/s/gst_EXAMPLE"}
 	tests := []struct {
 		name, kind string
@@ -27,19 +28,50 @@ func TestMailGolden(t *testing.T) {
 		{"reminder", MailReminder, nil},
 		{"reminder_approver", MailReminder, func(v *mailView) { v.Role = "approver" }},
 		{"expiring_soon", MailExpiringSoon, nil},
+		{"recipient_completed", MailRecipientCompleted, func(v *mailView) { v.Role, v.Finished, v.Waiting = "", finished, 2 }},
+		{"recipient_completed_approver", MailRecipientCompleted, func(v *mailView) {
+			v.Role, v.Finished, v.Waiting = "", &Recipient{Name: "Ben Bauer", Email: "ben@example.com", Role: RoleApprover}, 1
+		}},
+		{"completed_link", MailCompleted, func(v *mailView) {
+			v.ResultLink, v.ResultExpires = "https://sign.example.com/api/v1/signing/gst_EXAMPLE/result", exp.AddDate(0, 0, 30)
+		}},
+		{"completed_owner_link", MailCompleted, func(v *mailView) {
+			v.Role, v.ResultLink = "", "https://sign.example.com/api/v1/envelopes/env_1/download?part=combined"
+		}},
 	}
+	brand := newBrandView(&Branding{DisplayName: "Acme Leasing", Color: "#c0392b", ReplyTo: "contracts@acme.example", Logo: []byte("\x89PNG…"), LogoType: "image/png"})
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			v := base
-			if tt.edit != nil {
-				tt.edit(&v)
+		for _, branded := range []bool{false, true} {
+			name := tt.name
+			if branded {
+				name += "_branded"
 			}
-			m, err := renderMail(tt.kind, v)
+			t.Run(name, func(t *testing.T) {
+				v := base
+				if branded {
+					v.Brand = brand
+				}
+				if tt.edit != nil {
+					tt.edit(&v)
+				}
+				checkMailGolden(t, name, tt.kind, v)
+			})
+		}
+	}
+}
+
+// checkMailGolden renders the kind of email from v and compares it with
+// testdata/mail/<name>.golden.
+func checkMailGolden(t *testing.T, name, kind string, v mailView) {
+	t.Helper()
+	{
+		{
+			m, err := renderMail(kind, v)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := "Subject: " + m.Subject + "\nLink: " + m.Link + "\n\n" + m.Text + "\n----- html -----\n" + m.HTML + "\n"
-			golden := filepath.Join("testdata", "mail", tt.name+".golden")
+			got := "Subject: " + m.Subject + "\nLink: " + m.Link + "\n" + brandingHeaders(m) + "\n" + m.Text + "\n----- html -----\n" + m.HTML + "\n"
+			golden := filepath.Join("testdata", "mail", name+".golden")
 			if *update {
 				os.MkdirAll(filepath.Dir(golden), 0o755)
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -53,8 +85,24 @@ func TestMailGolden(t *testing.T) {
 			if got != string(want) {
 				t.Fatalf("email changed:\n%s\nwant:\n%s", got, want)
 			}
-		})
+		}
 	}
+}
+
+// brandingHeaders shows what branding adds to an email, and nothing
+// without it.
+func brandingHeaders(m *Email) string {
+	var s string
+	if m.FromName != "" {
+		s += "From-Name: " + m.FromName + "\n"
+	}
+	if m.ReplyTo != "" {
+		s += "Reply-To: " + m.ReplyTo + "\n"
+	}
+	for _, a := range m.Attachments {
+		s += "Inline: " + a.Name + " " + a.ContentType + " cid:" + a.ContentID + "\n"
+	}
+	return s
 }
 
 func TestMailUnknownKind(t *testing.T) {

@@ -18,6 +18,9 @@ const (
 	// MailExpiringSoon warns a recipient who has not finished that the
 	// envelope expires soon, with the link again.
 	MailExpiringSoon = "expiring_soon"
+	// MailRecipientCompleted tells the owner that a recipient signed or
+	// approved while others have still to.
+	MailRecipientCompleted = "recipient_completed"
 )
 
 // mailCarriesLink reports whether a kind of email gives its recipient a
@@ -40,6 +43,8 @@ type mailPayload struct {
 	EnvelopeID  string `json:"envelope_id"`
 	Kind        string `json:"kind"`
 	RecipientID string `json:"recipient_id,omitempty"` // empty: the envelope's owner
+	// AboutID is the recipient a recipient-completed email is about.
+	AboutID string `json:"about_recipient_id,omitempty"`
 }
 
 // to names the addressee: the recipient's id, or "owner".
@@ -55,6 +60,13 @@ func (p mailPayload) to() string {
 func enqueueMail(ctx context.Context, tx Tx, e *Envelope, kind, recipientID string) error {
 	p := mailPayload{EnvelopeID: e.ID, Kind: kind, RecipientID: recipientID}
 	return enqueue(ctx, tx, JobMail, kind+":"+e.ID+":"+p.to(), p, tx.Now())
+}
+
+// mailOwnerFinished tells the owner that r finished while others have
+// still to. The job id names r, so each recipient is reported once.
+func mailOwnerFinished(ctx context.Context, tx Tx, e *Envelope, r *Recipient) error {
+	p := mailPayload{EnvelopeID: e.ID, Kind: MailRecipientCompleted, AboutID: r.ID}
+	return enqueue(ctx, tx, JobMail, p.Kind+":"+e.ID+":owner:"+r.ID, p, tx.Now())
 }
 
 // mailRecipient schedules one email about e to r, unless r is embedded: the
@@ -109,17 +121,19 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 	if err != nil {
 		return nil, err
 	}
-	v := mailView{Envelope: e, SenderName: owner.Name, SenderEmail: owner.Email}
-	if p.Kind == MailDeclined {
-		if v.Reason, err = declineReason(ctx, tx, e.ID); err != nil {
-			return nil, err
-		}
+	brand, err := loadBranding(ctx, tx, e.OrgID)
+	if err != nil {
+		return nil, err
 	}
+	v := mailView{Envelope: e, SenderName: owner.Name, SenderEmail: owner.Email, Brand: newBrandView(brand)}
+	if err := s.mailDetails(ctx, tx, e, p, &v); err != nil {
+		return nil, err
+	}
+	var r *Recipient
 	if p.RecipientID == "" {
 		v.ToName, v.ToEmail = owner.Name, owner.Email
 	} else {
-		r, err := findRecipient(ctx, tx, e.ID, p.RecipientID)
-		if err != nil {
+		if r, err = findRecipient(ctx, tx, e.ID, p.RecipientID); err != nil {
 			return nil, err
 		}
 		v.ToName, v.ToEmail, v.Role = r.Name, r.Email, string(r.Role)
@@ -133,18 +147,55 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 			}
 		}
 	}
+	if p.Kind == MailCompleted {
+		if err := s.resultLink(ctx, tx, e, r, &v); err != nil {
+			return nil, err
+		}
+	}
 	return renderMail(p.Kind, v)
+}
+
+// mailDetails adds what one kind of email says beyond the envelope: why it
+// was declined, or who finished and how many have still to.
+func (s *Service) mailDetails(ctx context.Context, tx Tx, e *Envelope, p mailPayload, v *mailView) (err error) {
+	switch p.Kind {
+	case MailDeclined:
+		v.Reason, err = declineReason(ctx, tx, e.ID)
+	case MailRecipientCompleted:
+		rs, err := tx.RecipientsByEnvelope(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.ID == p.AboutID {
+				v.Finished = r
+			} else if !r.Done() && r.Role != RoleCC {
+				v.Waiting++ // cc recipients never have anything to do
+			}
+		}
+		if v.Finished == nil {
+			return permanent(NotFound("recipient " + p.AboutID))
+		}
+	}
+	return err
 }
 
 // mintLink creates a recipient token and returns the signing URL that carries it.
 func (s *Service) mintLink(ctx context.Context, tx Tx, r *Recipient, kind RecipientTokenKind, expires *time.Time) (string, error) {
+	secret, err := s.mintToken(ctx, tx, r, kind, expires)
+	return s.Config.PublicURL + "/s/" + secret, err
+}
+
+// mintToken creates a recipient token and returns its secret, which exists
+// only in what is handed to the recipient.
+func (s *Service) mintToken(ctx context.Context, tx Tx, r *Recipient, kind RecipientTokenKind, expires *time.Time) (string, error) {
 	secret, hash := NewSecret(SecretRecipient)
 	t := &RecipientToken{Hash: hash, EnvelopeID: r.EnvelopeID, RecipientID: r.ID, Kind: kind, CreatedAt: tx.Now()}
 	t.ExpiresAt = expires
 	if err := tx.CreateRecipientToken(ctx, t); err != nil {
 		return "", err
 	}
-	return s.Config.PublicURL + "/s/" + secret, nil
+	return secret, nil
 }
 
 // attachResults attaches the sealed combined PDF (documents and certificate
@@ -165,7 +216,7 @@ func (s *Service) attachResults(ctx context.Context, envelopeID string, msg *Ema
 		return err
 	}
 	for _, f := range files {
-		if f.Part != PartCombined || f.Size > s.Config.AttachMaxBytes {
+		if !s.attachable(f) {
 			continue
 		}
 		data, err := s.readBlob(ctx, f.BlobKey)
@@ -175,6 +226,12 @@ func (s *Service) attachResults(ctx context.Context, envelopeID string, msg *Ema
 		msg.Attachments = append(msg.Attachments, Attachment{Name: partFileName(name, PartCombined), ContentType: "application/pdf", Data: data})
 	}
 	return nil
+}
+
+// attachable reports whether a result file goes into the completed email
+// itself: the combined PDF, unless it is larger than AttachMaxBytes.
+func (s *Service) attachable(f *ResultFile) bool {
+	return f.Part == PartCombined && f.Size <= s.Config.AttachMaxBytes
 }
 
 func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {

@@ -67,6 +67,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// AttachMaxBytes: completed documents larger than this are linked, not attached.
 	AttachMaxBytes int64
+	// ResultLinkTTL is how long the link that replaces a completed email's
+	// attachment, when the results are too large, lets a recipient download
+	// them.
+	ResultLinkTTL time.Duration
 }
 
 // DefaultConfig returns the defaults documented in docs/operations.md.
@@ -79,6 +83,7 @@ func DefaultConfig() Config {
 		EmbeddedTTL:    5 * time.Minute,
 		SessionTTL:     time.Hour,
 		AttachMaxBytes: 10 << 20,
+		ResultLinkTTL:  30 * 24 * time.Hour,
 	}
 }
 

@@ -28,6 +28,7 @@ type Tx interface {
 	AuditTx
 	JobTx
 	IdempotencyTx
+	BrandingTx
 }
 
 // AccountTx persists organizations, users, tokens and API keys.

@@ -40,6 +40,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"ClaimJobs", testClaimJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
+		{"Branding", testBranding},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
