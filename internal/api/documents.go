@@ -58,15 +58,20 @@ func (a *api) addDocument(w http.ResponseWriter, r *http.Request) error {
 
 // filePart skips to the multipart part named "file".
 func (a *api) filePart(r *http.Request) (*multipart.Part, error) {
+	return a.namedFilePart(r, "the PDF")
+}
+
+// namedFilePart is filePart for an upload that the messages call what.
+func (a *api) namedFilePart(r *http.Request, what string) (*multipart.Part, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, esign.Errorf(esign.KindBadRequest, codeInvalidMultipart, "send the PDF as multipart/form-data in a field named file")
+		return nil, esign.Errorf(esign.KindBadRequest, codeInvalidMultipart, "send %s as multipart/form-data in a field named file", what)
 	}
 	for {
 		part, err := mr.NextPart()
 		switch {
 		case errors.Is(err, io.EOF):
-			return nil, esign.Invalid("file", "is required: send the PDF in a multipart field named file")
+			return nil, esign.Invalid("file", "is required: send "+what+" in a multipart field named file")
 		case isTooLarge(err):
 			return nil, a.bodyTooLarge(uploadBody)
 		case err != nil:
@@ -101,6 +106,17 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 func (a *api) download(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	res, err := a.svc.Download(r.Context(), principal(r), r.PathValue("id"), q.Get("part"), q.Get("document_id"))
+	return serveDownload(w, r, res, err)
+}
+
+// signingResult gives a recipient the completed documents by their link.
+func (a *api) signingResult(w http.ResponseWriter, r *http.Request) error {
+	res, err := a.svc.RecipientResult(r.Context(), r.PathValue("token"))
+	return serveDownload(w, r, res, err)
+}
+
+// serveDownload writes a result file as an attachment, or returns err.
+func serveDownload(w http.ResponseWriter, r *http.Request, res *esign.DownloadResult, err error) error {
 	if err != nil {
 		return err
 	}

@@ -198,6 +198,18 @@ func (e *env) draft(token string) (envelopeID, documentID string) {
 	return envelopeID, decode[documentResponse](e.t, w).ID
 }
 
+// signerDraft adds to a new draft one signer, Ana, with a signature field
+// on page 1.
+func (e *env) signerDraft(token string) (envelopeID, documentID string, rcp recipientResponse, sig fieldResponse) {
+	e.t.Helper()
+	envelopeID, documentID = e.draft(token)
+	base := "/api/v1/envelopes/" + envelopeID
+	rcp = decode[recipientResponse](e.t, e.do(req{method: "POST", path: base + "/recipients", token: token, body: map[string]any{"name": "Ana", "email": "ana@example.com"}}))
+	sig = decode[fieldResponse](e.t, e.do(req{method: "POST", path: base + "/fields", token: token, body: map[string]any{
+		"document_id": documentID, "recipient_id": rcp.ID, "type": "signature", "page": 1, "x": 72, "y": 600, "width": 200, "height": 50}}))
+	return envelopeID, documentID, rcp, sig
+}
+
 // drain runs the outbox, so that emails (with signing links) go out.
 func (e *env) drain() {
 	e.t.Helper()

@@ -59,11 +59,18 @@ func (a *api) routes() []route {
 		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, apiRate, a.audit},
 		{"GET /api/v1/envelopes/{id}/download", sender, noBody, apiRate, a.download},
 
+		{"GET /api/v1/organization/branding", sender, noBody, apiRate, a.getBranding},
+		{"PUT /api/v1/organization/branding", sender, jsonBody, apiRate, a.putBranding},
+		{"GET /api/v1/organization/branding/logo", sender, noBody, apiRate, a.getLogo},
+		{"POST /api/v1/organization/branding/logo", sender, uploadBody, apiRate, a.putLogo},
+		{"DELETE /api/v1/organization/branding/logo", sender, noBody, apiRate, a.deleteLogo},
+
 		{"GET /api/v1/signing/{token}", recipient, noBody, signingRate, a.openSigning},
 		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, signingRate, a.signingDocument},
 		{"POST /api/v1/signing/{token}/fields/{field_id}", recipient, jsonBody, signingRate, a.fillField},
 		{"POST /api/v1/signing/{token}/complete", recipient, jsonBody, signingRate, a.completeSigning},
 		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, signingRate, a.declineSigning},
+		{"GET /api/v1/signing/{token}/result", recipient, noBody, signingRate, a.signingResult},
 
 		{"GET /s/{token}", recipient, noBody, signingRate, a.signingPage},
 
@@ -76,6 +83,8 @@ func (a *api) handle(rt route) http.Handler {
 	h := a.writeErrors(rt.handle)
 	if strings.HasPrefix(rt.pattern, "POST ") {
 		h = a.idempotent(rt.access, rt.body, h)
+	}
+	if strings.HasPrefix(rt.pattern, "POST ") || rt.body != noBody { // PUT too
 		h = a.limitBody(rt.body, h)
 	}
 	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate

@@ -14,11 +14,8 @@ import (
 func TestSigningAndDownload(t *testing.T) {
 	e := newEnv(t)
 	token := e.register("alice@example.com")
-	envID, docID := e.draft(token)
+	envID, docID, rcp, sig := e.signerDraft(token)
 	base := "/api/v1/envelopes/" + envID
-	rcp := decode[recipientResponse](t, e.do(req{method: "POST", path: base + "/recipients", token: token, body: map[string]any{"name": "Ana", "email": "ana@example.com"}}))
-	sig := decode[fieldResponse](t, e.do(req{method: "POST", path: base + "/fields", token: token, body: map[string]any{
-		"document_id": docID, "recipient_id": rcp.ID, "type": "signature", "page": 1, "x": 72, "y": 600, "width": 200, "height": 50}}))
 	e.expect(e.do(req{method: "POST", path: base + "/send", token: token}), 200, "")
 	e.expect(e.do(req{method: "GET", path: base + "/download", token: token}), 409, esign.CodeNotCompleted)
 
