@@ -15,7 +15,6 @@ import (
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/jobs"
-	"github.com/gsign/gsign/internal/mail"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
 	"github.com/gsign/gsign/internal/pdf/certificate"
@@ -76,7 +75,12 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a.health = &selfTest{pki: a.pki, log: log}
-	a.svc = a.newService(clock)
+	mailer, err := openMailer(cfg, log, clock)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.svc = a.newService(clock, mailer)
 	roots, err := trustRoots(a.pki.Root(), cfg.TrustStore)
 	if err != nil {
 		a.Close()
@@ -113,9 +117,10 @@ func jobsConfig(cfg config.Config, worker string) jobs.Config {
 	return jc
 }
 
-func (a *app) newService(clock esign.Clock) *esign.Service {
+func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service {
 	sc := esign.DefaultConfig()
 	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
+	sc.AttachMaxBytes = a.cfg.MailAttachMaxBytes
 	signer, chain := a.pki.Seal()
 	return &esign.Service{
 		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
@@ -123,7 +128,7 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 		Sealer: newSealer(a.cfg, a.pki, signer, chain),
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
-		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
+		Mailer:    mailer,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -41,7 +42,18 @@ type Config struct {
 	LogFormat      string // text or json
 	MailFrom       string
 	MailLogLinks   bool
-	TrustProxy     bool
+	// SMTPURL sends email through an SMTP server: smtp://user:pass@host:587
+	// (STARTTLS required; ?tls=opportunistic or ?tls=none for a local
+	// relay), smtps://user:pass@host:465 (implicit TLS), ?timeout=30s.
+	// Empty: .eml files in <DataDir>/mail. Secret: masked when printed.
+	SMTPURL string
+	// SMTPCAFile is a PEM file of extra roots trusted for the SMTP server's
+	// certificate (a relay with a private CA); empty: the system's roots.
+	SMTPCAFile string
+	// MailAttachMaxBytes: completed documents larger than this are linked
+	// from the completed email instead of attached.
+	MailAttachMaxBytes int64
+	TrustProxy         bool
 	// MasterKey encrypts the platform's private keys at rest: 32 bytes,
 	// base64 in GSIGN_MASTER_KEY. Empty: read or create <data>/master.key.
 	MasterKey []byte
@@ -104,7 +116,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 	}
 }
 
@@ -150,6 +162,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_REDIS_URL", &c.RedisURL)
 	str("GSIGN_LOG_FORMAT", &c.LogFormat)
 	str("GSIGN_MAIL_FROM", &c.MailFrom)
+	str("GSIGN_SMTP_URL", &c.SMTPURL)
+	str("GSIGN_SMTP_CA_FILE", &c.SMTPCAFile)
 	str("GSIGN_TSA_URL", &c.TSAURL)
 	str("GSIGN_SEAL_LEVEL", &c.SealLevel)
 	str("GSIGN_PKI_KEY_ALGORITHM", &c.PKIKeyAlgorithm)
@@ -168,6 +182,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_MAX_UPLOAD_BYTES", func(v string) (err error) { c.MaxUploadBytes, err = strconv.ParseInt(v, 10, 64); return }},
 		{"GSIGN_AUTO_MIGRATE", func(v string) (err error) { c.AutoMigrate, err = strconv.ParseBool(v); return }},
 		{"GSIGN_MAIL_LOG_LINKS", func(v string) (err error) { c.MailLogLinks, err = strconv.ParseBool(v); return }},
+		{"GSIGN_MAIL_ATTACH_MAX_BYTES", func(v string) (err error) { c.MailAttachMaxBytes, err = strconv.ParseInt(v, 10, 64); return }},
 		{"GSIGN_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return }},
 		{"GSIGN_JOB_CONCURRENCY", func(v string) (err error) { c.JobConcurrency, err = strconv.Atoi(v); return }},
 		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
@@ -208,6 +223,12 @@ func (c *Config) validate() error {
 	switch {
 	case c.MaxUploadBytes < 1024:
 		return fmt.Errorf("config: GSIGN_MAX_UPLOAD_BYTES must be at least 1024")
+	case !validSender(c.MailFrom):
+		return fmt.Errorf("config: GSIGN_MAIL_FROM %q is not an address such as \"GSign <no-reply@sign.example.com>\"", c.MailFrom)
+	case c.MailAttachMaxBytes < 0:
+		return fmt.Errorf("config: GSIGN_MAIL_ATTACH_MAX_BYTES must not be negative")
+	case c.SMTPURL != "" && !strings.HasPrefix(c.SMTPURL, "smtp://") && !strings.HasPrefix(c.SMTPURL, "smtps://"):
+		return fmt.Errorf("config: GSIGN_SMTP_URL must start with smtp:// or smtps://")
 	case c.JobConcurrency < 1:
 		return fmt.Errorf("config: GSIGN_JOB_CONCURRENCY must be at least 1")
 	case c.JobLease < time.Second:
@@ -307,9 +328,24 @@ func (c Config) String() string {
 	if len(c.MasterKey) > 0 {
 		key = "***"
 	}
-	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s",
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
-		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key)
+		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer())
+}
+
+// validSender reports whether from is an RFC 5322 address, with or
+// without a display name.
+func validSender(from string) bool {
+	_, err := mail.ParseAddress(from)
+	return err == nil
+}
+
+// mailer names where email goes, for the printed configuration.
+func (c Config) mailer() string {
+	if c.SMTPURL == "" {
+		return "(.eml files in " + filepath.Join(c.DataDir, "mail") + ")"
+	}
+	return maskURL(c.SMTPURL)
 }
 
 // maskURL hides the credentials of a URL (user:password@ and any password

@@ -83,13 +83,38 @@ func TestStringMasksPasswords(t *testing.T) {
 	c.BlobURL = "s3://AKIA:s3cret@bucket/p?endpoint=minio:9000&secret_key=s3cret"
 	c.QueueURL = "amqp://guest:s3cret@mq:5672/"
 	c.RedisURL = "redis://:s3cret@cache:6379/0"
+	c.SMTPURL = "smtps://gsign:s3cret@mail.example.com:465"
 	s := c.String()
 	if strings.Contains(s, "s3cret") || strings.Contains(s, "AKIA") {
 		t.Fatalf("secret printed: %s", s)
 	}
-	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379", "job_concurrency=", "pki_key_algorithm=ecdsa-p256"} {
+	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379", "smtp=smtps://%2A%2A%2A@mail.example.com:465", "job_concurrency=", "pki_key_algorithm=ecdsa-p256"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%s missing from %s", want, s)
+		}
+	}
+}
+
+// TestMailConfig: SMTP is off unless GSIGN_SMTP_URL names a server, and
+// malformed mail settings are refused at startup.
+func TestMailConfig(t *testing.T) {
+	c, err := load(t, nil)
+	if err != nil || c.SMTPURL != "" || c.MailAttachMaxBytes != 10<<20 || !strings.Contains(c.String(), "smtp=(.eml files in") {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = load(t, map[string]string{"GSIGN_SMTP_URL": "smtp://relay:25?tls=none", "GSIGN_SMTP_CA_FILE": "/etc/ca.pem", "GSIGN_MAIL_ATTACH_MAX_BYTES": "1000"})
+	if err != nil || c.SMTPURL != "smtp://relay:25?tls=none" || c.SMTPCAFile != "/etc/ca.pem" || c.MailAttachMaxBytes != 1000 {
+		t.Fatalf("set: %+v, %v", c, err)
+	}
+	for _, env := range []map[string]string{
+		{"GSIGN_SMTP_URL": "mail.example.com:587"},
+		{"GSIGN_SMTP_URL": "https://mail.example.com"},
+		{"GSIGN_MAIL_ATTACH_MAX_BYTES": "-1"},
+		{"GSIGN_MAIL_ATTACH_MAX_BYTES": "ten"},
+		{"GSIGN_MAIL_FROM": "GSign no-reply"},
+	} {
+		if _, err := load(t, env); err == nil {
+			t.Errorf("%v accepted", env)
 		}
 	}
 }

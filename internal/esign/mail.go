@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"sort"
 	texttemplate "text/template"
 	"time"
 )
@@ -121,4 +122,36 @@ func withSubjectAsName(e *Envelope) *Envelope {
 	c := *e
 	c.Name = e.Subject
 	return &c
+}
+
+// MailKinds lists every kind of email GSign sends.
+func MailKinds() []string {
+	kinds := make([]string, 0, len(mailSubjects))
+	for k := range mailSubjects {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// PreviewMail renders a kind of email with sample content in b's branding
+// (nil: GSign's own look): what an organization's emails will look like,
+// and a message of every template for testing a transport.
+func PreviewMail(kind string, b *Branding) (*Email, error) {
+	if b == nil {
+		b = &Branding{}
+	}
+	exp := time.Date(2030, 1, 31, 17, 0, 0, 0, time.UTC)
+	v := mailView{
+		Envelope:   &Envelope{ID: "env_preview", Name: "Office lease 2030", Message: "Please sign by Friday.", ExpiresAt: &exp, VoidReason: "Wrong address"},
+		SenderName: "Olive Owner", SenderEmail: "olive@example.com", ToName: "Ana Müller", ToEmail: "ana@example.com", Role: string(RoleSigner),
+		Link: "https://gsign.example/s/gst_preview", Reason: "Ben Bauer declined: the terms changed.", Brand: newBrandView(b),
+		Finished: &Recipient{Name: "Ben Bauer", Email: "ben@example.com", Role: RoleSigner}, Waiting: 1,
+	}
+	m, err := renderMail(kind, v)
+	if err != nil {
+		return nil, err
+	}
+	m.ID = "preview:" + kind
+	return m, nil
 }

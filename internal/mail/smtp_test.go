@@ -187,3 +187,85 @@ func TestSMTPURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPEveryTemplate sends every kind of email, plain and branded,
+// through a real STARTTLS server with AUTH, and reads each back: headers,
+// the multipart structure, and text and HTML exactly as rendered.
+func TestSMTPEveryTemplate(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{Mode: smtptest.STARTTLS, User: "gsign", Password: "s3cret"})
+	mailer := newTestSMTP(t, srv, srv.URL())
+	logo := []byte("\x89PNG\r\n\x1a\nlogo")
+	brands := map[string]*esign.Branding{
+		"plain":   nil,
+		"branded": {DisplayName: "Acme Leasing", Color: "#c0392b", ReplyTo: "contracts@acme.example", Logo: logo, LogoType: "image/png"},
+	}
+	kinds := esign.MailKinds()
+	if len(kinds) < 9 {
+		t.Fatalf("only %d kinds of email: %v", len(kinds), kinds)
+	}
+	for _, kind := range kinds {
+		for name, b := range brands {
+			t.Run(kind+"/"+name, func(t *testing.T) {
+				m, err := esign.PreviewMail(kind, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.ID += ":" + name
+				before := len(srv.Accepted())
+				if err := mailer.Send(context.Background(), m); err != nil {
+					t.Fatal(err)
+				}
+				got := srv.Accepted()
+				if len(got) != before+1 {
+					t.Fatalf("%d messages accepted, want %d", len(got), before+1)
+				}
+				checkTemplate(t, smtptest.Parse(t, got[len(got)-1].Data), m, b != nil)
+			})
+		}
+	}
+}
+
+func checkTemplate(t *testing.T, msg *smtptest.Parsed, m *esign.Email, branded bool) {
+	t.Helper()
+	from, err := msg.Header.AddressList("From")
+	wantFrom := "GSign"
+	if branded {
+		wantFrom = "Acme Leasing via GSign"
+	}
+	if err != nil || len(from) != 1 || from[0].Name != wantFrom || from[0].Address != "no-reply@sign.example.com" {
+		t.Errorf("From %v (%v), want %s", from, err, wantFrom)
+	}
+	if to, err := msg.Header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != m.To || to[0].Name != m.ToName {
+		t.Errorf("To %v (%v)", to, err)
+	}
+	if got, want := msg.Header.Get("Reply-To") != "", branded; got != want {
+		t.Errorf("Reply-To %q, branded %v", msg.Header.Get("Reply-To"), branded)
+	}
+	if msg.Subject != m.Subject || msg.Subject == "" {
+		t.Errorf("Subject %q, want %q", msg.Subject, m.Subject)
+	}
+	if msg.Header.Get("Message-ID") != "<"+MessageID(m.ID, "no-reply@sign.example.com")+">" {
+		t.Errorf("Message-ID %q", msg.Header.Get("Message-ID"))
+	}
+	if _, err := msg.Header.Date(); err != nil {
+		t.Errorf("Date: %v", err)
+	}
+	wantType := "multipart/alternative;"
+	if branded {
+		wantType = "multipart/related;"
+	}
+	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
+		t.Errorf("Content-Type %q, want %s", ct, wantType)
+	}
+	text, html := msg.Find("text/plain"), msg.Find("text/html")
+	if text == nil || string(text.Body) != m.Text || html == nil || string(html.Body) != m.HTML {
+		t.Fatalf("bodies differ from the rendered email")
+	}
+	if !strings.Contains(m.Text, "Office lease 2030") || !strings.Contains(m.HTML, "Office lease 2030") {
+		t.Errorf("the envelope's name is missing from the bodies")
+	}
+	logo := msg.Find("image/png")
+	if branded != (logo != nil) || branded && !strings.Contains(m.HTML, `src="cid:`+strings.Trim(logo.Header.Get("Content-ID"), "<>")+`"`) {
+		t.Errorf("inline logo %v in %s", logo, m.HTML)
+	}
+}

@@ -11,11 +11,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/big"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +62,7 @@ type Server struct {
 	srv   *smtp.Server
 	addr  string
 	roots *x509.CertPool
+	cert  []byte // DER
 
 	mu       sync.Mutex
 	accepted []Message
@@ -70,7 +74,7 @@ type Server struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	cert, roots := selfSigned(t)
-	s := &Server{opts: o, roots: roots}
+	s := &Server{opts: o, roots: roots, cert: cert.Certificate[0]}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "localhost"
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
@@ -119,6 +123,17 @@ func (s *Server) RootCAs() *x509.CertPool { return s.roots }
 // TLSConfig is a client configuration that trusts the server.
 func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.roots, MinVersion: tls.VersionTLS12}
+}
+
+// WriteCA writes the server's certificate as PEM into a file in the test's
+// temporary folder and returns its path, for GSIGN_SMTP_CA_FILE.
+func (s *Server) WriteCA(t testing.TB) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "smtp-ca.pem")
+	if err := os.WriteFile(name, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // Accepted returns the messages accepted so far.
