@@ -31,7 +31,9 @@ var _ esign.Mailer = (*SMTP)(nil)
 // SMTPOptions are what the URL does not say.
 type SMTPOptions struct {
 	// From is the sender, "GSign <no-reply@sign.example.com>".
-	From  string
+	From string
+	// Clock dates the messages (default the system clock); Log records each
+	// sent one (default slog's default logger).
 	Clock esign.Clock
 	Log   *slog.Logger
 	// TLS, when set, is the base TLS configuration (trusted roots); the
@@ -65,7 +67,14 @@ func NewSMTP(rawURL string, o SMTPOptions) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail: %s: %w", maskedSMTP(rawURL), err)
 	}
-	return &SMTP{client: c, from: from, clock: o.Clock, log: o.Log}, nil
+	s := &SMTP{client: c, from: from, clock: o.Clock, log: o.Log}
+	if s.clock == nil {
+		s.clock = esign.SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s, nil
 }
 
 // smtpOptions turns the URL into go-mail client options.
