@@ -170,7 +170,7 @@ func TestBrandedEmails(t *testing.T) {
 		t.Fatalf("%d emails", len(got))
 	}
 	m := got[0]
-	if m.FromName != "Acme Leasing via GSign" || m.ReplyTo != "contracts@acme.example" {
+	if m.FromName != "Acme Leasing" || m.ReplyTo != "contracts@acme.example" {
 		t.Fatalf("from %q, reply-to %q", m.FromName, m.ReplyTo)
 	}
 	if len(m.Attachments) != 1 || m.Attachments[0].ContentID == "" || !bytes.Equal(m.Attachments[0].Data, logo) {

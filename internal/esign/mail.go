@@ -99,9 +99,7 @@ func renderMail(kind string, v mailView) (*Email, error) {
 		v.Brand = newBrandView(&Branding{})
 	}
 	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
-	if v.Brand.Name != "" {
-		m.FromName = v.Brand.Name + " via GSign"
-	}
+	m.FromName = v.Brand.Name
 	if v.Brand.logo != nil {
 		m.Attachments = append(m.Attachments, *v.Brand.logo)
 	}

@@ -22,8 +22,9 @@ type Email struct {
 	To      string
 	ToName  string
 	Subject string
-	// FromName replaces the display name of the configured sender, so an
-	// organization's email reads "Acme via GSign"; empty: the sender's own.
+	// FromName is the organization the email is sent for; the mailer shows
+	// it as "Acme via <its sender's name>", keeping the sender's address so
+	// SPF and DKIM still hold. Empty: the sender alone.
 	FromName string
 	// ReplyTo is where replies go, the organization's reply-to address;
 	// empty: no Reply-To header.

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -23,7 +24,7 @@ func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, er
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	sender := *from
 	if m.FromName != "" {
-		sender.Name = m.FromName
+		sender.Name = m.FromName + " via " + cmp.Or(from.Name, "GSign")
 	}
 	msg.FromMailAddress(&sender)
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {

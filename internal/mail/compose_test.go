@@ -99,3 +99,27 @@ func TestDirOverwritesRetries(t *testing.T) {
 		t.Fatal("link not logged with LogLinks on")
 	}
 }
+
+// TestComposeFromName: an organization's name goes before the configured
+// sender's, whose address stays.
+func TestComposeFromName(t *testing.T) {
+	tests := []struct{ from, org, want string }{
+		{"GSign <no-reply@sign.example.com>", "", "GSign"},
+		{"GSign <no-reply@sign.example.com>", "Acme", "Acme via GSign"},
+		{"Contoso Sign <no-reply@sign.example.com>", "Acme", "Acme via Contoso Sign"},
+		{"no-reply@sign.example.com", "Acme", "Acme via GSign"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+"/"+tt.org, func(t *testing.T) {
+			m := &esign.Email{ID: "x", To: "a@example.com", Subject: "s", Text: "t", FromName: tt.org}
+			raw, err := Compose(m, tt.from, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, err := smtptest.Parse(t, raw).Header.AddressList("From")
+			if err != nil || len(from) != 1 || from[0].Name != tt.want || from[0].Address != "no-reply@sign.example.com" {
+				t.Fatalf("From %v (%v), want %q", from, err, tt.want)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func newTestSMTP(t *testing.T, srv *smtptest.Server, rawURL string) *SMTP {
 
 func brandedEmail() *esign.Email {
 	return &esign.Email{ID: "mail:completed:env_1:rcp_1", To: "ana@example.com", ToName: "Ana Müller", Subject: "Completed: Lease — 2026",
-		FromName: "Acme via GSign", ReplyTo: "contracts@acme.example",
+		FromName: "Acme", ReplyTo: "contracts@acme.example",
 		Text: "Hello Ana,\nEveryone has finished.\n", HTML: `<p><img src="cid:logo@gsign" alt="Acme"></p><p>Hello Ana</p>`,
 		Attachments: []esign.Attachment{
 			{Name: "logo.png", ContentType: "image/png", Data: []byte("\x89PNG logo"), ContentID: "logo@gsign"},
