@@ -248,6 +248,8 @@ func TestCompletedLinkWhenTooLarge(t *testing.T) {
 	}
 	_, err = h.svc.RecipientResult(ctx, "gst_unknown")
 	wantCode(t, err, esign.KindNotFound, "")
+	_, err = h.svc.RecipientResult(ctx, tok) // the signing link: it never expires, so it opens no results
+	wantCode(t, err, esign.KindNotFound, "")
 	h.clock.Advance(h.svc.Config.ResultLinkTTL)
 	_, err = h.svc.RecipientResult(ctx, link)
 	wantCode(t, err, esign.KindGone, esign.CodeLinkGone)

@@ -35,24 +35,26 @@ func (s *Service) resultLink(ctx context.Context, tx Tx, e *Envelope, r *Recipie
 }
 
 // RecipientResult returns the combined sealed PDF of a completed envelope to
-// one of its recipients, by any link of theirs that has not expired: the
-// link of a completed email whose results were too large to attach, or the
-// signing link they already have.
+// one of its recipients by a link with an expiry that has not passed: the
+// link of a completed email whose results were too large to attach, or a
+// signing session. A signing link, which never expires, does not open the
+// results, so an old email forwarded by mistake does not expose them.
 func (s *Service) RecipientResult(ctx context.Context, raw string) (*DownloadResult, error) {
 	return s.openResult(ctx, func(ctx context.Context, tx Tx) (*Envelope, error) {
 		return resultEnvelope(ctx, tx, raw, s.now())
 	}, PartCombined, "")
 }
 
-// resultEnvelope resolves a recipient's token to its completed envelope.
-// An embedded signing URL does not qualify: it is single use, for signing.
+// resultEnvelope resolves a recipient's token to its envelope. An embedded
+// signing URL does not qualify (it is single use, for signing), nor does a
+// token without an expiry.
 func resultEnvelope(ctx context.Context, tx Tx, raw string, now time.Time) (*Envelope, error) {
 	if !SecretHasPrefix(raw, SecretRecipient) {
 		return nil, errUnknownLink
 	}
 	t, err := tx.RecipientTokenByHash(ctx, HashSecret(raw))
 	switch {
-	case IsKind(err, KindNotFound) || (err == nil && t.Kind == TokenEmbedded):
+	case IsKind(err, KindNotFound) || (err == nil && (t.Kind == TokenEmbedded || t.ExpiresAt == nil)):
 		return nil, errUnknownLink
 	case err != nil:
 		return nil, err
