@@ -51,15 +51,15 @@ type brandView struct {
 // logoContentID names the inline logo part of an email.
 const logoContentID = "logo@gsign"
 
-// newBrandView prepares b for the templates. Its colour and logo type were
-// validated when they were saved, which is what makes the typed CSS and
-// URL values safe.
+// newBrandView prepares b for the templates. The colour is checked again
+// here, not only when it was saved, because the typed CSS value is written
+// into the HTML unescaped.
 func newBrandView(b *Branding) brandView {
 	v := brandView{Name: b.DisplayName, Color: htmltemplate.CSS(defaultButtonColor), ReplyTo: b.ReplyTo}
-	if b.Color != "" {
+	if colorRE.MatchString(b.Color) {
 		v.Color = htmltemplate.CSS(b.Color)
 	}
-	if len(b.Logo) > 0 {
+	if len(b.Logo) > 0 && (b.LogoType == "image/png" || b.LogoType == "image/jpeg") {
 		name := "logo.png"
 		if b.LogoType == "image/jpeg" {
 			name = "logo.jpg"

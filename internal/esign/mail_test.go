@@ -110,3 +110,16 @@ func TestMailUnknownKind(t *testing.T) {
 		t.Fatal("unknown mail kind rendered")
 	}
 }
+
+// TestBrandViewDistrustsStoredValues: a stored colour or logo type that
+// did not come through validation falls back to GSign's look, since the
+// colour is written into the HTML unescaped.
+func TestBrandViewDistrustsStoredValues(t *testing.T) {
+	v := newBrandView(&Branding{Color: "#000;background:url(https://evil.example)", Logo: []byte("<svg/>"), LogoType: "image/svg+xml"})
+	if v.Color != defaultButtonColor || v.LogoSrc != "" || v.logo != nil {
+		t.Fatalf("brand view %+v", v)
+	}
+	if v := newBrandView(&Branding{Color: "#c0392b"}); v.Color != "#c0392b" {
+		t.Fatalf("valid colour dropped: %q", v.Color)
+	}
+}
