@@ -187,15 +187,10 @@ func TestBrandedEmails(t *testing.T) {
 func TestRecipientCompletedMail(t *testing.T) {
 	h := newHarness(t)
 	p := h.register("owner@example.com")
-	ctx := context.Background()
 	_, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1}, recipientSpec{"b@example.com", esign.RoleSigner, 2},
 		recipientSpec{"c@example.com", esign.RoleCC, 3})
 	for _, addr := range []string{"a@example.com", "b@example.com"} {
-		tok := h.openAs(addr)
-		_, err := h.svc.FillField(ctx, tok, fields[addr].ID, typed("R"))
-		must(t, err)
-		_, err = h.svc.CompleteRecipient(ctx, tok)
-		must(t, err)
+		h.signAndFinish(addr, fields[addr])
 		h.drain()
 		h.drain() // a second run finds nothing new to send
 	}
@@ -212,6 +207,23 @@ func TestRecipientCompletedMail(t *testing.T) {
 	}
 }
 
+// TestRecipientCompletedMootOnceCompleted: when the envelope completes
+// before the owner was told of an earlier recipient, only the completed
+// email goes out.
+func TestRecipientCompletedMootOnceCompleted(t *testing.T) {
+	h := newHarness(t)
+	p := h.register("owner@example.com")
+	_, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1}, recipientSpec{"b@example.com", esign.RoleSigner, 1})
+	for _, addr := range []string{"a@example.com", "b@example.com"} {
+		h.signAndFinish(addr, fields[addr])
+	}
+	h.drain()
+	got := h.mail.To("owner@example.com")
+	if len(got) != 1 || !strings.HasPrefix(got[0].Subject, "Completed: ") {
+		t.Fatalf("owner got %d emails: %+v", len(got), got)
+	}
+}
+
 // TestCompletedLinkWhenTooLarge: results over AttachMaxBytes are linked, not
 // attached; the recipient's link downloads the sealed PDF without an
 // account, and stops when it expires.
@@ -221,11 +233,7 @@ func TestCompletedLinkWhenTooLarge(t *testing.T) {
 	p := h.register("owner@example.com")
 	ctx := context.Background()
 	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
-	tok := h.openAs("a@example.com")
-	_, err := h.svc.FillField(ctx, tok, fields["a@example.com"].ID, typed("A"))
-	must(t, err)
-	_, err = h.svc.CompleteRecipient(ctx, tok)
-	must(t, err)
+	tok := h.signAndFinish("a@example.com", fields["a@example.com"])
 	h.drain()
 	owner := h.mail.To("owner@example.com")
 	if len(owner) != 1 || len(owner[0].Attachments) != 0 || !strings.Contains(owner[0].Text, "/api/v1/envelopes/"+d.Envelope.ID+"/download?part=combined") {

@@ -140,6 +140,18 @@ func (h *harness) openAs(addr string) string {
 	return tok
 }
 
+// signAndFinish has addr open its newest link, sign f and finish; it
+// returns the link's token.
+func (h *harness) signAndFinish(addr string, f *esign.Field) string {
+	h.t.Helper()
+	tok := h.openAs(addr)
+	_, err := h.svc.FillField(context.Background(), tok, f.ID, typed("R"))
+	must(h.t, err)
+	_, err = h.svc.CompleteRecipient(context.Background(), tok)
+	must(h.t, err)
+	return tok
+}
+
 func typed(name string) esign.FieldValueInput {
 	return esign.FieldValueInput{Signature: &esign.SignatureInput{Kind: "typed", Text: name}}
 }

@@ -115,8 +115,13 @@ func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) err
 }
 
 // composeMail returns the message for p, or nil when it no longer applies
-// (the recipient finished or the envelope ended before the job ran).
+// (the recipient finished or the envelope ended before the job ran; news of
+// one recipient finishing is moot once the envelope ended, and the owner
+// hears of that anyway).
 func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPayload) (*Email, error) {
+	if p.Kind == MailRecipientCompleted && !e.Status.InProgress() {
+		return nil, nil
+	}
 	owner, err := tx.UserByID(ctx, e.OwnerID)
 	if err != nil {
 		return nil, err
