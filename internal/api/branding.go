@@ -82,6 +82,27 @@ func (a *api) putLogo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, newBranding(b))
 }
 
+type mailPreviewResponse struct {
+	Kind     string `json:"kind"`
+	Subject  string `json:"subject"`
+	FromName string `json:"from_name"`
+	ReplyTo  string `json:"reply_to"`
+	Text     string `json:"text"`
+	HTML     string `json:"html"`
+}
+
+func (a *api) previewMail(w http.ResponseWriter, r *http.Request) error {
+	kind := r.URL.Query().Get("kind")
+	if kind == "" {
+		kind = esign.MailSignRequest
+	}
+	m, err := a.svc.PreviewBrandedMail(r.Context(), principal(r), kind)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, mailPreviewResponse{Kind: kind, Subject: m.Subject, FromName: m.FromName, ReplyTo: m.ReplyTo, Text: m.Text, HTML: m.HTML})
+}
+
 func (a *api) getLogo(w http.ResponseWriter, r *http.Request) error {
 	b, err := a.svc.GetBranding(r.Context(), principal(r))
 	if err != nil {

@@ -62,6 +62,8 @@ func TestBrandingRoutes(t *testing.T) {
 	}
 	golden(t, "branding_logo", e.expect(e.do(req{method: "GET", path: path, token: token}), 200, "")) // unchanged by the refusals
 
+	golden(t, "branding_preview", e.expect(e.do(req{method: "GET", path: path + "/preview?kind=recipient_completed", token: token}), 200, ""))
+	e.expect(e.do(req{method: "GET", path: path + "/preview?kind=nope", token: token}), 422, esign.CodeValidation)
 	golden(t, "branding_logo_deleted", e.expect(e.do(req{method: "DELETE", path: path + "/logo", token: token}), 200, ""))
 	e.expect(e.do(req{method: "GET", path: path + "/logo", token: token}), 404, esign.CodeNotFound)
 }
@@ -93,7 +95,7 @@ func TestBrandingMembersForbidden(t *testing.T) {
 	for _, q := range []req{
 		{method: "GET", path: path}, {method: "PUT", path: path, body: map[string]string{"color": "#000000"}},
 		{method: "POST", path: path + "/logo", body: pdfUpload("file", "logo.png", logoPNG(t, 2, 2))},
-		{method: "GET", path: path + "/logo"}, {method: "DELETE", path: path + "/logo"},
+		{method: "GET", path: path + "/logo"}, {method: "DELETE", path: path + "/logo"}, {method: "GET", path: path + "/preview"},
 	} {
 		q.token = member
 		e.expect(e.do(q), 403, esign.CodeForbiddenRole)

@@ -64,6 +64,7 @@ func (a *api) routes() []route {
 		{"GET /api/v1/organization/branding/logo", sender, noBody, apiRate, a.getLogo},
 		{"POST /api/v1/organization/branding/logo", sender, uploadBody, apiRate, a.putLogo},
 		{"DELETE /api/v1/organization/branding/logo", sender, noBody, apiRate, a.deleteLogo},
+		{"GET /api/v1/organization/branding/preview", sender, noBody, apiRate, a.previewMail},
 
 		{"GET /api/v1/signing/{token}", recipient, noBody, signingRate, a.openSigning},
 		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, signingRate, a.signingDocument},

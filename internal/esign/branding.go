@@ -137,6 +137,20 @@ func (s *Service) DeleteBrandingLogo(ctx context.Context, p *Principal) (*Brandi
 	return s.editBranding(ctx, p, func(b *Branding) { b.Logo, b.LogoType = nil, "" })
 }
 
+// PreviewBrandedMail renders a kind of email with sample content in the
+// caller's organization's branding, so an owner sees the result before
+// any real email goes out.
+func (s *Service) PreviewBrandedMail(ctx context.Context, p *Principal, kind string) (*Email, error) {
+	b, err := s.GetBranding(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := mailSubjects[kind]; !ok {
+		return nil, Invalid("kind", "must be one of "+strings.Join(MailKinds(), ", "))
+	}
+	return PreviewMail(kind, b)
+}
+
 func (s *Service) editBranding(ctx context.Context, p *Principal, edit func(*Branding)) (*Branding, error) {
 	if err := requireOrgAdmin(p); err != nil {
 		return nil, err
