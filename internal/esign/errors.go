@@ -55,6 +55,8 @@ const (
 	CodeRateLimited         = "rate_limited"
 	CodeNotARecipientAction = "not_allowed_for_role"
 	CodeUnsupportedAuth     = "unsupported_auth_method"
+	CodeInsufficientRole    = "insufficient_role"
+	CodeURLNotAllowed       = "url_not_allowed"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.
