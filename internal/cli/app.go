@@ -23,6 +23,7 @@ import (
 	"github.com/gsign/gsign/internal/pki"
 	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/webhook"
 )
 
 // app is a wired GSign: the adapters, the Service and the job runner.
@@ -124,6 +125,7 @@ func (a *app) newService(clock esign.Clock) *esign.Service {
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    &mail.Dir{Path: filepath.Join(a.cfg.DataDir, "mail"), From: a.cfg.MailFrom, Log: a.log, LogLinks: a.cfg.MailLogLinks, Clock: clock},
+		Webhooks:  webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout}),
 	}
 }
 
