@@ -40,6 +40,9 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"ClaimJobs", testClaimJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookDeliveries", testWebhookDeliveries},
+		{"Notifications", testNotifications},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
