@@ -59,6 +59,19 @@ func (a *api) routes() []route {
 		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, apiRate, a.audit},
 		{"GET /api/v1/envelopes/{id}/download", sender, noBody, apiRate, a.download},
 
+		{"POST /api/v1/webhooks", sender, jsonBody, apiRate, a.createWebhook},
+		{"GET /api/v1/webhooks", sender, noBody, apiRate, a.listWebhooks},
+		{"GET /api/v1/webhooks/{id}", sender, noBody, apiRate, a.getWebhook},
+		{"PATCH /api/v1/webhooks/{id}", sender, jsonBody, apiRate, a.updateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", sender, noBody, apiRate, a.deleteWebhook},
+		{"POST /api/v1/webhooks/{id}/rotate-secret", sender, jsonBody, apiRate, a.rotateWebhookSecret},
+		{"GET /api/v1/webhooks/{id}/deliveries", sender, noBody, apiRate, a.listWebhookDeliveries},
+		{"POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", sender, jsonBody, apiRate, a.replayWebhookDelivery},
+
+		{"GET /api/v1/notifications", sender, noBody, apiRate, a.listNotifications},
+		{"POST /api/v1/notifications/{id}/read", sender, jsonBody, apiRate, a.readNotification},
+		{"POST /api/v1/notifications/read-all", sender, jsonBody, apiRate, a.readAllNotifications},
+
 		{"GET /api/v1/signing/{token}", recipient, noBody, signingRate, a.openSigning},
 		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, signingRate, a.signingDocument},
 		{"POST /api/v1/signing/{token}/fields/{field_id}", recipient, jsonBody, signingRate, a.fillField},
@@ -77,6 +90,9 @@ func (a *api) handle(rt route) http.Handler {
 	if strings.HasPrefix(rt.pattern, "POST ") {
 		h = a.idempotent(rt.access, rt.body, h)
 		h = a.limitBody(rt.body, h)
+	}
+	if strings.HasPrefix(rt.pattern, "PATCH ") {
+		h = a.limitBody(rt.body, h) // PATCH is idempotent by nature: no Idempotency-Key
 	}
 	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate
 	if rt.access == sender {

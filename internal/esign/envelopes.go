@@ -143,12 +143,7 @@ func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput)
 		if err != nil {
 			return err
 		}
-		if len(items) == f.Limit {
-			items = items[:len(items)-1]
-			last := items[len(items)-1]
-			page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-		}
-		page.Items = items
+		page.Items, page.NextCursor = trimPage(items, f.Limit, func(e *Envelope) (time.Time, string) { return e.CreatedAt, e.ID })
 		return nil
 	})
 	return page, err

@@ -74,17 +74,12 @@ func (s *Service) Notifications(ctx context.Context, p *Principal, in ListInput,
 	}
 	page := &NotificationPage{}
 	err = s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		f.Limit++
+		f.Limit++ // one more tells whether there is a next page
 		items, err := tx.ListNotifications(ctx, f)
 		if err != nil {
 			return err
 		}
-		if len(items) == f.Limit {
-			items = items[:len(items)-1]
-			last := items[len(items)-1]
-			page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-		}
-		page.Items = items
+		page.Items, page.NextCursor = trimPage(items, f.Limit, func(n *Notification) (time.Time, string) { return n.CreatedAt, n.ID })
 		return nil
 	})
 	return page, err

@@ -36,18 +36,13 @@ func (s *Service) WebhookDeliveries(ctx context.Context, p *Principal, endpointI
 		if _, err := ownedEndpoint(ctx, tx, p, endpointID); err != nil {
 			return err
 		}
-		f.Limit++
+		f.Limit++ // one more tells whether there is a next page
 		items, err := tx.WebhookDeliveries(ctx, f)
 		if err != nil {
 			return err
 		}
-		if len(items) == f.Limit {
-			items = items[:len(items)-1]
-			last := items[len(items)-1]
-			page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-		}
-		page.Items = items
-		return attachAttempts(ctx, tx, items)
+		page.Items, page.NextCursor = trimPage(items, f.Limit, func(d *WebhookDelivery) (time.Time, string) { return d.CreatedAt, d.ID })
+		return attachAttempts(ctx, tx, page.Items)
 	})
 	return page, err
 }
@@ -90,4 +85,14 @@ func pageParams(in ListInput, prefix string) (limit int, before time.Time, befor
 		before, beforeID, err = decodeCursorOf(in.Cursor, prefix)
 	}
 	return limit, before, beforeID, err
+}
+
+// trimPage drops the extra item a listing asked for to tell whether there
+// is a next page, and returns the cursor of that page ("" when none).
+func trimPage[T any](items []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(items) < limit {
+		return items, ""
+	}
+	items = items[:len(items)-1]
+	return items, encodeCursor(key(items[len(items)-1]))
 }

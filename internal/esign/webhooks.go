@@ -124,13 +124,6 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, p *Principal, in We
 // checkEndpointInput validates in and returns it normalized. It runs
 // before any transaction: checking the URL may ask DNS.
 func (s *Service) checkEndpointInput(ctx context.Context, in WebhookEndpointInput) (WebhookEndpointInput, error) {
-	if in.URL != nil {
-		u, err := s.checkWebhookURL(ctx, *in.URL)
-		if err != nil {
-			return in, err
-		}
-		in.URL = &u
-	}
 	if in.Events != nil {
 		ev, err := checkEventTypes(in.Events)
 		if err != nil {
@@ -144,6 +137,14 @@ func (s *Service) checkEndpointInput(ctx context.Context, in WebhookEndpointInpu
 			return in, Invalid("description", "is too long (at most 500 bytes)")
 		}
 		in.Description = &d
+	}
+	// Last: it may ask DNS.
+	if in.URL != nil {
+		u, err := s.checkWebhookURL(ctx, *in.URL)
+		if err != nil {
+			return in, err
+		}
+		in.URL = &u
 	}
 	return in, nil
 }
