@@ -225,6 +225,13 @@ func TestFailingEndpointWalksTheScheduleToTheDeadLetters(t *testing.T) {
 		t.Fatalf("delivery %+v with log %+v", d, d.AttemptLog[0])
 	}
 
+	var findings []esign.Finding
+	_, err = h.svc.Fsck(context.Background(), func(f esign.Finding) { findings = append(findings, f) })
+	must(t, err)
+	if len(findings) != 1 || findings[0].Severity != esign.SevWarning {
+		t.Errorf("fsck with a dead webhook: %+v, want one warning", findings)
+	}
+
 	r.Answer(func(int) int { return http.StatusOK })
 	_, err = h.svc.ReplayWebhookDelivery(context.Background(), p, ep.ID, d.ID)
 	must(t, err)
@@ -288,5 +295,29 @@ func TestHangingEndpointDoesNotDelayAHealthyOne(t *testing.T) {
 	}
 	if len(slow.Requests()) != 1 {
 		t.Errorf("the hanging endpoint got %d requests", len(slow.Requests()))
+	}
+}
+
+// TestJobsReplayRevivesADeadDelivery: `gsign jobs replay` on a dead webhook
+// job attempts the delivery again.
+func TestJobsReplayRevivesADeadDelivery(t *testing.T) {
+	h, p, r, ep := sentTo(t, http.StatusServiceUnavailable)
+	for range len(esign.WebhookSchedule) {
+		h.clock.Advance(25 * time.Hour)
+		h.drain()
+	}
+	dead := h.webhookJobs(esign.JobDead)
+	if len(dead) != 1 {
+		t.Fatalf("%d dead webhook jobs", len(dead))
+	}
+	r.Answer(func(int) int { return http.StatusAccepted })
+	must(t, h.db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		return tx.ReplayJob(ctx, dead[0].ID, tx.Now())
+	}))
+	h.drain()
+	page, err := h.svc.WebhookDeliveries(context.Background(), p, ep.ID, esign.ListInput{})
+	must(t, err)
+	if d := page.Items[0]; d.Status != esign.DeliverySucceeded || d.Attempts != len(esign.WebhookSchedule)+1 {
+		t.Fatalf("after jobs replay: %s after %d attempts", d.Status, d.Attempts)
 	}
 }
