@@ -227,12 +227,19 @@ func (s *Service) ReplayWebhookDelivery(ctx context.Context, p *Principal, endpo
 		return nil, err
 	}
 	var d *WebhookDelivery
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
-		if d, err = ownedDelivery(ctx, tx, p, endpointID, deliveryID); err != nil {
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		ep, err := ownedEndpoint(ctx, tx, p, endpointID)
+		if err != nil {
+			return err
+		}
+		if d, err = endpointDelivery(ctx, tx, ep, deliveryID); err != nil {
 			return err
 		}
 		if d.Status == DeliveryPending {
 			return Errorf(KindConflict, CodeInvalidTransition, "the delivery is still being attempted")
+		}
+		if !ep.Enabled {
+			return Errorf(KindConflict, CodeInvalidTransition, "the endpoint is disabled; enable it first")
 		}
 		now := tx.Now()
 		d.Status, d.Replays, d.NextAttemptAt, d.UpdatedAt = DeliveryPending, d.Replays+1, &now, now
@@ -248,16 +255,13 @@ func (s *Service) ReplayWebhookDelivery(ctx context.Context, p *Principal, endpo
 	return d, nil
 }
 
-// ownedDelivery loads a delivery of one of the organization's endpoints.
-func ownedDelivery(ctx context.Context, tx Tx, p *Principal, endpointID, deliveryID string) (*WebhookDelivery, error) {
-	if _, err := ownedEndpoint(ctx, tx, p, endpointID); err != nil {
-		return nil, err
-	}
+// endpointDelivery loads a delivery of the endpoint.
+func endpointDelivery(ctx context.Context, tx Tx, ep *WebhookEndpoint, deliveryID string) (*WebhookDelivery, error) {
 	d, err := tx.WebhookDeliveryByID(ctx, deliveryID)
 	if err != nil {
 		return nil, err
 	}
-	if d.EndpointID != endpointID {
+	if d.EndpointID != ep.ID {
 		return nil, NotFound("webhook delivery")
 	}
 	return d, nil

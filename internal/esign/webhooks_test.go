@@ -263,6 +263,23 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	if len(h.webhookJobs(esign.JobPending)) != 0 || len(h.webhookJobs(esign.JobDead)) != 0 {
 		t.Error("a 410 left jobs to retry")
 	}
+	page, err := h.svc.WebhookDeliveries(context.Background(), p, ep.ID, esign.ListInput{})
+	must(t, err)
+	if len(page.Items) != 1 || page.Items[0].Status != esign.DeliveryFailed {
+		t.Fatalf("deliveries after 410: %+v", page.Items)
+	}
+	_, err = h.svc.ReplayWebhookDelivery(context.Background(), p, ep.ID, page.Items[0].ID)
+	wantCode(t, err, esign.KindConflict, esign.CodeInvalidTransition)
+	on := true
+	_, err = h.svc.UpdateWebhookEndpoint(context.Background(), p, ep.ID, esign.WebhookEndpointInput{Enabled: &on})
+	must(t, err)
+	r.Answer(func(int) int { return http.StatusNoContent })
+	_, err = h.svc.ReplayWebhookDelivery(context.Background(), p, ep.ID, page.Items[0].ID)
+	must(t, err)
+	h.drain()
+	if got, _ := h.svc.WebhookEndpoint(context.Background(), p, ep.ID); !got.Enabled || got.DisabledReason != "" || len(r.Requests()) != 2 {
+		t.Errorf("re-enabled endpoint %+v after %d requests", got, len(r.Requests()))
+	}
 }
 
 // TestHangingEndpointDoesNotDelayAHealthyOne runs the real worker loop: the
