@@ -68,12 +68,12 @@ func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	ep, err := a.svc.CreateWebhookEndpoint(r.Context(), principal(r), req.input())
+	ep, secret, err := a.svc.CreateWebhookEndpoint(r.Context(), principal(r), req.input())
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/webhooks/"+ep.ID)
-	return writeJSON(w, http.StatusCreated, webhookSecretResponse{newWebhookEndpoint(ep), ep.Secret})
+	return writeJSON(w, http.StatusCreated, webhookSecretResponse{newWebhookEndpoint(ep), secret})
 }
 
 type webhookListResponse struct {
@@ -120,11 +120,11 @@ func (a *api) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
 		return err
 	}
-	ep, err := a.svc.RotateWebhookSecret(r.Context(), principal(r), r.PathValue("id"))
+	ep, secret, err := a.svc.RotateWebhookSecret(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, webhookSecretResponse{newWebhookEndpoint(ep), ep.Secret})
+	return writeJSON(w, http.StatusOK, webhookSecretResponse{newWebhookEndpoint(ep), secret})
 }
 
 // webhookDeliveryResponse is one entry of a delivery log.

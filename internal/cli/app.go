@@ -78,6 +78,10 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	}
 	a.health = &selfTest{pki: a.pki, log: log}
 	a.svc = a.newService(clock)
+	if a.svc.Secrets, err = secretBox(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	roots, err := trustRoots(a.pki.Root(), cfg.TrustStore)
 	if err != nil {
 		a.Close()
@@ -148,6 +152,16 @@ func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x50
 			crl, err := p.CRL(ctx)
 			return [][]byte{crl}, err
 		}}
+}
+
+// secretBox seals webhook secrets under the master key (read, or created by
+// openPKI before).
+func secretBox(cfg config.Config, log *slog.Logger) (*esign.SecretBox, error) {
+	key, err := masterKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return esign.NewSecretBox(key)
 }
 
 // openPKI opens the platform PKI (creating it on first start, with keys of

@@ -138,7 +138,12 @@ func (s *Service) deliverWebhook(ctx context.Context, j *Job, deliveryID string)
 	if s.Webhooks == nil {
 		return permanent(fmt.Errorf("deliver %s: webhooks are not configured", d.ID))
 	}
-	res := s.Webhooks.Deliver(ctx, &WebhookRequest{URL: ep.URL, ID: d.ID, Timestamp: s.now(), Body: d.Payload, Secrets: ep.SigningSecrets(s.now())})
+	now := s.now()
+	secrets, err := s.signingSecrets(ep, now)
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", d.ID, err)
+	}
+	res := s.Webhooks.Deliver(ctx, &WebhookRequest{URL: ep.URL, ID: d.ID, Timestamp: now, Body: d.Payload, Secrets: secrets})
 	return s.recordAttempt(ctx, d, ep, res, j)
 }
 

@@ -48,7 +48,9 @@ type WebhookEndpoint struct {
 	// DisabledReason says why GSign disabled it (a 410 answer); empty when a
 	// person did, or when it is enabled.
 	DisabledReason string
-	Secret         string
+	// Secret is the signing secret as stored: sealed by the Service's
+	// SecretBox (the API shows it in the clear once, when it is made).
+	Secret string
 	// PrevSecret signs too until PrevSecretUntil: the rotation overlap.
 	PrevSecret      string
 	PrevSecretUntil *time.Time
@@ -56,14 +58,21 @@ type WebhookEndpoint struct {
 	UpdatedAt       time.Time
 }
 
-// SigningSecrets are the secrets a delivery at now is signed with: the
-// current one, and the previous one during its overlap.
-func (ep *WebhookEndpoint) SigningSecrets(now time.Time) []string {
-	s := []string{ep.Secret}
+// signingSecrets are the secrets a delivery at now is signed with, opened:
+// the current one, and the previous one during its overlap.
+func (s *Service) signingSecrets(ep *WebhookEndpoint, now time.Time) ([]string, error) {
+	stored := []string{ep.Secret}
 	if ep.PrevSecret != "" && ep.PrevSecretUntil != nil && now.Before(*ep.PrevSecretUntil) {
-		s = append(s, ep.PrevSecret)
+		stored = append(stored, ep.PrevSecret)
 	}
-	return s
+	out := make([]string, len(stored))
+	for i, v := range stored {
+		var err error
+		if out[i], err = s.Secrets.Open(v, ep.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // WebhookEndpointInput creates or changes an endpoint. On update, nil
@@ -85,23 +94,24 @@ func requireManager(p *Principal) error {
 	return Errorf(KindForbidden, CodeInsufficientRole, "only owners and admins manage webhooks")
 }
 
-// CreateWebhookEndpoint adds an endpoint. Its secret is in the result, the
-// only time the API shows it.
-func (s *Service) CreateWebhookEndpoint(ctx context.Context, p *Principal, in WebhookEndpointInput) (*WebhookEndpoint, error) {
+// CreateWebhookEndpoint adds an endpoint. It returns its secret in the
+// clear, the only time the API shows it.
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, p *Principal, in WebhookEndpointInput) (*WebhookEndpoint, string, error) {
 	if err := requireManager(p); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if in.URL == nil {
-		return nil, Invalid("url", "is required")
+		return nil, "", Invalid("url", "is required")
 	}
 	if in.Events == nil {
-		return nil, Invalid("events", "is required")
+		return nil, "", Invalid("events", "is required")
 	}
 	in, err := s.checkEndpointInput(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	ep := &WebhookEndpoint{OrgID: p.OrgID, Enabled: true, Secret: NewWebhookSecret()}
+	secret := NewWebhookSecret()
+	ep := &WebhookEndpoint{OrgID: p.OrgID, Enabled: true}
 	applyEndpointInput(ep, in)
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		eps, err := tx.WebhookEndpointsByOrg(ctx, p.OrgID)
@@ -113,12 +123,13 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, p *Principal, in We
 		}
 		now := tx.Now()
 		ep.ID, ep.CreatedAt, ep.UpdatedAt = NewID(PrefixWebhookEndpoint, now), now, now
+		ep.Secret = s.Secrets.Seal(secret, ep.ID)
 		return tx.CreateWebhookEndpoint(ctx, ep)
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return ep, nil
+	return ep, secret, nil
 }
 
 // checkEndpointInput validates in and returns it normalized. It runs
@@ -279,13 +290,18 @@ func (s *Service) UpdateWebhookEndpoint(ctx context.Context, p *Principal, id st
 	})
 }
 
-// RotateWebhookSecret gives the endpoint a new secret, returned once; the
-// old one keeps signing too for WebhookSecretOverlap.
-func (s *Service) RotateWebhookSecret(ctx context.Context, p *Principal, id string) (*WebhookEndpoint, error) {
-	return s.changeEndpoint(ctx, p, id, func(ep *WebhookEndpoint, now time.Time) {
+// RotateWebhookSecret gives the endpoint a new secret, returned in the
+// clear once; the old one keeps signing too for WebhookSecretOverlap.
+func (s *Service) RotateWebhookSecret(ctx context.Context, p *Principal, id string) (*WebhookEndpoint, string, error) {
+	secret := NewWebhookSecret()
+	ep, err := s.changeEndpoint(ctx, p, id, func(ep *WebhookEndpoint, now time.Time) {
 		until := now.Add(WebhookSecretOverlap)
-		ep.PrevSecret, ep.PrevSecretUntil, ep.Secret = ep.Secret, &until, NewWebhookSecret()
+		ep.PrevSecret, ep.PrevSecretUntil, ep.Secret = ep.Secret, &until, s.Secrets.Seal(secret, ep.ID)
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	return ep, secret, nil
 }
 
 // changeEndpoint applies change to one of the organization's endpoints.

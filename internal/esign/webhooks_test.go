@@ -1,10 +1,12 @@
 package esign_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,15 +19,21 @@ import (
 // loopback receivers.
 func (h *harness) withWebhooks(timeout time.Duration) *harness {
 	h.svc.Webhooks = webhook.New(webhook.Config{Policy: webhook.Policy{Allow: webhooktest.Loopback}, Timeout: timeout})
+	box, err := esign.NewSecretBox(bytes.Repeat([]byte{7}, 32))
+	must(h.t, err)
+	h.svc.Secrets = box
 	return h
 }
 
 // endpoint subscribes a receiver to events and points it at the secret.
 func (h *harness) endpoint(p *esign.Principal, r *webhooktest.Receiver, events ...esign.EventType) *esign.WebhookEndpoint {
 	h.t.Helper()
-	ep, err := h.svc.CreateWebhookEndpoint(context.Background(), p, esign.WebhookEndpointInput{URL: &r.URL, Events: events})
+	ep, secret, err := h.svc.CreateWebhookEndpoint(context.Background(), p, esign.WebhookEndpointInput{URL: &r.URL, Events: events})
 	must(h.t, err)
-	r.SetSecrets(ep.Secret)
+	if ep.Secret == secret || strings.Contains(ep.Secret, secret[6:]) {
+		h.t.Fatalf("the stored secret %q is not sealed", ep.Secret)
+	}
+	r.SetSecrets(secret)
 	r.IgnoreTimestamps() // the harness clock is not the wall clock
 	return ep
 }
@@ -336,5 +344,53 @@ func TestJobsReplayRevivesADeadDelivery(t *testing.T) {
 	must(t, err)
 	if d := page.Items[0]; d.Status != esign.DeliverySucceeded || d.Attempts != len(esign.WebhookSchedule)+1 {
 		t.Fatalf("after jobs replay: %s after %d attempts", d.Status, d.Attempts)
+	}
+}
+
+// TestRotationOverlap: after a rotation a receiver that knows either secret
+// accepts deliveries for 24 hours; after that only the new one signs.
+func TestRotationOverlap(t *testing.T) {
+	h := newHarness(t).withWebhooks(5 * time.Second)
+	p := h.register("olive@example.com")
+	oldOnly := webhooktest.NewReceiver(t)
+	ep := h.endpoint(p, oldOnly, esign.EventEnvelopeSent)
+	_, newSecret, err := h.svc.RotateWebhookSecret(context.Background(), p, ep.ID)
+	must(t, err)
+	h.sentEnvelope(p, recipientSpec{"ana@example.com", esign.RoleSigner, 1})
+	sig := oldOnly.Requests()[0].Header.Get("webhook-signature")
+	if len(strings.Fields(sig)) != 2 || oldOnly.Verify(newSecret, oldOnly.Requests()[0].Body, oldOnly.Requests()[0].Header) != nil {
+		t.Fatalf("during the overlap: signature %q, want two that the old and the new secret verify", sig)
+	}
+	h.clock.Advance(esign.WebhookSecretOverlap + time.Second)
+	oldOnly.SetSecrets(newSecret)
+	h.sentEnvelope(p, recipientSpec{"bob@example.com", esign.RoleSigner, 1})
+	if sig := oldOnly.Requests()[1].Header.Get("webhook-signature"); len(strings.Fields(sig)) != 1 {
+		t.Fatalf("after the overlap: signature %q, want one", sig)
+	}
+}
+
+func TestSecretBox(t *testing.T) {
+	box, err := esign.NewSecretBox(bytes.Repeat([]byte{1}, 32))
+	must(t, err)
+	other, _ := esign.NewSecretBox(bytes.Repeat([]byte{2}, 32))
+	sealed := box.Seal("whsec_abc", "whe_1")
+	if got, err := box.Open(sealed, "whe_1"); err != nil || got != "whsec_abc" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	for name, open := range map[string]func() (string, error){
+		"another owner":      func() (string, error) { return box.Open(sealed, "whe_2") },
+		"another master key": func() (string, error) { return other.Open(sealed, "whe_1") },
+		"tampered":           func() (string, error) { return box.Open(sealed[:len(sealed)-2]+"AA", "whe_1") },
+		"no box":             func() (string, error) { return (*esign.SecretBox)(nil).Open(sealed, "whe_1") },
+	} {
+		if got, err := open(); err == nil {
+			t.Errorf("%s: opened %q", name, got)
+		}
+	}
+	if got, err := box.Open("whsec_clear", "whe_1"); err != nil || got != "whsec_clear" {
+		t.Errorf("a secret stored in the clear: %q, %v", got, err)
+	}
+	if _, err := esign.NewSecretBox([]byte("short")); err == nil {
+		t.Error("a short master key made a box")
 	}
 }
