@@ -291,31 +291,38 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 }
 
 // TestHangingEndpointDoesNotDelayAHealthyOne runs the real worker loop: the
-// hanging receiver holds one slot for the attempt timeout, the healthy one
-// is served by another at once.
+// hanging receiver's delivery is due first and holds one slot for the
+// attempt timeout; the healthy one's is served by another slot at once.
 func TestHangingEndpointDoesNotDelayAHealthyOne(t *testing.T) {
 	h := newHarness(t).withWebhooks(3 * time.Second)
 	p := h.register("olive@example.com")
 	slow, fast := webhooktest.NewReceiver(t), webhooktest.NewReceiver(t)
 	slow.Hang(20 * time.Second)
-	h.endpoint(p, slow, esign.EventEnvelopeSent) // created first: its job is claimed first
-	h.endpoint(p, fast, esign.EventEnvelopeSent)
+	h.endpoint(p, slow, esign.EventEnvelopeSent)
+	h.endpoint(p, fast, esign.EventEnvelopeVoided)
+	ctx := context.Background()
 	d, doc := h.draft(p, 1)
-	rc, err := h.svc.AddRecipient(context.Background(), p, d.Envelope.ID, esign.RecipientInput{Name: "Ana", Email: "ana@example.com", Role: "signer", RoutingOrder: 1})
+	rc, err := h.svc.AddRecipient(ctx, p, d.Envelope.ID, esign.RecipientInput{Name: "Ana", Email: "ana@example.com", Role: "signer", RoutingOrder: 1})
 	must(t, err)
 	h.signatureField(p, d.Envelope.ID, doc.ID, rc.ID)
-	_, err = h.svc.Send(context.Background(), p, d.Envelope.ID)
+	_, err = h.svc.Send(ctx, p, d.Envelope.ID) // the hanging receiver's delivery, due first
+	must(t, err)
+	h.clock.Advance(time.Second)
+	_, err = h.svc.Void(ctx, p, d.Envelope.ID, "superseded") // the healthy one's, due a second later
 	must(t, err)
 
-	ctx, cancel := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { h.runner.Run(ctx); close(done) }()
+	go func() { h.runner.Run(runCtx); close(done) }()
 	defer func() { cancel(); <-done }()
 	start := time.Now()
 	for len(fast.Requests()) == 0 {
 		if time.Since(start) > 2*time.Second {
 			t.Fatal("the healthy endpoint waited behind the hanging one")
 		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for len(slow.Requests()) == 0 && time.Since(start) < 3*time.Second {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if len(slow.Requests()) != 1 {
