@@ -100,7 +100,8 @@ type EventRecipient struct {
 // and its outbox job for every enabled endpoint of the organization that
 // subscribed to the event, and a notification of the envelope's owner for
 // the notified events. An organization without endpoints costs one indexed
-// query, and only for the audit actions that raise events.
+// query (and a notification insert for the notified events), and only for
+// the audit actions that raise events.
 func raiseEvents(ctx context.Context, tx Tx, e *Envelope, ev *AuditEvent, also ...EventType) error {
 	types := append(slices.Clone(auditEvents[ev.Type]), also...)
 	if len(types) == 0 {
@@ -112,22 +113,18 @@ func raiseEvents(ctx context.Context, tx Tx, e *Envelope, ev *AuditEvent, also .
 	}
 	var data *EventData
 	for _, typ := range types {
-		subs := subscribed(eps, typ)
-		notify := slices.Contains(notifiedEvents, typ)
-		if len(subs) == 0 && !notify {
-			continue
-		}
-		if data == nil {
-			if data, err = eventData(ctx, tx, e, ev); err != nil {
+		if subs := subscribed(eps, typ); len(subs) > 0 {
+			if data == nil {
+				if data, err = eventData(ctx, tx, e, ev); err != nil {
+					return err
+				}
+			}
+			if err := enqueueDeliveries(ctx, tx, e, &Event{Type: typ, Timestamp: ev.OccurredAt, Data: *data}, subs); err != nil {
 				return err
 			}
 		}
-		evt := &Event{Type: typ, Timestamp: ev.OccurredAt, Data: *data}
-		if err := enqueueDeliveries(ctx, tx, e, evt, subs); err != nil {
-			return err
-		}
-		if notify {
-			if err := notifyOwner(ctx, tx, e, evt); err != nil {
+		if slices.Contains(notifiedEvents, typ) {
+			if err := notifyOwner(ctx, tx, e, typ, ev); err != nil {
 				return err
 			}
 		}

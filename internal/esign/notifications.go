@@ -35,19 +35,18 @@ type NotificationPage struct {
 	NextCursor string
 }
 
-// notifyOwner writes the notification of evt for e's owner.
-func notifyOwner(ctx context.Context, tx Tx, e *Envelope, evt *Event) error {
-	n := &Notification{ID: NewID(PrefixNotification, tx.Now()), OrgID: e.OrgID, UserID: e.OwnerID, Type: evt.Type,
-		EnvelopeID: e.ID, Message: notificationMessage(e, evt), CreatedAt: tx.Now()}
-	if evt.Data.Recipient != nil {
-		n.RecipientID = evt.Data.Recipient.ID
-	}
+// notifyOwner writes the notification of an event of type typ, which ev
+// records, for e's owner. It reads nothing: the recipient who acted is the
+// audit event's actor.
+func notifyOwner(ctx context.Context, tx Tx, e *Envelope, typ EventType, ev *AuditEvent) error {
+	n := &Notification{ID: NewID(PrefixNotification, tx.Now()), OrgID: e.OrgID, UserID: e.OwnerID, Type: typ,
+		EnvelopeID: e.ID, RecipientID: ev.Data["recipient_id"], Message: notificationMessage(e, typ, ev), CreatedAt: tx.Now()}
 	return tx.CreateNotification(ctx, n)
 }
 
-func notificationMessage(e *Envelope, evt *Event) string {
+func notificationMessage(e *Envelope, typ EventType, ev *AuditEvent) string {
 	name := `"` + truncate(e.Name, 200) + `"`
-	switch evt.Type {
+	switch typ {
 	case EventEnvelopeCompleted:
 		return name + " is completed; the signed documents are ready"
 	case EventEnvelopeDeclined:
@@ -57,11 +56,11 @@ func notificationMessage(e *Envelope, evt *Event) string {
 	case EventEnvelopeExpired:
 		return name + " expired"
 	case EventRecipientSigned:
-		if r := evt.Data.Recipient; r != nil {
-			return r.Name + " signed " + name
+		if ev.Actor.Type == ActorRecipient && ev.Actor.Email != "" {
+			return ev.Actor.Email + " signed " + name
 		}
 	}
-	return name + ": " + string(evt.Type)
+	return name + ": " + string(typ)
 }
 
 // Notifications lists the caller's notifications, newest first; with

@@ -109,6 +109,9 @@ func TestWebhookEventsOfAnEnvelope(t *testing.T) {
 	var notified []esign.EventType
 	for _, n := range page.Items {
 		notified = append(notified, n.Type)
+		if n.Type == esign.EventRecipientSigned && (n.RecipientID == "" || !strings.Contains(n.Message, "ana@example.com")) {
+			t.Errorf("signed notification %+v does not name the signer", n)
+		}
 	}
 	slices.Sort(notified) // both happened at the same (fake) time
 	if !slices.Equal(notified, []esign.EventType{esign.EventEnvelopeCompleted, esign.EventRecipientSigned}) {
