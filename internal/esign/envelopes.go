@@ -2,9 +2,7 @@ package esign
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -147,25 +145,6 @@ func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput)
 		return nil
 	})
 	return page, err
-}
-
-func encodeCursor(t time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + ":" + id))
-}
-
-// decodeCursorOf reads a cursor of a listing of ids with the prefix.
-func decodeCursorOf(c, prefix string) (time.Time, string, error) {
-	bad := Invalid("cursor", "is not a cursor this server issued")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	micros, id, ok := strings.Cut(string(raw), ":")
-	n, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil || !strings.HasPrefix(id, prefix+"_") {
-		return time.Time{}, "", bad
-	}
-	return time.UnixMicro(n).UTC(), id, nil
 }
 
 // appendAudit adds an event to e's chain and persists e with its new head, so

@@ -69,30 +69,3 @@ func attachAttempts(ctx context.Context, tx Tx, ds []*WebhookDelivery) error {
 	}
 	return nil
 }
-
-// pageParams reads a listing's limit (default 50, at most 200) and cursor,
-// whose id must carry prefix.
-func pageParams(in ListInput, prefix string) (limit int, before time.Time, beforeID string, err error) {
-	switch {
-	case in.Limit == 0:
-		limit = 50
-	case in.Limit < 1 || in.Limit > 200:
-		return 0, before, "", Invalid("limit", "must be between 1 and 200")
-	default:
-		limit = in.Limit
-	}
-	if in.Cursor != "" {
-		before, beforeID, err = decodeCursorOf(in.Cursor, prefix)
-	}
-	return limit, before, beforeID, err
-}
-
-// trimPage drops the extra item a listing asked for to tell whether there
-// is a next page, and returns the cursor of that page ("" when none).
-func trimPage[T any](items []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
-	if len(items) < limit {
-		return items, ""
-	}
-	items = items[:len(items)-1]
-	return items, encodeCursor(key(items[len(items)-1]))
-}
