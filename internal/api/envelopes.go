@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
@@ -108,24 +107,15 @@ type envelopeListResponse struct {
 }
 
 func (a *api) listEnvelopes(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	in := esign.ListInput{Status: q.Get("status"), Cursor: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return esign.Invalid("limit", "must be an integer between 1 and 200")
-		}
-		in.Limit = n
+	in, err := listInput(r)
+	if err != nil {
+		return err
 	}
 	page, err := a.svc.ListEnvelopes(r.Context(), principal(r), in)
 	if err != nil {
 		return err
 	}
-	resp := envelopeListResponse{Items: mapSlice(page.Items, newEnvelope)}
-	if page.NextCursor != "" {
-		resp.NextCursor = &page.NextCursor
-	}
-	return writeJSON(w, http.StatusOK, resp)
+	return writeJSON(w, http.StatusOK, envelopeListResponse{Items: mapSlice(page.Items, newEnvelope), NextCursor: cursorOrNull(page.NextCursor)})
 }
 
 // emptyRequest is the body of actions that take no input: none, or {}.

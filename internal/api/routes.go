@@ -65,6 +65,18 @@ func (a *api) routes() []route {
 		{"POST /api/v1/organization/branding/logo", sender, uploadBody, apiRate, a.putLogo},
 		{"DELETE /api/v1/organization/branding/logo", sender, noBody, apiRate, a.deleteLogo},
 		{"GET /api/v1/organization/branding/preview", sender, noBody, apiRate, a.previewMail},
+		{"POST /api/v1/webhooks", sender, jsonBody, apiRate, a.createWebhook},
+		{"GET /api/v1/webhooks", sender, noBody, apiRate, a.listWebhooks},
+		{"GET /api/v1/webhooks/{id}", sender, noBody, apiRate, a.getWebhook},
+		{"PATCH /api/v1/webhooks/{id}", sender, jsonBody, apiRate, a.updateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", sender, noBody, apiRate, a.deleteWebhook},
+		{"POST /api/v1/webhooks/{id}/rotate-secret", sender, jsonBody, apiRate, a.rotateWebhookSecret},
+		{"GET /api/v1/webhooks/{id}/deliveries", sender, noBody, apiRate, a.listWebhookDeliveries},
+		{"POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", sender, jsonBody, apiRate, a.replayWebhookDelivery},
+
+		{"GET /api/v1/notifications", sender, noBody, apiRate, a.listNotifications},
+		{"POST /api/v1/notifications/{id}/read", sender, jsonBody, apiRate, a.readNotification},
+		{"POST /api/v1/notifications/read-all", sender, jsonBody, apiRate, a.readAllNotifications},
 
 		{"GET /api/v1/signing/{token}", recipient, noBody, signingRate, a.openSigning},
 		{"GET /api/v1/signing/{token}/documents/{doc_id}", recipient, noBody, signingRate, a.signingDocument},
@@ -85,7 +97,9 @@ func (a *api) handle(rt route) http.Handler {
 	if strings.HasPrefix(rt.pattern, "POST ") {
 		h = a.idempotent(rt.access, rt.body, h)
 	}
-	if strings.HasPrefix(rt.pattern, "POST ") || rt.body != noBody { // PUT too
+	// Every route with a body is size-limited; only POST takes an
+	// Idempotency-Key (PUT and PATCH are idempotent by nature).
+	if strings.HasPrefix(rt.pattern, "POST ") || rt.body != noBody {
 		h = a.limitBody(rt.body, h)
 	}
 	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate

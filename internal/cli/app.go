@@ -22,6 +22,7 @@ import (
 	"github.com/gsign/gsign/internal/pki"
 	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/webhook"
 )
 
 // app is a wired GSign: the adapters, the Service and the job runner.
@@ -81,6 +82,10 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a.svc = a.newService(clock, mailer)
+	if a.svc.Secrets, err = secretBox(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	roots, err := trustRoots(a.pki.Root(), cfg.TrustStore)
 	if err != nil {
 		a.Close()
@@ -129,6 +134,7 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    mailer,
+		Webhooks:  webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout}),
 	}
 }
 
@@ -151,6 +157,16 @@ func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x50
 			crl, err := p.CRL(ctx)
 			return [][]byte{crl}, err
 		}}
+}
+
+// secretBox seals webhook secrets under the master key (read, or created by
+// openPKI before).
+func secretBox(cfg config.Config, log *slog.Logger) (*esign.SecretBox, error) {
+	key, err := masterKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return esign.NewSecretBox(key)
 }
 
 // openPKI opens the platform PKI (creating it on first start, with keys of

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -79,6 +80,26 @@ type Config struct {
 	// jobs run again after it.
 	JobLease       time.Duration
 	ExpiryInterval time.Duration
+	// WebhookAllowNets are internal networks webhooks may still reach, for
+	// development and tests: GSIGN_WEBHOOK_ALLOW_NETS="127.0.0.0/8,::1/128".
+	// Empty in production: only public addresses, over https.
+	WebhookAllowNets []netip.Prefix
+	// WebhookTimeout bounds one webhook attempt, so a hanging receiver holds
+	// a worker only that long.
+	WebhookTimeout time.Duration
+}
+
+// parsePrefixes reads a comma-separated list of CIDR networks.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range splitList(v) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // RateLimits are the API's request limits per minute (see api.RateLimits):
@@ -117,6 +138,7 @@ func Default() Config {
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
 		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		WebhookTimeout: 10 * time.Second,
 	}
 }
 
@@ -190,6 +212,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 		{"GSIGN_MASTER_KEY", func(v string) (err error) { c.MasterKey, err = ParseMasterKey(v); return }},
 		{"GSIGN_RATE_LIMITS", c.RateLimits.parse},
+		{"GSIGN_WEBHOOK_ALLOW_NETS", func(v string) (err error) { c.WebhookAllowNets, err = parsePrefixes(v); return }},
+		{"GSIGN_WEBHOOK_TIMEOUT", func(v string) (err error) { c.WebhookTimeout, err = time.ParseDuration(v); return }},
 	}
 	for _, p := range parsers {
 		if v := getenv(p.key); v != "" {
@@ -235,6 +259,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_JOB_LEASE must be at least 1s")
 	case c.ExpiryInterval < time.Second:
 		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
+	case c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > time.Minute:
+		return fmt.Errorf("config: GSIGN_WEBHOOK_TIMEOUT must be between 100ms and 1m")
 	case c.HSMModule != "" && (c.HSMToken == "" || c.HSMPin == "" || c.HSMKey == ""):
 		return fmt.Errorf("config: GSIGN_HSM_MODULE needs GSIGN_HSM_TOKEN, GSIGN_HSM_PIN and GSIGN_HSM_KEY")
 	case c.SealLevel != "" && c.SealLevel != "B-T" && c.SealLevel != "B-LT" && c.SealLevel != "B-LTA":
@@ -328,9 +354,9 @@ func (c Config) String() string {
 	if len(c.MasterKey) > 0 {
 		key = "***"
 	}
-	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s",
+	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s webhook_allow_nets=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
-		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer())
+		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer(), joinPrefixes(c.WebhookAllowNets))
 }
 
 // validSender reports whether from is an RFC 5322 address, with or
@@ -346,6 +372,15 @@ func (c Config) mailer() string {
 		return "(.eml files in " + filepath.Join(c.DataDir, "mail") + ")"
 	}
 	return maskURL(c.SMTPURL)
+}
+
+// joinPrefixes prints networks as GSIGN_WEBHOOK_ALLOW_NETS takes them.
+func joinPrefixes(ps []netip.Prefix) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ",")
 }
 
 // maskURL hides the credentials of a URL (user:password@ and any password

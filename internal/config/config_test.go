@@ -46,6 +46,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"unknown rate class", map[string]string{"GSIGN_RATE_LIMITS": "api=5,uploads=3"}, "uploads"},
 		{"negative rate", map[string]string{"GSIGN_RATE_LIMITS": "api=-1"}, "GSIGN_RATE_LIMITS"},
 		{"unknown key algorithm", map[string]string{"GSIGN_PKI_KEY_ALGORITHM": "rsa-1024"}, "GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072"},
+		{"bad webhook network", map[string]string{"GSIGN_WEBHOOK_ALLOW_NETS": "127.0.0.0/8,localhost"}, "GSIGN_WEBHOOK_ALLOW_NETS"},
+		{"webhook timeout too long", map[string]string{"GSIGN_WEBHOOK_TIMEOUT": "5m"}, "GSIGN_WEBHOOK_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,5 +147,21 @@ func TestRateLimits(t *testing.T) {
 	c, err = load(t, map[string]string{"GSIGN_RATE_LIMITS": "off"})
 	if err != nil || c.RateLimits != (RateLimits{}) {
 		t.Fatalf("off: %+v %v", c.RateLimits, err)
+	}
+}
+
+func TestWebhookSettings(t *testing.T) {
+	c, err := load(t, map[string]string{"GSIGN_WEBHOOK_ALLOW_NETS": " 127.0.0.1/8 , ::1/128", "GSIGN_WEBHOOK_TIMEOUT": "3s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := joinPrefixes(c.WebhookAllowNets); got != "127.0.0.0/8,::1/128" || c.WebhookTimeout != 3*time.Second {
+		t.Fatalf("allow-list %q, timeout %v", got, c.WebhookTimeout)
+	}
+	if !strings.Contains(c.String(), "webhook_allow_nets=127.0.0.0/8,::1/128") {
+		t.Errorf("String() does not show the allow-list: %s", c)
+	}
+	if d, _ := load(t, nil); len(d.WebhookAllowNets) != 0 || d.WebhookTimeout != 10*time.Second {
+		t.Errorf("defaults: %v %v", d.WebhookAllowNets, d.WebhookTimeout)
 	}
 }

@@ -77,7 +77,9 @@ func (in *BrandingInput) validate() error {
 	return nil
 }
 
-// requireOrgAdmin lets owners and admins manage their organization.
+// requireOrgAdmin lets owners and admins manage their organization: its
+// branding, and its webhooks, which see every envelope of the organization
+// and whose secrets sign as GSign.
 func requireOrgAdmin(p *Principal) error {
 	if p.Role != RoleOwner && p.Role != RoleAdmin {
 		return Errorf(KindForbidden, CodeForbiddenRole, "only the organization's owners and admins can do this")

@@ -2,9 +2,7 @@ package esign
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -125,64 +123,36 @@ type ListInput struct {
 
 // ListEnvelopes lists the organization's envelopes, newest first.
 func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput) (*EnvelopePage, error) {
-	f := EnvelopeFilter{OrgID: p.OrgID, Limit: in.Limit}
+	f := EnvelopeFilter{OrgID: p.OrgID}
 	if in.Status != "" {
 		f.Status = EnvelopeStatus(in.Status)
 		if !f.Status.Valid() {
 			return nil, Invalid("status", "is not an envelope status")
 		}
 	}
-	switch {
-	case f.Limit == 0:
-		f.Limit = 50
-	case f.Limit < 1 || f.Limit > 200:
-		return nil, Invalid("limit", "must be between 1 and 200")
-	}
-	if in.Cursor != "" {
-		var err error
-		if f.BeforeCreatedAt, f.BeforeID, err = decodeCursor(in.Cursor); err != nil {
-			return nil, err
-		}
+	var err error
+	if f.Limit, f.BeforeCreatedAt, f.BeforeID, err = pageParams(in, PrefixEnvelope); err != nil {
+		return nil, err
 	}
 	page := &EnvelopePage{}
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		f.Limit++ // one more tells whether there is a next page
 		items, err := tx.ListEnvelopes(ctx, f)
 		if err != nil {
 			return err
 		}
-		if len(items) == f.Limit {
-			items = items[:len(items)-1]
-			last := items[len(items)-1]
-			page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-		}
-		page.Items = items
+		page.Items, page.NextCursor = trimPage(items, f.Limit, func(e *Envelope) (time.Time, string) { return e.CreatedAt, e.ID })
 		return nil
 	})
 	return page, err
 }
 
-func encodeCursor(t time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + ":" + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	bad := Invalid("cursor", "is not a cursor this server issued")
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	micros, id, ok := strings.Cut(string(raw), ":")
-	n, err := strconv.ParseInt(micros, 10, 64)
-	if !ok || err != nil || !strings.HasPrefix(id, PrefixEnvelope+"_") {
-		return time.Time{}, "", bad
-	}
-	return time.UnixMicro(n).UTC(), id, nil
-}
-
 // appendAudit adds an event to e's chain and persists e with its new head, so
 // the state change, the envelope row and the event commit together.
-func appendAudit(ctx context.Context, tx Tx, e *Envelope, typ string, a Actor, data map[string]string) error {
+//
+// It is also where domain events are raised (raiseEvents, events.go): the
+// audit action says which; also adds events only the caller can tell.
+func appendAudit(ctx context.Context, tx Tx, e *Envelope, typ string, a Actor, data map[string]string, also ...EventType) error {
 	prev := e.AuditHead
 	if e.AuditSeq == 0 {
 		prev = GenesisHash
@@ -205,7 +175,10 @@ func appendAudit(ctx context.Context, tx Tx, e *Envelope, typ string, a Actor, d
 		return fmt.Errorf("append audit %s to %s: %w", typ, e.ID, err)
 	}
 	e.AuditSeq, e.AuditHead, e.UpdatedAt = ev.Seq, ev.Hash, tx.Now()
-	return tx.UpdateEnvelope(ctx, e)
+	if err := tx.UpdateEnvelope(ctx, e); err != nil {
+		return err
+	}
+	return raiseEvents(ctx, tx, e, ev, also...)
 }
 
 func truncate(s string, n int) string {

@@ -58,7 +58,8 @@ const (
 	// CodeForbiddenRole: the caller's role in its organization does not allow it.
 	CodeForbiddenRole = "forbidden_role"
 	// CodeInvalidImage: an upload that must be a PNG or JPEG image is not one.
-	CodeInvalidImage = "invalid_image"
+	CodeInvalidImage  = "invalid_image"
+	CodeURLNotAllowed = "url_not_allowed"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.

@@ -174,13 +174,19 @@ func (s *Service) fsckOrphans(ctx context.Context, referenced map[string]bool, s
 	return nil
 }
 
-// fsckJobs reports dead-lettered jobs: work that GSign gave up on.
+// fsckJobs reports dead-lettered jobs: work that GSign gave up on. A dead
+// webhook delivery is only a warning: its receiver was down for days, which
+// says nothing about GSign's own data.
 func (s *Service) fsckJobs(ctx context.Context, st *FsckStats, report func(Finding)) error {
 	return s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		dead, err := tx.JobsByStatus(ctx, JobDead, 1000)
 		for _, j := range dead {
 			st.Jobs++
-			report(Finding{Severity: SevError, Message: fmt.Sprintf("job %s (%s) is dead after %d attempts: %s", j.ID, j.Kind, j.Attempts, j.LastError)})
+			sev := SevError
+			if j.Kind == JobWebhook {
+				sev = SevWarning
+			}
+			report(Finding{Severity: sev, Message: fmt.Sprintf("job %s (%s) is dead after %d attempts: %s", j.ID, j.Kind, j.Attempts, j.LastError)})
 		}
 		return err
 	})

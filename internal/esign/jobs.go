@@ -32,7 +32,8 @@ func enqueue(ctx context.Context, tx Tx, kind, id string, payload any, runAt tim
 }
 
 // HandleJob runs one claimed job. It is the job runner's handler: an error
-// makes the runner retry with backoff, until the job is dead-lettered.
+// makes the runner retry with backoff (or at a *RetryError's time), until
+// the job is dead-lettered.
 func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 	switch j.Kind {
 	case JobMail:
@@ -51,6 +52,12 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 			s.markResultFailed(ctx, p.EnvelopeID, err)
 		}
 		return err
+	case JobWebhook:
+		var p webhookPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return permanent(fmt.Errorf("decode webhook job %s: %w", j.ID, err))
+		}
+		return s.deliverWebhook(ctx, j, p.DeliveryID)
 	default:
 		return permanent(fmt.Errorf("job %s: unknown kind %q", j.ID, j.Kind))
 	}

@@ -103,9 +103,13 @@ type Service struct {
 	Verifier     Verifier
 	Passwords    PasswordHasher
 	Mailer       Mailer
-	Clock        Clock
-	Log          *slog.Logger
-	Config       Config
+	// Webhooks sends webhook deliveries and checks endpoint URLs.
+	Webhooks Webhooks
+	// Secrets seals the webhook secrets at rest; nil stores them in the clear.
+	Secrets *SecretBox
+	Clock   Clock
+	Log     *slog.Logger
+	Config  Config
 	// Wake, when set, is called after a transaction that enqueued jobs
 	// commits, so an in-process runner can pick them up at once.
 	Wake func()

@@ -204,10 +204,14 @@ func markDelivered(ctx context.Context, tx Tx, c *signingContext) error {
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
 	}
+	var also []EventType
+	if e.Status == StatusSent {
+		also = append(also, EventEnvelopeDelivered) // the envelope's first view
+	}
 	if to, err := Transition(e.Status, EventDeliver); err == nil {
 		e.Status = to
 	}
-	return appendAudit(ctx, tx, e, AuditViewed, c.actor(ctx), map[string]string{"recipient_id": r.ID})
+	return appendAudit(ctx, tx, e, AuditViewed, c.actor(ctx), map[string]string{"recipient_id": r.ID}, also...)
 }
 
 func fillView(ctx context.Context, tx Tx, v *SigningView) error {

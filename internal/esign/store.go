@@ -29,6 +29,8 @@ type Tx interface {
 	JobTx
 	IdempotencyTx
 	BrandingTx
+	WebhookTx
+	NotificationTx
 }
 
 // AccountTx persists organizations, users, tokens and API keys.
@@ -229,4 +231,43 @@ type IdempotencyTx interface {
 	DeleteIdempotency(ctx context.Context, scope, key string) error
 	// PurgeIdempotency deletes records that expired before t and reports how many.
 	PurgeIdempotency(ctx context.Context, t time.Time) (int64, error)
+}
+
+// WebhookTx persists webhook endpoints, deliveries and their attempts.
+type WebhookTx interface {
+	CreateWebhookEndpoint(ctx context.Context, ep *WebhookEndpoint) error
+	WebhookEndpointByID(ctx context.Context, id string) (*WebhookEndpoint, error)
+	// WebhookEndpointsByOrg returns the organization's endpoints, oldest
+	// first. Raising an event calls it, so it must be one indexed query.
+	WebhookEndpointsByOrg(ctx context.Context, orgID string) ([]*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint writes every mutable column of ep.
+	UpdateWebhookEndpoint(ctx context.Context, ep *WebhookEndpoint) error
+	// DeleteWebhookEndpoint deletes the endpoint, its deliveries and their
+	// attempts; KindNotFound if there is no such endpoint.
+	DeleteWebhookEndpoint(ctx context.Context, id string) error
+
+	CreateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+	WebhookDeliveryByID(ctx context.Context, id string) (*WebhookDelivery, error)
+	// UpdateWebhookDelivery writes status, attempts, replays, next attempt
+	// and updated_at.
+	UpdateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+	// WebhookDeliveries lists an endpoint's deliveries, newest first
+	// (created_at, id descending), without their attempts.
+	WebhookDeliveries(ctx context.Context, f DeliveryFilter) ([]*WebhookDelivery, error)
+	AddWebhookAttempt(ctx context.Context, a *WebhookAttempt) error
+	// WebhookAttempts returns the attempts of the deliveries, oldest first.
+	WebhookAttempts(ctx context.Context, deliveryIDs []string) ([]*WebhookAttempt, error)
+}
+
+// NotificationTx persists in-app notifications.
+type NotificationTx interface {
+	CreateNotification(ctx context.Context, n *Notification) error
+	NotificationByID(ctx context.Context, id string) (*Notification, error)
+	// ListNotifications returns f's notifications, newest first (created_at,
+	// id descending).
+	ListNotifications(ctx context.Context, f NotificationFilter) ([]*Notification, error)
+	// MarkNotificationsRead sets read_at of the user's unread notification
+	// with the id, or of all of them when id is empty, and reports how many
+	// it changed.
+	MarkNotificationsRead(ctx context.Context, userID, id string, at time.Time) (int64, error)
 }

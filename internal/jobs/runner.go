@@ -17,8 +17,9 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// Handler runs one job. Returning an error schedules a retry; an
-// *esign.PermanentError dead-letters the job at once.
+// Handler runs one job. Returning an error schedules a retry, with backoff
+// or at the time an *esign.RetryError names; an *esign.PermanentError
+// dead-letters the job at once.
 type Handler func(ctx context.Context, j *esign.Job) error
 
 // Config tunes a Runner.
@@ -238,11 +239,17 @@ func (r *Runner) settle(j *esign.Job, err error) {
 	now := r.clock.Now()
 	j.LockedBy, j.LockedUntil, j.UpdatedAt = "", nil, now
 	var perm *esign.PermanentError
+	var retry *esign.RetryError
 	switch {
 	case err == nil:
 		j.Status, j.LastError = esign.JobDone, ""
 	case errors.As(err, &perm) || j.Attempts >= j.MaxAttempts:
 		j.Status, j.LastError = esign.JobDead, err.Error()
+	case errors.As(err, &retry):
+		j.Status, j.LastError, j.RunAt = esign.JobPending, err.Error(), retry.At
+		if j.RunAt.Before(now) {
+			j.RunAt = now
+		}
 	default:
 		j.Status, j.LastError, j.RunAt = esign.JobPending, err.Error(), now.Add(r.backoff(j.Attempts))
 	}

@@ -41,6 +41,9 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
 		{"Branding", testBranding},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookDeliveries", testWebhookDeliveries},
+		{"Notifications", testNotifications},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
