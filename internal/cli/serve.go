@@ -89,7 +89,8 @@ func runAll(ctx context.Context, tasks []func(context.Context) error) error {
 	return first
 }
 
-// schedule runs periodic housekeeping: expiring envelopes, purging old
+// schedule runs periodic housekeeping: expiring envelopes, reminders and
+// expiry warnings, purging old
 // idempotency keys and leftovers of interrupted blob writes.
 func (a *app) schedule(ctx context.Context) error {
 	tick := time.NewTicker(a.cfg.ExpiryInterval)
@@ -101,6 +102,7 @@ func (a *app) schedule(ctx context.Context) error {
 		} else if n > 0 {
 			a.log.Info("expired envelopes", "count", n)
 		}
+		a.remind(ctx)
 		if time.Since(lastPurge) > time.Hour {
 			a.housekeep(ctx)
 			lastPurge = time.Now()
@@ -110,6 +112,21 @@ func (a *app) schedule(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+// remind enqueues due reminders and expiry warnings. Two schedulers may
+// run it at once: each one is decided under its envelope's lock.
+func (a *app) remind(ctx context.Context) {
+	if n, err := a.svc.RemindDue(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("send reminders", "err", err)
+	} else if n > 0 {
+		a.log.Info("sent reminders", "count", n)
+	}
+	if n, err := a.svc.WarnExpiring(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("send expiry warnings", "err", err)
+	} else if n > 0 {
+		a.log.Info("sent expiry warnings", "count", n)
 	}
 }
 

@@ -23,6 +23,7 @@ type CreateEnvelopeInput struct {
 	Subject   string
 	Message   string
 	ExpiresAt *time.Time
+	Reminders ReminderSettings
 }
 
 // CreateEnvelope creates a draft owned by the caller's organization.
@@ -48,6 +49,9 @@ func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnv
 			ID: NewID(PrefixEnvelope, now), OrgID: p.OrgID, OwnerID: p.UserID,
 			Name: name, Subject: subject, Message: message, Status: StatusDraft,
 			ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
+		}
+		if err := in.Reminders.apply(e, now); err != nil {
+			return err
 		}
 		if err := tx.CreateEnvelope(ctx, e); err != nil {
 			return err

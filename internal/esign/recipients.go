@@ -13,6 +13,7 @@ type RecipientInput struct {
 	RoutingOrder int // 0 means 1
 	Auth         string
 	Embedded     bool // no emails: the sender hands out signing URLs
+	Phone        string
 }
 
 // MaxRecipientsPerEnvelope bounds an envelope's recipients.
@@ -49,7 +50,11 @@ func (in *RecipientInput) validate() (*Recipient, error) {
 	default:
 		return nil, Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication %q is not supported; use \"none\"", in.Auth)
 	}
-	return &Recipient{Name: name, Email: email, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
+	phone, err := normalizePhone("phone", in.Phone)
+	if err != nil {
+		return nil, err
+	}
+	return &Recipient{Name: name, Email: email, Phone: phone, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
 }
 
 // AddRecipient adds a recipient to a draft.

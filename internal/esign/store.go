@@ -28,6 +28,18 @@ type Tx interface {
 	AuditTx
 	JobTx
 	IdempotencyTx
+	ScheduleTx
+}
+
+// ScheduleTx finds the scheduler's due work through indexes, so that a pass
+// reads only what is due, never every envelope.
+type ScheduleTx interface {
+	// DueReminders lists recipients whose NextReminderAt is at or before now,
+	// earliest first, at most limit.
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]*Recipient, error)
+	// DueExpiryWarnings lists the ids of envelopes whose ExpiryWarningAt is
+	// at or before now, earliest first, at most limit.
+	DueExpiryWarnings(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
 
 // AccountTx persists organizations, users, tokens and API keys.

@@ -40,6 +40,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"ClaimJobs", testClaimJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
+		{"Schedule", testSchedule},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
