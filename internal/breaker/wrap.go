@@ -11,7 +11,9 @@ import (
 // Sender sends messages of type T through a breaker: a Sender[esign.Email]
 // wraps the Mailer (SMTP), a Sender[esign.SMS] the SMS provider.
 type Sender[T any] struct {
-	Next    interface{ Send(context.Context, *T) error }
+	Next interface {
+		Send(context.Context, *T) error
+	}
 	Breaker *Breaker
 }
 

@@ -64,6 +64,13 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 	if cfg.HasRole("scheduler") {
 		tasks = append(tasks, a.schedule)
 	}
+	if cfg.MetricsAddr != "" {
+		mt, err := a.metricsTask(env)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, mt)
+	}
 	return runAll(ctx, tasks)
 }
 
@@ -143,6 +150,20 @@ func (a *app) housekeep(ctx context.Context) {
 			a.log.Error("clean blob temp files", "err", err)
 		}
 	}
+}
+
+// metricsTask listens on GSIGN_METRICS_ADDR and returns the task that
+// serves the Prometheus metrics there.
+func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	srv := server.New(a.cfg.MetricsAddr, mux, a.log)
+	ln, err := srv.Listen()
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "GSign metrics on http://%s/metrics\n", ln.Addr())
+	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, nil
 }
 
 func (a *app) handler() http.Handler {

@@ -29,6 +29,21 @@ type Tx interface {
 	JobTx
 	IdempotencyTx
 	ScheduleTx
+	OutboxStatsTx
+}
+
+// JobCount is how many outbox jobs of a kind are in a status.
+type JobCount struct {
+	Kind   string
+	Status JobStatus
+	Count  int64
+}
+
+// OutboxStatsTx reports the outbox's depth, for metrics.
+type OutboxStatsTx interface {
+	// JobCounts counts the jobs that are pending, running or dead, by kind
+	// and status (done jobs are not counted: there are ever more of them).
+	JobCounts(ctx context.Context) ([]*JobCount, error)
 }
 
 // ScheduleTx finds the scheduler's due work through indexes, so that a pass

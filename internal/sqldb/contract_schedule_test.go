@@ -69,3 +69,28 @@ func testSchedule(t *testing.T, open func(t *testing.T) *DB) {
 		})
 	}
 }
+
+// testJobCounts: pending, running and dead jobs are counted by kind and
+// status; done jobs are not.
+func testJobCounts(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		for _, j := range []struct {
+			id, kind string
+			status   esign.JobStatus
+		}{{"m1", "mail", esign.JobPending}, {"m2", "mail", esign.JobPending}, {"m3", "mail", esign.JobDead}, {"m4", "mail", esign.JobDone},
+			{"s1", "sms", esign.JobRunning}, {"f1", "finalize", esign.JobDone}} {
+			if _, err := tx.EnqueueJob(ctx, &esign.Job{ID: j.id, Kind: j.kind, Payload: []byte("{}"), Status: j.status, RunAt: t0,
+				MaxAttempts: 3, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		got, err := tx.JobCounts(ctx)
+		wantEqual(t, got, []*esign.JobCount{{Kind: "mail", Status: esign.JobDead, Count: 1}, {Kind: "mail", Status: esign.JobPending, Count: 2},
+			{Kind: "sms", Status: esign.JobRunning, Count: 1}})
+		return err
+	})
+}

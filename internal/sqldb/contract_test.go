@@ -41,6 +41,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
 		{"Schedule", testSchedule},
+		{"JobCounts", testJobCounts},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {

@@ -32,3 +32,14 @@ func scanID(s rowScanner) (*string, error) {
 	var id string
 	return &id, s.Scan(&id)
 }
+
+// JobCounts counts pending, running and dead jobs by kind and status,
+// reading only those rows through the index on (status, run_at).
+func (t *tx) JobCounts(ctx context.Context) ([]*esign.JobCount, error) {
+	const q = `SELECT kind, status, COUNT(*) FROM jobs WHERE status IN (?, ?, ?)
+		GROUP BY kind, status ORDER BY kind, status`
+	return getAll(ctx, t, "job counts", func(s rowScanner) (*esign.JobCount, error) {
+		c := &esign.JobCount{}
+		return c, s.Scan(&c.Kind, &c.Status, &c.Count)
+	}, q, string(esign.JobPending), string(esign.JobRunning), string(esign.JobDead))
+}
