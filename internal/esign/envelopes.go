@@ -57,7 +57,7 @@ func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnv
 			return err
 		}
 		d = &EnvelopeDetail{Envelope: e}
-		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), map[string]string{"name": name})
+		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), in.Reminders.auditData(map[string]string{"name": name}))
 	})
 	return d, err
 }

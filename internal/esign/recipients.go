@@ -79,10 +79,14 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 		if err := tx.CreateRecipient(ctx, r); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), map[string]string{
+		data := map[string]string{
 			"recipient_id": r.ID, "name": r.Name, "email": r.Email, "role": string(r.Role),
 			"routing_order": strconv.Itoa(r.RoutingOrder), "auth": r.AuthMethod,
-		})
+		}
+		if r.Phone != "" {
+			data["phone"] = r.Phone
+		}
+		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), data)
 	})
 	if err != nil {
 		return nil, err

@@ -54,6 +54,16 @@ func (in ReminderSettings) apply(e *Envelope, now time.Time) error {
 	return nil
 }
 
+// auditData adds the settings that are on to an audit event's data.
+func (in ReminderSettings) auditData(data map[string]string) map[string]string {
+	for k, h := range map[string]int{"reminder_delay_hours": in.DelayHours, "reminder_frequency_hours": in.FrequencyHours, "expiry_warning_hours": in.ExpiryWarningHours} {
+		if h > 0 {
+			data[k] = strconv.Itoa(h)
+		}
+	}
+	return data
+}
+
 // remindable reports whether r may get reminders and warnings at all: cc
 // recipients have nothing to do, and embedded ones hear only from the
 // sender's application.
