@@ -71,3 +71,31 @@ func waitFile(t *testing.T, pattern string) string {
 	t.Fatalf("no file %s", pattern)
 	return ""
 }
+
+// TestSchedulerSendsReminders: the scheduler role of a real server sends a
+// reminder email once the delay has passed on its clock, and only then.
+func TestSchedulerSendsReminders(t *testing.T) {
+	clock := esigntest.NewClock(time.Now())
+	e := startServerClock(t, clock, func(c *config.Config) { c.ExpiryInterval = time.Second })
+	e.token = e.expect(e.do("POST", "/api/v1/auth/register", map[string]any{"email": "owner@example.com", "password": "correct horse battery", "name": "Olive Owner", "organization": "Acme"}), 201, "").json(t)["access_token"].(string)
+	base := "/api/v1/envelopes/" + id(e.expect(e.do("POST", "/api/v1/envelopes", map[string]any{"name": "Lease", "reminder_delay_hours": 24}), 201, "").json(t))
+	docID := id(e.expect(e.do("POST", base+"/documents", pdfUpload("lease.pdf", esigntest.PDF(1, 612, 792))), 201, "").json(t))
+	rid := id(e.expect(e.do("POST", base+"/recipients", map[string]any{"name": "Ana", "email": "ana@example.com"}), 201, "").json(t))
+	e.expect(e.do("POST", base+"/fields", map[string]any{"document_id": docID, "recipient_id": rid, "type": "signature", "page": 1, "x": 72, "y": 600, "width": 200, "height": 50}), 201, "")
+	e.expect(e.do("POST", base+"/send", nil), 200, "")
+	e.linkFor("ana@example.com")
+	reminders := filepath.Join(e.data, "mail", "mail_reminder_*.eml")
+	time.Sleep(2500 * time.Millisecond) // two scheduler passes before the delay
+	if m, _ := filepath.Glob(reminders); len(m) != 0 {
+		t.Fatalf("reminder sent before its time: %v", m)
+	}
+	clock.Advance(24 * time.Hour)
+	if text := waitFile(t, reminders); !strings.Contains(text, "Reminder, please sign: Lease") {
+		t.Fatalf("reminder file holds %q", text)
+	}
+	e.token = e.expect(e.do("POST", "/api/v1/auth/login", map[string]any{"email": "owner@example.com", "password": "correct horse battery"}), 200, "").json(t)["access_token"].(string)
+	got := e.expect(e.do("GET", base, nil), 200, "").json(t)["recipients"].([]any)[0].(map[string]any)
+	if got["reminders_sent"] != float64(1) {
+		t.Fatalf("recipient after the reminder: %v", got)
+	}
+}
