@@ -88,9 +88,9 @@ func (s *Service) sendSMS(ctx context.Context, jobID string, p mailPayload) erro
 func smsBody(kind, sender, envelope, link string) string {
 	name := shorten(envelope, 60)
 	if kind == MailReminder {
-		return fmt.Sprintf("Reminder: %q is still waiting for you. %s", name, link)
+		return fmt.Sprintf("Reminder: \"%s\" is still waiting for you. %s", name, link)
 	}
-	return fmt.Sprintf("%s asks you to sign %q. %s", shorten(sender, 40), name, link)
+	return fmt.Sprintf("%s asks you to sign \"%s\". %s", shorten(sender, 40), name, link)
 }
 
 // shorten cuts s to at most n bytes on a character boundary, with an
