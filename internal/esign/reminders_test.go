@@ -156,7 +156,7 @@ func TestConcurrentSchedulersRemindOnce(t *testing.T) {
 	p := h.register("sender@example.com")
 	const envelopes = 6
 	for i := range envelopes {
-		remindedEnvelope(h, p, esign.CreateEnvelopeInput{Reminders: esign.ReminderSettings{DelayHours: 2}},
+		remindedEnvelope(h, p, esign.CreateEnvelopeInput{Reminders: esign.ReminderSettings{DelayHours: 2, FrequencyHours: 24}},
 			esign.RecipientInput{Name: "Ana", Email: "ana@example.com"},
 			esign.RecipientInput{Name: "Ben", Email: "ben" + string(rune('a'+i)) + "@example.com"})
 	}
@@ -184,7 +184,7 @@ func TestConcurrentSchedulersRemindOnce(t *testing.T) {
 	if got := len(h.mail.To("ana@example.com")); got != 2*envelopes {
 		t.Fatalf("ana got %d emails, want %d sign requests and %d reminders", got, envelopes, envelopes)
 	}
-	h.remind(0) // no frequency: one reminder each
+	h.remind(0) // the next ones are a day away
 }
 
 // TestExpiryWarning: the warning goes once, the warning period before
