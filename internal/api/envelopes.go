@@ -25,6 +25,24 @@ type envelopeResponse struct {
 	ResultStatus string     `json:"result_status"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	reminderSettings
+}
+
+// reminderSettings are an envelope's reminder and expiry-warning settings in
+// whole hours, 0 meaning off, in requests and responses alike.
+type reminderSettings struct {
+	ReminderDelayHours     int `json:"reminder_delay_hours"`
+	ReminderFrequencyHours int `json:"reminder_frequency_hours"`
+	ExpiryWarningHours     int `json:"expiry_warning_hours"`
+}
+
+func newReminderSettings(e *esign.Envelope) reminderSettings {
+	return reminderSettings{ReminderDelayHours: int(e.ReminderDelay / time.Hour),
+		ReminderFrequencyHours: int(e.ReminderFrequency / time.Hour), ExpiryWarningHours: int(e.ExpiryWarning / time.Hour)}
+}
+
+func (s reminderSettings) domain() esign.ReminderSettings {
+	return esign.ReminderSettings{DelayHours: s.ReminderDelayHours, FrequencyHours: s.ReminderFrequencyHours, ExpiryWarningHours: s.ExpiryWarningHours}
 }
 
 func newEnvelope(e *esign.Envelope) envelopeResponse {
@@ -33,7 +51,7 @@ func newEnvelope(e *esign.Envelope) envelopeResponse {
 		ExpiresAt: utc(e.ExpiresAt), SentAt: utc(e.SentAt), CompletedAt: utc(e.CompletedAt),
 		VoidedAt: utc(e.VoidedAt), VoidReason: e.VoidReason, DeclinedAt: utc(e.DeclinedAt),
 		ExpiredAt: utc(e.ExpiredAt), ResultStatus: string(e.ResultStatus),
-		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(),
+		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), reminderSettings: newReminderSettings(e),
 	}
 }
 
@@ -76,6 +94,7 @@ type createEnvelopeRequest struct {
 	Subject   string     `json:"subject"`
 	Message   string     `json:"message"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	reminderSettings
 }
 
 func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
@@ -85,6 +104,7 @@ func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := a.svc.CreateEnvelope(r.Context(), principal(r), esign.CreateEnvelopeInput{
 		Name: req.Name, Subject: req.Subject, Message: req.Message, ExpiresAt: req.ExpiresAt,
+		Reminders: req.domain(),
 	})
 	if err != nil {
 		return err

@@ -18,8 +18,9 @@ func TestGoldenResponses(t *testing.T) {
 		"email": "olive@example.com", "password": "correct horse battery"}}), 200, ""))
 	golden(t, "api_key", e.expect(e.do(req{method: "POST", path: "/api/v1/api-keys", token: token, body: map[string]string{"name": "CI"}}), 201, ""))
 
-	created := e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes", token: token, body: map[string]string{
-		"name": "Office lease", "subject": "Please sign the lease", "message": "By Friday, please.", "expires_at": "2026-06-01T00:00:00Z"}}), 201, "")
+	created := e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes", token: token, body: map[string]any{
+		"name": "Office lease", "subject": "Please sign the lease", "message": "By Friday, please.", "expires_at": "2026-06-01T00:00:00Z",
+		"reminder_delay_hours": 48, "reminder_frequency_hours": 24, "expiry_warning_hours": 72}}), 201, "")
 	golden(t, "envelope_created", created)
 	envID := decode[envelopeResponse](t, created).ID
 	base := "/api/v1/envelopes/" + envID
@@ -29,7 +30,7 @@ func TestGoldenResponses(t *testing.T) {
 	docID := decode[documentResponse](t, doc).ID
 
 	rcp := e.expect(e.do(req{method: "POST", path: base + "/recipients", token: token, body: map[string]any{
-		"name": "Ana Signer", "email": "ana@example.com", "role": "signer", "routing_order": 1}}), 201, "")
+		"name": "Ana Signer", "email": "ana@example.com", "role": "signer", "routing_order": 1, "phone": "+15550001111"}}), 201, "")
 	golden(t, "recipient", rcp)
 	rcpID := decode[recipientResponse](t, rcp).ID
 

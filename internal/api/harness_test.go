@@ -71,6 +71,7 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 		Sealer: &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}, Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Mailer:    e.mail,
+		SMS:       &esigntest.SMS{},
 	}
 	e.svc.Config.PublicURL = "https://sign.example.com"
 	cfg := Config{TempDir: t.TempDir()}

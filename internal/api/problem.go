@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -73,6 +74,9 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(e.Kind)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", bearerChallenge)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	a.writeProblem(w, r, status, e.Code, e.Message, e.Fields)
 }

@@ -21,6 +21,11 @@ type recipientResponse struct {
 	CompletedAt   *time.Time `json:"completed_at"`
 	DeclinedAt    *time.Time `json:"declined_at"`
 	DeclineReason string     `json:"decline_reason"`
+	// Phone gets sign requests and reminders by SMS too; reminders are
+	// counted, and the next one is null when none is scheduled.
+	Phone          string     `json:"phone"`
+	RemindersSent  int        `json:"reminders_sent"`
+	NextReminderAt *time.Time `json:"next_reminder_at"`
 }
 
 func newRecipient(r *esign.Recipient) recipientResponse {
@@ -28,6 +33,7 @@ func newRecipient(r *esign.Recipient) recipientResponse {
 		ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role), RoutingOrder: r.RoutingOrder,
 		Status: string(r.Status), Auth: r.AuthMethod, Embedded: r.Embedded, SentAt: utc(r.SentAt), DeliveredAt: utc(r.DeliveredAt),
 		CompletedAt: utc(r.CompletedAt), DeclinedAt: utc(r.DeclinedAt), DeclineReason: r.DeclineReason,
+		Phone: r.Phone, RemindersSent: r.RemindersSent, NextReminderAt: utc(r.NextReminderAt),
 	}
 }
 
@@ -38,6 +44,7 @@ type addRecipientRequest struct {
 	RoutingOrder int    `json:"routing_order"`
 	Auth         string `json:"auth"`
 	Embedded     bool   `json:"embedded"`
+	Phone        string `json:"phone"`
 }
 
 func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
@@ -47,7 +54,7 @@ func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), esign.RecipientInput{
 		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
-		Embedded: req.Embedded,
+		Embedded: req.Embedded, Phone: req.Phone,
 	})
 	if err != nil {
 		return err

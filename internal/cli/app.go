@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 
 	"github.com/gsign/gsign/internal/blob"
+	"github.com/gsign/gsign/internal/breaker"
 	"github.com/gsign/gsign/internal/config"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/jobs"
+	"github.com/gsign/gsign/internal/metrics"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
 	"github.com/gsign/gsign/internal/pdf/certificate"
@@ -36,6 +38,9 @@ type app struct {
 	runner *jobs.Runner
 	pki    *pki.PKI
 	health *selfTest
+	// breakers guard the services GSign calls; metrics reports them.
+	breakers *breaker.Set
+	metrics  *metrics.Metrics
 }
 
 // loadConfigWith is loadConfig for a command with flags of its own in fs.
@@ -61,12 +66,14 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	if err != nil {
 		return nil, err
 	}
+	a := &app{cfg: cfg, log: log, db: db}
+	a.breakers, a.metrics = newBreakers(cfg, db, log)
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db, blobs: blobs}
+	a.blobs = guardBlobs(cfg, blobs, a.breakers)
 	if a.redis, err = openRedis(ctx, cfg, log); err != nil {
 		a.Close()
 		return nil, err
@@ -83,6 +90,10 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	}
 	a.svc = a.newService(clock, mailer)
 	if a.svc.Secrets, err = secretBox(cfg, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.svc.SMS, err = a.openSMS(); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -106,6 +117,15 @@ func openBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 	return blob.NewDisk(filepath.Join(cfg.DataDir, "blobs"))
 }
 
+// guardBlobs calls S3 through the "s3" circuit breaker; a local folder
+// needs none.
+func guardBlobs(cfg config.Config, s blob.Store, breakers *breaker.Set) blob.Store {
+	if !cfg.S3() {
+		return s
+	}
+	return &breaker.Blobs{Next: s, Breaker: breakers.Get("s3")}
+}
+
 // openRedis connects to GSIGN_REDIS_URL if set. Only a malformed URL is an
 // error: Redis holds nothing that is not also in the database, so an
 // unreachable one is logged and the process carries on without it.
@@ -127,15 +147,19 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
 	sc.AttachMaxBytes = a.cfg.MailAttachMaxBytes
 	signer, chain := a.pki.Seal()
-	return &esign.Service{
+	sealer := newSealer(a.cfg, a.pki, signer, chain)
+	sealer.TSA = &breaker.TSA{Next: sealer.TSA, Breaker: a.breakers.Get("tsa")}
+	svc := &esign.Service{
 		Store: a.db, Blobs: a.blobs, Clock: clock, Log: a.log, Config: sc,
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
-		Sealer: newSealer(a.cfg, a.pki, signer, chain),
+		Sealer: sealer,
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    mailer,
 		Webhooks:  webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout}),
 	}
+	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
+	return svc
 }
 
 func (a *app) Close() {

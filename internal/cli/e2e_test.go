@@ -52,6 +52,12 @@ func stackOf(data string) teststack.Stack {
 
 func startServer(t *testing.T, configure ...func(*config.Config)) *e2e {
 	t.Helper()
+	return startServerClock(t, esign.SystemClock{}, configure...)
+}
+
+// startServerClock is startServer on a clock the test may move.
+func startServerClock(t *testing.T, clock esign.Clock, configure ...func(*config.Config)) *e2e {
+	t.Helper()
 	data := t.TempDir()
 	cfg := config.Default()
 	cfg.Addr, cfg.DataDir, cfg.PublicURL = "127.0.0.1:0", data, "http://gsign.test"
@@ -68,7 +74,7 @@ func startServer(t *testing.T, configure ...func(*config.Config)) *e2e {
 	addrCh := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, Env{Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }}, esign.SystemClock{}, func(a string) { addrCh <- a })
+		done <- serve(ctx, cfg, Env{Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }}, clock, func(a string) { addrCh <- a })
 	}()
 	var addr string
 	select {

@@ -64,6 +64,13 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 	if cfg.HasRole("scheduler") {
 		tasks = append(tasks, a.schedule)
 	}
+	if cfg.MetricsAddr != "" {
+		mt, err := a.metricsTask(env)
+		if err != nil {
+			return err
+		}
+		tasks = append(tasks, mt)
+	}
 	return runAll(ctx, tasks)
 }
 
@@ -89,7 +96,8 @@ func runAll(ctx context.Context, tasks []func(context.Context) error) error {
 	return first
 }
 
-// schedule runs periodic housekeeping: expiring envelopes, purging old
+// schedule runs periodic housekeeping: expiring envelopes, reminders and
+// expiry warnings, purging old
 // idempotency keys and leftovers of interrupted blob writes.
 func (a *app) schedule(ctx context.Context) error {
 	tick := time.NewTicker(a.cfg.ExpiryInterval)
@@ -101,6 +109,7 @@ func (a *app) schedule(ctx context.Context) error {
 		} else if n > 0 {
 			a.log.Info("expired envelopes", "count", n)
 		}
+		a.remind(ctx)
 		if time.Since(lastPurge) > time.Hour {
 			a.housekeep(ctx)
 			lastPurge = time.Now()
@@ -110,6 +119,21 @@ func (a *app) schedule(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+// remind enqueues due reminders and expiry warnings. Two schedulers may
+// run it at once: each one is decided under its envelope's lock.
+func (a *app) remind(ctx context.Context) {
+	if n, err := a.svc.RemindDue(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("send reminders", "err", err)
+	} else if n > 0 {
+		a.log.Info("sent reminders", "count", n)
+	}
+	if n, err := a.svc.WarnExpiring(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("send expiry warnings", "err", err)
+	} else if n > 0 {
+		a.log.Info("sent expiry warnings", "count", n)
 	}
 }
 
@@ -126,6 +150,20 @@ func (a *app) housekeep(ctx context.Context) {
 			a.log.Error("clean blob temp files", "err", err)
 		}
 	}
+}
+
+// metricsTask listens on GSIGN_METRICS_ADDR and returns the task that
+// serves the Prometheus metrics there.
+func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	srv := server.New(a.cfg.MetricsAddr, mux, a.log)
+	ln, err := srv.Listen()
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "GSign metrics on http://%s/metrics\n", ln.Addr())
+	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, nil
 }
 
 func (a *app) handler() http.Handler {

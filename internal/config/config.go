@@ -87,6 +87,17 @@ type Config struct {
 	// WebhookTimeout bounds one webhook attempt, so a hanging receiver holds
 	// a worker only that long.
 	WebhookTimeout time.Duration
+
+	// SMSURL names the SMS provider: log:// (default: files in
+	// <data>/sms, and the log) or twilio://SID:TOKEN@api.twilio.com?from=….
+	SMSURL string
+	// MetricsAddr is where Prometheus metrics are served, on a listener of
+	// their own; empty: not served. Internal only: it has no authentication.
+	MetricsAddr string
+	// BreakerFailures consecutive failures open a service's circuit breaker;
+	// BreakerOpenFor later it lets one trial call through.
+	BreakerFailures int
+	BreakerOpenFor  time.Duration
 }
 
 // parsePrefixes reads a comma-separated list of CIDR networks.
@@ -139,6 +150,7 @@ func Default() Config {
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
 		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 		WebhookTimeout: 10 * time.Second,
+		SMSURL:         "log://", BreakerFailures: 5, BreakerOpenFor: 30 * time.Second,
 	}
 }
 
@@ -194,6 +206,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_HSM_TOKEN", &c.HSMToken)
 	str("GSIGN_HSM_PIN", &c.HSMPin)
 	str("GSIGN_HSM_KEY", &c.HSMKey)
+	str("GSIGN_SMS_URL", &c.SMSURL)
+	str("GSIGN_METRICS_ADDR", &c.MetricsAddr)
 	if v := getenv("GSIGN_ROLES"); v != "" {
 		c.Roles = splitList(v)
 	}
@@ -214,6 +228,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_RATE_LIMITS", c.RateLimits.parse},
 		{"GSIGN_WEBHOOK_ALLOW_NETS", func(v string) (err error) { c.WebhookAllowNets, err = parsePrefixes(v); return }},
 		{"GSIGN_WEBHOOK_TIMEOUT", func(v string) (err error) { c.WebhookTimeout, err = time.ParseDuration(v); return }},
+		{"GSIGN_BREAKER_FAILURES", func(v string) (err error) { c.BreakerFailures, err = strconv.Atoi(v); return }},
+		{"GSIGN_BREAKER_OPEN_FOR", func(v string) (err error) { c.BreakerOpenFor, err = time.ParseDuration(v); return }},
 	}
 	for _, p := range parsers {
 		if v := getenv(p.key); v != "" {
@@ -269,6 +285,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072, not %q", c.PKIKeyAlgorithm)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
+	case c.BreakerFailures < 1:
+		return fmt.Errorf("config: GSIGN_BREAKER_FAILURES must be at least 1")
+	case c.BreakerOpenFor < time.Second:
+		return fmt.Errorf("config: GSIGN_BREAKER_OPEN_FOR must be at least 1s")
+	case !strings.HasPrefix(c.SMSURL, "log://") && !strings.HasPrefix(c.SMSURL, "twilio://"):
+		return fmt.Errorf("config: GSIGN_SMS_URL must be log:// or twilio://SID:TOKEN@host?from=…")
 	}
 	return nil
 }
@@ -356,7 +378,8 @@ func (c Config) String() string {
 	}
 	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s webhook_allow_nets=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
-		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer(), joinPrefixes(c.WebhookAllowNets))
+		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer(), joinPrefixes(c.WebhookAllowNets)) +
+		fmt.Sprintf(" sms=%s metrics=%s breaker_failures=%d breaker_open_for=%s", maskURL(c.SMSURL), c.MetricsAddr, c.BreakerFailures, c.BreakerOpenFor)
 }
 
 // validSender reports whether from is an RFC 5322 address, with or

@@ -48,6 +48,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"unknown key algorithm", map[string]string{"GSIGN_PKI_KEY_ALGORITHM": "rsa-1024"}, "GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072"},
 		{"bad webhook network", map[string]string{"GSIGN_WEBHOOK_ALLOW_NETS": "127.0.0.0/8,localhost"}, "GSIGN_WEBHOOK_ALLOW_NETS"},
 		{"webhook timeout too long", map[string]string{"GSIGN_WEBHOOK_TIMEOUT": "5m"}, "GSIGN_WEBHOOK_TIMEOUT"},
+		{"unknown sms provider", map[string]string{"GSIGN_SMS_URL": "nexmo://x"}, "GSIGN_SMS_URL must be log:// or twilio://"},
+		{"zero breaker failures", map[string]string{"GSIGN_BREAKER_FAILURES": "0"}, "GSIGN_BREAKER_FAILURES"},
+		{"bad breaker period", map[string]string{"GSIGN_BREAKER_OPEN_FOR": "10ms"}, "GSIGN_BREAKER_OPEN_FOR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,11 +89,12 @@ func TestStringMasksPasswords(t *testing.T) {
 	c.QueueURL = "amqp://guest:s3cret@mq:5672/"
 	c.RedisURL = "redis://:s3cret@cache:6379/0"
 	c.SMTPURL = "smtps://gsign:s3cret@mail.example.com:465"
+	c.SMSURL = "twilio://AKIA:s3cret@api.twilio.com?from=%2B15550001111"
 	s := c.String()
 	if strings.Contains(s, "s3cret") || strings.Contains(s, "AKIA") {
 		t.Fatalf("secret printed: %s", s)
 	}
-	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379", "smtp=smtps://%2A%2A%2A@mail.example.com:465", "job_concurrency=", "pki_key_algorithm=ecdsa-p256"} {
+	for _, want := range []string{"db:5432/gsign", "bucket/p", "mq:5672", "cache:6379", "smtp=smtps://%2A%2A%2A@mail.example.com:465", "job_concurrency=", "pki_key_algorithm=ecdsa-p256", "api.twilio.com", "breaker_failures=5"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%s missing from %s", want, s)
 		}

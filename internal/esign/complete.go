@@ -115,6 +115,7 @@ func (s *Service) finishRecipient(ctx context.Context, tx Tx, c *signingContext)
 	r, m := c.Recipient, MetaFrom(ctx)
 	now := tx.Now()
 	r.Status, r.CompletedAt, r.SignIP, r.SignUserAgent = RecipientCompleted, &now, m.IP, truncate(m.UserAgent, 512)
+	r.NextReminderAt = nil // finished: no more reminders
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
 	}
@@ -168,6 +169,7 @@ func (s *Service) decline(ctx context.Context, tx Tx, c *signingContext, reason 
 	}
 	now := tx.Now()
 	r.Status, r.DeclinedAt, r.DeclineReason = RecipientDeclined, &now, reason
+	r.NextReminderAt = nil
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type CreateEnvelopeInput struct {
 	Subject   string
 	Message   string
 	ExpiresAt *time.Time
+	Reminders ReminderSettings
 }
 
 // CreateEnvelope creates a draft owned by the caller's organization.
@@ -47,11 +48,14 @@ func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnv
 			Name: name, Subject: subject, Message: message, Status: StatusDraft,
 			ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
 		}
+		if err := in.Reminders.apply(e, now); err != nil {
+			return err
+		}
 		if err := tx.CreateEnvelope(ctx, e); err != nil {
 			return err
 		}
 		d = &EnvelopeDetail{Envelope: e}
-		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), map[string]string{"name": name})
+		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), in.Reminders.auditData(map[string]string{"name": name}))
 	})
 	return d, err
 }

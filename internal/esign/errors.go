@@ -3,6 +3,7 @@ package esign
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the coarse class of an error; the transport maps each Kind to one
@@ -60,6 +61,10 @@ const (
 	// CodeInvalidImage: an upload that must be a PNG or JPEG image is not one.
 	CodeInvalidImage  = "invalid_image"
 	CodeURLNotAllowed = "url_not_allowed"
+	// CodeDependencyUnavailable: a service GSign depends on (mail, SMS,
+	// file storage, the timestamp authority) is failing and its circuit
+	// breaker is open; try again after Retry-After.
+	CodeDependencyUnavailable = "dependency_unavailable"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.
@@ -69,6 +74,9 @@ type Error struct {
 	Message string
 	// Fields optionally names the offending input fields (validation errors).
 	Fields map[string]string
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (KindUnavailable, KindRateLimited): the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

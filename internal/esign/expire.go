@@ -12,32 +12,24 @@ const MailExpired = "expired"
 // passed, and reports how many it expired. The scheduler calls it
 // periodically; links also expire envelopes lazily when opened.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
-	var ids []string
-	now := s.now()
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		es, err := tx.ListEnvelopes(ctx, EnvelopeFilter{AllOrgs: true, ExpiresBefore: &now, Limit: 500})
-		for _, e := range es {
-			ids = append(ids, e.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, id := range ids {
+	return runDue(ctx, s, expiringEnvelopes, func(ctx context.Context, id string) (int, error) {
 		done, err := s.expire(ctx, id)
-		if err != nil {
-			return n, err
-		}
 		if done {
-			n++
+			return 1, err
 		}
+		return 0, err
+	})
+}
+
+// expiringEnvelopes lists the envelopes out for signature whose expires_at
+// is at or before now.
+func expiringEnvelopes(tx Tx, ctx context.Context, now time.Time, limit int) ([]string, error) {
+	es, err := tx.ListEnvelopes(ctx, EnvelopeFilter{AllOrgs: true, ExpiresBefore: &now, Limit: limit})
+	ids := make([]string, 0, len(es))
+	for _, e := range es {
+		ids = append(ids, e.ID)
 	}
-	if n > 0 {
-		s.wake()
-	}
-	return n, nil
+	return ids, err
 }
 
 // expire expires one envelope if it is due; it reports whether it did.

@@ -42,13 +42,19 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 			return permanent(fmt.Errorf("decode mail job %s: %w", j.ID, err))
 		}
 		return s.sendMail(ctx, j.ID, p)
+	case JobSMS:
+		var p mailPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return permanent(fmt.Errorf("decode sms job %s: %w", j.ID, err))
+		}
+		return s.sendSMS(ctx, j.ID, p)
 	case JobFinalize:
 		var p finalizePayload
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return permanent(fmt.Errorf("decode finalize job %s: %w", j.ID, err))
 		}
 		err := s.finalize(ctx, p.EnvelopeID)
-		if err != nil && j.Attempts >= j.MaxAttempts {
+		if err != nil && j.Attempts >= j.MaxAttempts && !IsKind(err, KindUnavailable) {
 			s.markResultFailed(ctx, p.EnvelopeID, err)
 		}
 		return err

@@ -111,6 +111,14 @@ type Envelope struct {
 	AuditHead    string // hash of the newest audit event
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Reminders: the first goes ReminderDelay after a recipient was
+	// notified, then one every ReminderFrequency (0: only one); a zero
+	// ReminderDelay sends none. ExpiryWarning before ExpiresAt, everyone
+	// still to act is warned once; ExpiryWarningAt is when, until it is done.
+	ReminderDelay     time.Duration
+	ReminderFrequency time.Duration
+	ExpiryWarning     time.Duration
+	ExpiryWarningAt   *time.Time
 }
 
 // Document is one PDF of an envelope. The original is immutable; the result is
@@ -179,6 +187,12 @@ type Recipient struct {
 	SignIP        string
 	SignUserAgent string
 	CreatedAt     time.Time
+	// Phone, in E.164 form or empty, also gets sign requests and reminders by SMS.
+	Phone string
+	// NextReminderAt is when the scheduler reminds the recipient next (nil:
+	// never); RemindersSent counts the reminders so far.
+	NextReminderAt *time.Time
+	RemindersSent  int
 }
 
 // Done reports whether the recipient no longer blocks routing.

@@ -13,6 +13,7 @@ type RecipientInput struct {
 	RoutingOrder int // 0 means 1
 	Auth         string
 	Embedded     bool // no emails: the sender hands out signing URLs
+	Phone        string
 }
 
 // MaxRecipientsPerEnvelope bounds an envelope's recipients.
@@ -49,7 +50,11 @@ func (in *RecipientInput) validate() (*Recipient, error) {
 	default:
 		return nil, Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication %q is not supported; use \"none\"", in.Auth)
 	}
-	return &Recipient{Name: name, Email: email, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
+	phone, err := normalizePhone("phone", in.Phone)
+	if err != nil {
+		return nil, err
+	}
+	return &Recipient{Name: name, Email: email, Phone: phone, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
 }
 
 // AddRecipient adds a recipient to a draft.
@@ -74,10 +79,14 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 		if err := tx.CreateRecipient(ctx, r); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), map[string]string{
+		data := map[string]string{
 			"recipient_id": r.ID, "name": r.Name, "email": r.Email, "role": string(r.Role),
 			"routing_order": strconv.Itoa(r.RoutingOrder), "auth": r.AuthMethod,
-		})
+		}
+		if r.Phone != "" {
+			data["phone"] = r.Phone
+		}
+		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), data)
 	})
 	if err != nil {
 		return nil, err

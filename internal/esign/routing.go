@@ -53,11 +53,17 @@ func (s *Service) activateGroup(ctx context.Context, tx Tx, e *Envelope, rs []*R
 		if r.Role == RoleCC {
 			r.Status, r.CompletedAt, progressed, kind = RecipientCompleted, &now, true, MailCopy
 		}
+		scheduleFirstReminder(e, r, now)
 		if err := tx.UpdateRecipient(ctx, r); err != nil {
 			return false, err
 		}
 		if err := mailRecipient(ctx, tx, e, kind, r); err != nil {
 			return false, err
+		}
+		if kind == MailSignRequest {
+			if err := smsRecipient(ctx, tx, e, kind, r, ""); err != nil {
+				return false, err
+			}
 		}
 	}
 	return progressed, nil

@@ -26,6 +26,7 @@ func (s *Service) Send(ctx context.Context, p *Principal, envelopeID string) (*E
 		to, _ := Transition(e.Status, EventSend)
 		now := tx.Now()
 		e.Status, e.SentAt = to, &now
+		scheduleExpiryWarning(e, now)
 		err = appendAudit(ctx, tx, e, AuditSent, p.actor(ctx), map[string]string{
 			"documents": strconv.Itoa(len(d.Documents)), "recipients": strconv.Itoa(len(d.Recipients)), "fields": strconv.Itoa(len(d.Fields)),
 		})

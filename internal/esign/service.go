@@ -113,6 +113,8 @@ type Service struct {
 	// Wake, when set, is called after a transaction that enqueued jobs
 	// commits, so an in-process runner can pick them up at once.
 	Wake func()
+	// SMS sends text messages to recipients who gave a phone number.
+	SMS SMSSender
 
 	dummyOnce sync.Once
 	dummyHash string

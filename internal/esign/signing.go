@@ -186,7 +186,7 @@ func (s *Service) recordView(ctx context.Context, tx Tx, c *signingContext) erro
 		return nil
 	}
 	now := tx.Now()
-	r.Status, r.CompletedAt = RecipientCompleted, &now
+	r.Status, r.CompletedAt, r.NextReminderAt = RecipientCompleted, &now, nil
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
 	}

@@ -31,6 +31,33 @@ type Tx interface {
 	BrandingTx
 	WebhookTx
 	NotificationTx
+	ScheduleTx
+	OutboxStatsTx
+}
+
+// JobCount is how many outbox jobs of a kind are in a status.
+type JobCount struct {
+	Kind   string
+	Status JobStatus
+	Count  int64
+}
+
+// OutboxStatsTx reports the outbox's depth, for metrics.
+type OutboxStatsTx interface {
+	// JobCounts counts the jobs that are pending, running or dead, by kind
+	// and status (done jobs are not counted: there are ever more of them).
+	JobCounts(ctx context.Context) ([]*JobCount, error)
+}
+
+// ScheduleTx finds the scheduler's due work through indexes, so that a pass
+// reads only what is due, never every envelope.
+type ScheduleTx interface {
+	// DueReminders lists recipients whose NextReminderAt is at or before now,
+	// earliest first, at most limit.
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]*Recipient, error)
+	// DueExpiryWarnings lists the ids of envelopes whose ExpiryWarningAt is
+	// at or before now, earliest first, at most limit.
+	DueExpiryWarnings(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
 
 // AccountTx persists organizations, users, tokens and API keys.

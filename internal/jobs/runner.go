@@ -234,7 +234,10 @@ func (r *Runner) safeHandle(ctx context.Context, j *esign.Job) (err error) {
 	return r.handle(ctx, j)
 }
 
-// settle decides the job's next state from the handler's result.
+// settle decides the job's next state from the handler's result. A job
+// that failed because a service is unavailable (KindUnavailable: an open
+// circuit breaker) is not at fault: it is never dead-lettered for running
+// out of attempts, and waits until the service is back.
 func (r *Runner) settle(j *esign.Job, err error) {
 	now := r.clock.Now()
 	j.LockedBy, j.LockedUntil, j.UpdatedAt = "", nil, now
@@ -243,7 +246,7 @@ func (r *Runner) settle(j *esign.Job, err error) {
 	switch {
 	case err == nil:
 		j.Status, j.LastError = esign.JobDone, ""
-	case errors.As(err, &perm) || j.Attempts >= j.MaxAttempts:
+	case errors.As(err, &perm) || (j.Attempts >= j.MaxAttempts && !esign.IsKind(err, esign.KindUnavailable)):
 		j.Status, j.LastError = esign.JobDead, err.Error()
 	case errors.As(err, &retry):
 		j.Status, j.LastError, j.RunAt = esign.JobPending, err.Error(), retry.At

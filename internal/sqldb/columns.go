@@ -49,6 +49,22 @@ func (c nullTimeCol) Scan(src any) error {
 	return nil
 }
 
+// seconds is d as stored in a duration column: whole seconds, which is all
+// the settings kept in such columns (hours, in the API) need.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// durationCol scans a duration stored in whole seconds into *p.
+type durationCol struct{ p *time.Duration }
+
+func (c durationCol) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("duration column holds %T, want an integer", src)
+	}
+	*c.p = time.Duration(v) * time.Second
+	return nil
+}
+
 // jsonCol scans a JSON text column into p.
 type jsonCol struct{ p any }
 

@@ -72,13 +72,15 @@ func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esi
 }
 
 const recipientCols = `id, envelope_id, name, email, role, routing_order, status, auth_method, embedded,
-	sent_at, delivered_at, completed_at, declined_at, decline_reason, sign_ip, sign_user_agent, created_at`
+	sent_at, delivered_at, completed_at, declined_at, decline_reason, sign_ip, sign_user_agent, created_at,
+	phone, next_reminder_at, reminders_sent`
 
 func scanRecipient(s rowScanner) (*esign.Recipient, error) {
 	r := &esign.Recipient{}
 	return r, s.Scan(&r.ID, &r.EnvelopeID, &r.Name, &r.Email, &r.Role, &r.RoutingOrder, &r.Status, &r.AuthMethod, &r.Embedded,
 		nullTimeCol{&r.SentAt}, nullTimeCol{&r.DeliveredAt}, nullTimeCol{&r.CompletedAt}, nullTimeCol{&r.DeclinedAt},
-		&r.DeclineReason, &r.SignIP, &r.SignUserAgent, timeCol{&r.CreatedAt})
+		&r.DeclineReason, &r.SignIP, &r.SignUserAgent, timeCol{&r.CreatedAt},
+		&r.Phone, nullTimeCol{&r.NextReminderAt}, &r.RemindersSent)
 }
 
 // CreateRecipient inserts r.
@@ -86,19 +88,20 @@ func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
 	return t.insert(ctx, "recipient", insertSeqSQL("recipients", recipientCols),
 		r.ID, r.EnvelopeID, r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt),
-		r.DeclineReason, r.SignIP, r.SignUserAgent, micros(r.CreatedAt), r.EnvelopeID)
+		r.DeclineReason, r.SignIP, r.SignUserAgent, micros(r.CreatedAt),
+		r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.EnvelopeID)
 }
 
 // UpdateRecipient writes every mutable column of r.
 func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
 	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?,
 		sent_at = ?, delivered_at = ?, completed_at = ?, declined_at = ?, decline_reason = ?,
-		sign_ip = ?, sign_user_agent = ?
+		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?
 		WHERE id = ?`
 	return t.updateOne(ctx, "recipient", r.ID, q,
 		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt), r.DeclineReason,
-		r.SignIP, r.SignUserAgent, r.ID)
+		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.ID)
 }
 
 // RecipientsByEnvelope returns the envelope's recipients by routing order,

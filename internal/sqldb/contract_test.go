@@ -44,6 +44,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"WebhookDeliveries", testWebhookDeliveries},
 		{"Notifications", testNotifications},
+		{"Schedule", testSchedule},
+		{"JobCounts", testJobCounts},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {

@@ -10,14 +10,16 @@ import (
 
 const envelopeCols = `id, org_id, owner_id, name, subject, message, status,
 	expires_at, sent_at, completed_at, voided_at, void_reason, declined_at, expired_at,
-	result_status, result_error, audit_seq, audit_head, created_at, updated_at`
+	result_status, result_error, audit_seq, audit_head, created_at, updated_at,
+	reminder_delay, reminder_frequency, expiry_warning, expiry_warning_at`
 
 func scanEnvelope(s rowScanner) (*esign.Envelope, error) {
 	e := &esign.Envelope{}
 	return e, s.Scan(&e.ID, &e.OrgID, &e.OwnerID, &e.Name, &e.Subject, &e.Message, &e.Status,
 		nullTimeCol{&e.ExpiresAt}, nullTimeCol{&e.SentAt}, nullTimeCol{&e.CompletedAt},
 		nullTimeCol{&e.VoidedAt}, &e.VoidReason, nullTimeCol{&e.DeclinedAt}, nullTimeCol{&e.ExpiredAt},
-		&e.ResultStatus, &e.ResultError, &e.AuditSeq, &e.AuditHead, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+		&e.ResultStatus, &e.ResultError, &e.AuditSeq, &e.AuditHead, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt},
+		durationCol{&e.ReminderDelay}, durationCol{&e.ReminderFrequency}, durationCol{&e.ExpiryWarning}, nullTimeCol{&e.ExpiryWarningAt})
 }
 
 // CreateEnvelope inserts e.
@@ -26,7 +28,8 @@ func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
 		e.ID, e.OrgID, e.OwnerID, e.Name, e.Subject, e.Message, string(e.Status),
 		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt),
 		nullMicros(e.VoidedAt), e.VoidReason, nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt),
-		string(e.ResultStatus), e.ResultError, e.AuditSeq, e.AuditHead, micros(e.CreatedAt), micros(e.UpdatedAt))
+		string(e.ResultStatus), e.ResultError, e.AuditSeq, e.AuditHead, micros(e.CreatedAt), micros(e.UpdatedAt),
+		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt))
 }
 
 // EnvelopeByID returns the envelope with the id, whatever its organization.
@@ -49,13 +52,15 @@ func (t *tx) UpdateEnvelope(ctx context.Context, e *esign.Envelope) error {
 	const q = `UPDATE envelopes SET name = ?, subject = ?, message = ?, status = ?,
 		expires_at = ?, sent_at = ?, completed_at = ?, voided_at = ?, void_reason = ?,
 		declined_at = ?, expired_at = ?, result_status = ?, result_error = ?,
-		audit_seq = ?, audit_head = ?, updated_at = ?
+		audit_seq = ?, audit_head = ?, updated_at = ?,
+		reminder_delay = ?, reminder_frequency = ?, expiry_warning = ?, expiry_warning_at = ?
 		WHERE id = ?`
 	return t.updateOne(ctx, "envelope", e.ID, q,
 		e.Name, e.Subject, e.Message, string(e.Status),
 		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt), nullMicros(e.VoidedAt), e.VoidReason,
 		nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt), string(e.ResultStatus), e.ResultError,
-		e.AuditSeq, e.AuditHead, micros(e.UpdatedAt), e.ID)
+		e.AuditSeq, e.AuditHead, micros(e.UpdatedAt),
+		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt), e.ID)
 }
 
 // ListEnvelopes returns the envelopes f selects, newest first: ordered by

@@ -146,3 +146,39 @@ func (l *LogBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// SMS records every text message it is asked to send. FailNext makes the
+// next n sends fail, to exercise retries.
+type SMS struct {
+	mu       sync.Mutex
+	sent     []*esign.SMS
+	FailNext int
+}
+
+var _ esign.SMSSender = (*SMS)(nil)
+
+// Send records m, or fails if FailNext is positive.
+func (s *SMS) Send(_ context.Context, m *esign.SMS) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.FailNext > 0 {
+		s.FailNext--
+		return ErrMailDown
+	}
+	c := *m
+	s.sent = append(s.sent, &c)
+	return nil
+}
+
+// To returns the messages sent to the phone number.
+func (s *SMS) To(phone string) []*esign.SMS {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*esign.SMS
+	for _, m := range s.sent {
+		if m.To == phone {
+			out = append(out, m)
+		}
+	}
+	return out
+}
