@@ -27,6 +27,7 @@ class Editor {
   fields: DraftField[] = [];
   seq = 1;
   selected: DraftField | null = null;
+  armed: string | null = null;
   views: DocumentView[] = [];
   err = errorBox();
   recipientList = h("ol", { class: "recipients", id: "recipients" });
@@ -44,7 +45,8 @@ class Editor {
     upload.addEventListener("change", () => void this.upload(upload));
     const palette = h("div", { class: "palette", id: "palette" }, ...fieldTypes.map(([t, label]) =>
       h("div", { class: "tool", draggable: "true", "data-type": t, role: "button", tabindex: 0,
-        ondragstart: ((e: DragEvent) => e.dataTransfer!.setData("text/x-gsign-field", t)) as EventListener }, label)));
+        ondragstart: ((e: DragEvent) => e.dataTransfer!.setData("text/x-gsign-field", t)) as EventListener,
+        onclick: () => this.arm(t) }, label)));
     mount(nav(), h("div", { class: "editor" },
       h("aside", { class: "side" },
         h("h1", {}, this.env.name),
@@ -52,7 +54,7 @@ class Editor {
         h("h2", {}, "2. Recipients"), h("p", { class: "hint" }, "Drag to reorder. Recipients with the same number sign at the same time."),
         this.recipientList, this.recipientForm(),
         h("h2", {}, "3. Fields"), h("label", {}, "For", this.assignee),
-        h("p", { class: "hint" }, "Drag a field onto a page."), palette, this.inspector,
+        h("p", { class: "hint" }, "Drag a field onto a page, or tap it and then the page."), palette, this.inspector,
         this.err.el,
         h("button", { type: "button", class: "primary", id: "send", onclick: () => void this.send() }, "Send")),
       this.docs));
@@ -149,23 +151,38 @@ class Editor {
     p.overlay.append(box);
   }
 
+  /** arm picks a field type to place with the next tap on a page: the
+   * way to place fields where dragging is not available (touch screens). */
+  arm(type: string | null) {
+    this.armed = this.armed === type ? null : type;
+    for (const t of document.querySelectorAll<HTMLElement>(".tool")) t.classList.toggle("armed", t.dataset.type === this.armed);
+  }
+
   acceptDrops(p: PageView) {
     p.overlay.addEventListener("dragover", (e) => { if (e.dataTransfer!.types.includes("text/x-gsign-field")) e.preventDefault(); });
     p.overlay.addEventListener("drop", (e) => {
       e.preventDefault();
-      const type = e.dataTransfer!.getData("text/x-gsign-field");
-      const spec = fieldTypes.find(([t]) => t === type);
-      const recipient = Number(this.assignee.value);
-      if (!spec) return;
-      if (!recipient) return this.err.show("Add a signer first, then place fields for them.");
-      const size = p.doc.page_sizes[p.page - 1];
-      const at = this.toPoints(p, e.clientX, e.clientY);
-      const f: DraftField = { key: this.seq++, type, recipient, doc: p.doc, page: p.page, required: type !== "checkbox",
-        width: spec[2], height: spec[3], x: clamp(at.x - spec[2] / 2, 0, size.width - spec[2]), y: clamp(at.y - spec[3] / 2, 0, size.height - spec[3]) };
-      this.fields.push(f);
-      this.drawField(f, p);
-      this.select(f);
+      this.place(p, e.dataTransfer!.getData("text/x-gsign-field"), e.clientX, e.clientY);
     });
+    p.overlay.addEventListener("click", (e) => {
+      if (!this.armed || e.target !== p.overlay) return;
+      this.place(p, this.armed, e.clientX, e.clientY);
+      this.arm(null);
+    });
+  }
+
+  place(p: PageView, type: string, clientX: number, clientY: number) {
+    const spec = fieldTypes.find(([t]) => t === type);
+    const recipient = Number(this.assignee.value);
+    if (!spec) return;
+    if (!recipient) return this.err.show("Add a signer first, then place fields for them.");
+    const size = p.doc.page_sizes[p.page - 1];
+    const at = this.toPoints(p, clientX, clientY);
+    const f: DraftField = { key: this.seq++, type, recipient, doc: p.doc, page: p.page, required: type !== "checkbox",
+      width: spec[2], height: spec[3], x: clamp(at.x - spec[2] / 2, 0, size.width - spec[2]), y: clamp(at.y - spec[3] / 2, 0, size.height - spec[3]) };
+    this.fields.push(f);
+    this.drawField(f, p);
+    this.select(f);
   }
 
   toPoints(p: PageView, clientX: number, clientY: number) {

@@ -51,7 +51,18 @@ export async function envelopePage(id: string): Promise<void> {
     h("ol", { class: "timeline", id: "timeline" }, ...audit.events.map((e) => h("li", {},
       h("time", {}, formatTime(e.occurred_at)), " ", h("strong", {}, e.type), " ",
       e.actor.email || e.actor.type, e.actor.ip && h("small", {}, ` from ${e.actor.ip}`))))));
-  if (open.has(env.status) || (env.status === "completed" && env.result_status !== "ready")) {
-    setTimeout(() => { if (location.pathname === `/app/envelopes/${id}`) void envelopePage(id).catch(() => undefined); }, 3000);
-  }
+  if (open.has(env.status) || (env.status === "completed" && env.result_status !== "ready")) watch(id, progress(env));
+}
+
+/** progress is what the page shows that changes while an envelope is out. */
+const progress = (e: EnvelopeDetail) => JSON.stringify([e.status, e.result_status, e.recipients.map((r) => r.status)]);
+
+/** watch redraws the page once the envelope changes, while it is shown. */
+function watch(id: string, version: string): void {
+  setTimeout(async () => {
+    if (location.pathname !== `/app/envelopes/${id}`) return;
+    const env = await request<EnvelopeDetail>("GET", `/api/v1/envelopes/${id}`).catch(() => null);
+    if (env && progress(env) !== version) await envelopePage(id).catch(() => undefined);
+    else watch(id, version);
+  }, 3000);
 }
