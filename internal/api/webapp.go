@@ -83,6 +83,8 @@ func appContentType(name string) string {
 		return "application/manifest+json"
 	case ".wasm":
 		return "application/wasm"
+	case ".ttf":
+		return "font/ttf"
 	}
 	return mime.TypeByExtension(path.Ext(name))
 }

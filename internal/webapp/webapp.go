@@ -13,8 +13,8 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// Dist returns the built app (index.html at its root), or nil when web/ was
-// not built into this binary.
+// Dist returns the built app (index.html at its root) with the signature
+// font, or nil when web/ was not built into this binary.
 func Dist() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
@@ -23,5 +23,5 @@ func Dist() fs.FS {
 	if _, err := fs.Stat(sub, "index.html"); err != nil {
 		return nil
 	}
-	return sub
+	return withFont{sub}
 }

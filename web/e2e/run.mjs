@@ -195,7 +195,7 @@ await test("the first signer signs on a 360-pixel phone by drawing with a finger
   await touchStroke(p, ".draw-pad");
   await shot(p, "phone-drawn");
   await p.click("text=Adopt and sign");
-  await p.waitForSelector(".field.signature.filled");
+  await p.waitForSelector(".field.signature.filled img.sig-image");
   await p.click(".field.text");
   await p.fill("dialog input[name=answer]", textValue);
   await p.click("dialog button[type=submit]");
@@ -220,6 +220,11 @@ await test("the second signer signs on a desktop by typing", async () => {
   await p.click(".field.signature");
   await p.click("[data-tab=typed]");
   assert.equal(await p.inputValue("input[name=typed]"), bob.name);
+  const fontLoaded = await p.evaluate(async () => {
+    await document.fonts.load('italic 32px "GSign Signature"');
+    return document.fonts.check('italic 32px "GSign Signature"');
+  });
+  assert.ok(fontLoaded, "the preview uses the font GSign draws typed signatures with");
   await shot(p, "desktop-typed");
   await p.click("text=Adopt and sign");
   await p.waitForSelector(".field.signature.filled");

@@ -140,7 +140,7 @@ class Signing {
 
   async fill(f: Field) {
     this.error.clear();
-    let body: unknown;
+    let body: { value?: string; signature?: Signature };
     if (f.type === "signature" || f.type === "initials") {
       this.adopted ??= await adoptSignature(this.view.recipient.name);
       if (!this.adopted) return;
@@ -156,6 +156,7 @@ class Signing {
       const filled = await this.call<Field>("POST", `/fields/${encodeURIComponent(f.id)}`, body);
       Object.assign(f, filled);
       this.show(f);
+      if (body.signature) this.boxes.get(f.id)?.replaceChildren(preview(body.signature));
       this.update();
       if (this.pending().length) this.goNext();
     } catch (e) {
@@ -191,6 +192,14 @@ class Signing {
   close() {
     for (const v of this.views) v.destroy();
   }
+}
+
+/** preview shows a signature as it will be drawn: the image, or the text
+ * in GSign's signature font. */
+function preview(s: Signature): HTMLElement {
+  return s.image_png_base64
+    ? h("img", { class: "sig-image", src: s.image_png_base64, alt: "Your signature" })
+    : h("span", { class: "sig-typed" }, s.text ?? "");
 }
 
 function gone(e: unknown) {
