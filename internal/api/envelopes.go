@@ -109,7 +109,7 @@ type envelopeListResponse struct {
 
 func (a *api) listEnvelopes(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	in := esign.ListInput{Status: q.Get("status"), Cursor: q.Get("cursor")}
+	in := esign.ListInput{Status: q.Get("status"), Cursor: q.Get("cursor"), Query: q.Get("q")}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {

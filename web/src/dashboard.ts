@@ -1,5 +1,5 @@
-// The sender's dashboard: envelopes newest first, filtered by status on
-// the server and searched by name and subject among those loaded.
+// The sender's dashboard: envelopes newest first, filtered by status and
+// searched by name and subject on the server, a page at a time.
 
 import { errorBox, formatTime, h, link, mount, navigate } from "./dom";
 import { request } from "./http";
@@ -26,20 +26,19 @@ export async function dashboardPage(): Promise<void> {
   let cursor = "";
 
   const draw = () => {
-    const q = search.value.trim().toLowerCase();
-    const shown = items.filter((e) => !q || e.name.toLowerCase().includes(q) || e.subject.toLowerCase().includes(q));
-    body.replaceChildren(...shown.map((e) => h("tr", { "data-envelope": e.id },
+    body.replaceChildren(...items.map((e) => h("tr", { "data-envelope": e.id },
       h("td", {}, link(`/app/envelopes/${e.id}`, e.name)),
       h("td", {}, e.subject),
       h("td", {}, h("span", { class: `badge ${e.status}` }, e.status)),
       h("td", {}, formatTime(e.updated_at)))));
-    if (!shown.length) body.append(h("tr", {}, h("td", { colspan: 4 }, items.length || status.value ? "No envelope matches." : "No envelopes yet.")));
+    if (!items.length) body.append(h("tr", {}, h("td", { colspan: 4 }, status.value || search.value.trim() ? "No envelope matches." : "No envelopes yet.")));
   };
   const load = async (reset: boolean) => {
     err.clear();
     try {
       const qs = new URLSearchParams({ limit: "50" });
       if (status.value) qs.set("status", status.value);
+      if (search.value.trim()) qs.set("q", search.value.trim());
       if (!reset && cursor) qs.set("cursor", cursor);
       const page = await request<EnvelopePage>("GET", `/api/v1/envelopes?${qs}`);
       items = reset ? page.items : items.concat(page.items);
@@ -52,7 +51,11 @@ export async function dashboardPage(): Promise<void> {
     }
   };
   status.addEventListener("change", () => void load(true));
-  search.addEventListener("input", draw);
+  let typing = 0;
+  search.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = window.setTimeout(() => void load(true), 250);
+  });
   more.addEventListener("click", () => void load(false));
   await load(true);
   mount(nav(), h("div", { class: "card wide" },
