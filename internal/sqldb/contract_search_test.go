@@ -25,19 +25,8 @@ func testSearchEnvelopes(t *testing.T, open func(t *testing.T) *DB) {
 		mk(a, "env_s4", "1000 done deal", `back\slash`, 4*time.Hour, esign.StatusDraft),
 		mk(b, "env_s5", "lease of b", "", time.Hour, esign.StatusDraft),
 	}
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
-		for _, e := range envs {
-			if err := tx.CreateEnvelope(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	tests := []struct {
-		name string
-		f    esign.EnvelopeFilter
-		want []string
-	}{
+	createEnvelopes(t, db, envs)
+	checkListings(t, db, []listCase{
 		{"name or subject, any ASCII case", esign.EnvelopeFilter{OrgID: a.Org.ID, Search: "lease"}, []string{"env_s2", "env_s1", a.Envelope.ID}},
 		{"upper case search", esign.EnvelopeFilter{OrgID: a.Org.ID, Search: "ANNEX"}, []string{"env_s2"}},
 		{"percent is literal", esign.EnvelopeFilter{OrgID: a.Org.ID, Search: "0%"}, []string{"env_s3"}},
@@ -48,7 +37,18 @@ func testSearchEnvelopes(t *testing.T, open func(t *testing.T) *DB) {
 			[]string{"env_s1", a.Envelope.ID}},
 		{"other organization", esign.EnvelopeFilter{OrgID: b.Org.ID, Search: "lease"}, []string{"env_s5", b.Envelope.ID}},
 		{"no match", esign.EnvelopeFilter{OrgID: a.Org.ID, Search: "zzz"}, []string{}},
-	}
+	})
+}
+
+// listCase is a listing and the envelope ids it must return, in order.
+type listCase struct {
+	name string
+	f    esign.EnvelopeFilter
+	want []string
+}
+
+func checkListings(t *testing.T, db *DB, tests []listCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			view(t, db, func(ctx context.Context, tx esign.Tx) error {
@@ -58,4 +58,16 @@ func testSearchEnvelopes(t *testing.T, open func(t *testing.T) *DB) {
 			})
 		})
 	}
+}
+
+func createEnvelopes(t *testing.T, db *DB, envs []*esign.Envelope) {
+	t.Helper()
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		for _, e := range envs {
+			if err := tx.CreateEnvelope(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
