@@ -312,6 +312,22 @@ await test("a signer declines with a reason, and the sender sees it", async () =
   await noXSS(sp);
 });
 
+await test("the service worker controls /app/ and caches the shell only", async () => {
+  await sp.goto(`${base}/app/`);
+  const scope = await sp.evaluate(() => navigator.serviceWorker.ready.then((r) => r.scope));
+  assert.equal(scope, `${base}/app/`);
+  await sp.reload();
+  await sp.waitForSelector("tbody tr[data-envelope]");
+  const cached = await sp.evaluate(async () => {
+    const urls = [];
+    for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
+    return urls;
+  });
+  assert.ok(cached.some((u) => u.startsWith("/app/assets/")), `the shell's assets are cached: ${cached}`);
+  const bad = cached.filter((u) => !u.startsWith("/app/") || u.startsWith("/app/envelopes/"));
+  assert.deepEqual(bad, [], "nothing but the shell is cached (no API responses, documents or signing pages)");
+});
+
 await test("cookie-authenticated writes need the app's header", async () => {
   const res = await sp.request.post(`${base}/api/v1/envelopes`, { data: { name: "forged" } });
   assert.equal(res.status(), 403);
