@@ -57,8 +57,13 @@ func (a *api) refreshSession(w http.ResponseWriter, r *http.Request) error {
 	return a.writeSession(w, r, pair)
 }
 
-// endSession clears the session cookies.
+// endSession revokes the session's tokens and clears the cookies.
 func (a *api) endSession(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(refreshCookie); err == nil {
+		if err := a.svc.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
 	http.SetCookie(w, a.cookie(r, accessCookie, "", "/", -1))
 	http.SetCookie(w, a.cookie(r, refreshCookie, "", refreshCookiePath, -1))
 	w.WriteHeader(http.StatusNoContent)

@@ -70,15 +70,33 @@ func TestSessionCookies(t *testing.T) {
 	}
 	e.expect(e.do(req{method: "POST", path: "/api/v1/auth/session/refresh", header: map[string]string{"Cookie": cookieHeader(refresh)}}), 401, esign.CodeUnauthorized)
 
-	w = e.expect(e.do(req{method: "DELETE", path: "/api/v1/auth/session"}), 204, "")
+	e.clock.Advance(16 * time.Minute)
+	e.expect(e.do(req{method: "GET", path: "/api/v1/envelopes", header: map[string]string{"Cookie": cookieHeader(renewed[accessCookie])}}), 401, esign.CodeUnauthorized)
+}
+
+// TestSessionSignOut: signing out clears the cookies and revokes both
+// tokens, so copies of them no longer work; without a session it still
+// answers 204.
+func TestSessionSignOut(t *testing.T) {
+	e := newEnv(t)
+	e.register("olive@example.com")
+	c := e.sessionCookies("olive@example.com", nil)
+	other := e.sessionCookies("olive@example.com", nil) // another browser
+	w := e.expect(e.do(req{method: "DELETE", path: "/api/v1/auth/session", header: map[string]string{"Cookie": cookieHeader(c[accessCookie], c[refreshCookie])}}), 204, "")
 	for _, ck := range w.Result().Cookies() {
 		if ck.MaxAge >= 0 || ck.Value != "" {
 			t.Errorf("sign-out left cookie %s=%q max-age %d", ck.Name, ck.Value, ck.MaxAge)
 		}
 	}
-
-	e.clock.Advance(16 * time.Minute)
-	e.expect(e.do(req{method: "GET", path: "/api/v1/envelopes", header: map[string]string{"Cookie": cookieHeader(renewed[accessCookie])}}), 401, esign.CodeUnauthorized)
+	if len(w.Result().Cookies()) != 2 {
+		t.Errorf("sign-out cleared %d cookies, want 2", len(w.Result().Cookies()))
+	}
+	e.expect(e.do(req{method: "GET", path: "/api/v1/envelopes", header: map[string]string{"Cookie": cookieHeader(c[accessCookie])}}), 401, esign.CodeUnauthorized)
+	e.expect(e.do(req{method: "POST", path: "/api/v1/auth/session/refresh", header: map[string]string{"Cookie": cookieHeader(c[refreshCookie])}}), 401, esign.CodeUnauthorized)
+	e.expect(e.do(req{method: "GET", path: "/api/v1/envelopes", header: map[string]string{"Cookie": cookieHeader(other[accessCookie])}}), 200, "")
+	for _, junk := range []string{"", "gsr_unknown", "gsa_not_a_refresh_token"} {
+		e.expect(e.do(req{method: "DELETE", path: "/api/v1/auth/session", header: map[string]string{"Cookie": refreshCookie + "=" + junk}}), 204, "")
+	}
 }
 
 // TestSessionCookieSecureBehindTLSProxy: a trusted proxy that says the
