@@ -273,7 +273,7 @@ await test("the verify page reports the sealed PDF valid", async () => {
   await p.close();
 });
 
-await test("a signer declines with a reason, and the sender sees it", async () => {
+await test("a viewer in parallel reads; a signer declines with a reason, and the sender sees it", async () => {
   await sp.goto(`${base}/app/new`);
   await sp.fill("input[name=name]", "NDA");
   await sp.click("button[type=submit]");
@@ -285,6 +285,13 @@ await test("a signer declines with a reason, and the sender sees it", async () =
   await sp.fill("#add-recipient input[name=name]", "Dee Cline");
   await sp.fill("#add-recipient input[name=email]", "dee@example.com");
   await sp.click("#add-recipient button[type=submit]");
+  // A viewer in parallel with Dee: the same routing number.
+  await sp.fill("#add-recipient input[name=name]", "Vic Viewer");
+  await sp.fill("#add-recipient input[name=email]", "vic@example.com");
+  await sp.selectOption("#add-recipient select[name=role]", "viewer");
+  await sp.click("#add-recipient button[type=submit]");
+  await sp.fill("#recipients li >> nth=1 >> input.order", "1");
+  await sp.dispatchEvent("#recipients li >> nth=1 >> input.order", "change");
   // Place by tapping the tool and then the page, as on a touch screen.
   await sp.click(".tool[data-type=signature]");
   await sp.click(".page[data-page='1'] .overlay", { position: { x: 150, y: 150 } });
@@ -292,6 +299,15 @@ await test("a signer declines with a reason, and the sender sees it", async () =
   await sp.click("#send");
   await sp.waitForSelector("#recipient-progress");
   const url = sp.url();
+  const v = await browser.newPage();
+  guard(v);
+  await v.goto(await signingLink("vic@example.com", seen)); // notified with Dee, not after her
+  await v.check("#consent");
+  await v.click("#consent-continue");
+  await v.waitForSelector("#copy-only");
+  assert.equal(await v.locator("#finish, #decline").count(), 0, "a viewer has nothing to finish or decline");
+  await shot(v, "viewer");
+  await v.close();
   const p = await browser.newPage();
   guard(p);
   await p.goto(await signingLink("dee@example.com", seen));

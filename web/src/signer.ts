@@ -67,15 +67,18 @@ class Signing {
       h("p", {}, "You can sign these documents electronically. Your electronic signature has the same effect as one on paper. " +
         "GSign records when and from where you open, fill and sign them. You may decline instead, or ask the sender for a paper copy."),
       h("label", { class: "check" }, agree, "I agree to use electronic records and signatures."),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"), go)));
+      h("div", { class: "actions" }, !this.reader() && h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"), go)));
   }
 
   documents() {
     const { envelope } = this.view;
     this.next.onclick = () => this.goNext();
     this.finish.onclick = () => this.complete();
-    const bar = h("div", { class: "toolbar" }, this.status, this.next, this.finish,
-      h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"));
+    if (this.view.recipient.role === "approver") this.finish.textContent = "Approve";
+    const bar = this.reader()
+      ? h("div", { class: "toolbar" }, h("p", { class: "progress", id: "copy-only" }, "You received these documents to read; there is nothing for you to sign."))
+      : h("div", { class: "toolbar" }, this.status, this.next, this.finish,
+        h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"));
     const docs = h("div", { class: "docs" });
     mount(h("header", { class: "signing-head" }, h("h1", {}, envelope.name)), bar, this.error.el, docs);
     for (const doc of this.view.documents) {
@@ -94,6 +97,11 @@ class Signing {
       }, (e) => placeholder.replaceWith(h("p", { class: "error" }, `Could not show ${doc.name}: ${(e as Error).message}`)));
     }
     this.update();
+  }
+
+  /** reader says whether the recipient only receives a copy (viewer, cc). */
+  reader(): boolean {
+    return this.view.recipient.role === "viewer" || this.view.recipient.role === "cc";
   }
 
   fieldBox(f: Field, size: { width: number; height: number }): HTMLElement {
