@@ -47,7 +47,7 @@ func (a *api) routes() []route {
 		{"POST /api/v1/auth/refresh", public, jsonBody, authRate, a.refresh},
 		{"POST /api/v1/auth/session", public, jsonBody, authRate, a.startSession},
 		{"POST /api/v1/auth/session/refresh", public, jsonBody, authRate, a.refreshSession},
-		{"DELETE /api/v1/auth/session", public, noBody, unlimited, a.endSession},
+		{"DELETE /api/v1/auth/session", public, noBody, authRate, a.endSession},
 		{"POST /api/v1/api-keys", sender, jsonBody, apiRate, a.createAPIKey},
 
 		{"POST /api/v1/envelopes", sender, jsonBody, apiRate, a.createEnvelope},
