@@ -185,6 +185,7 @@ await test("the first signer signs on a 360-pixel phone by drawing with a finger
   assert.equal(res.headers()["referrer-policy"], "no-referrer");
   await p.waitForSelector("#consent");
   assert.equal(await p.textContent("h1"), envelopeName);
+  assert.equal(await p.evaluate(() => document.documentElement.scrollWidth), 360, "the consent page fits 360 pixels");
   await shot(p, "phone-consent");
   await p.check("#consent");
   await p.click("#consent-continue");
