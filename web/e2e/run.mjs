@@ -88,6 +88,23 @@ async function register(page, email) {
   await page.waitForSelector("text=Envelopes");
 }
 
+/** newDraft creates an envelope in the UI and uploads a PDF to it. */
+async function newDraft(name, pdf) {
+  await sp.goto(`${base}/app/new`);
+  await sp.fill("input[name=name]", name);
+  await sp.click("button[type=submit]");
+  await sp.waitForSelector("#upload");
+  await sp.setInputFiles("#upload", pdf);
+  await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
+}
+
+async function addRecipient(name, email, role = "signer") {
+  await sp.fill("#add-recipient input[name=name]", name);
+  await sp.fill("#add-recipient input[name=email]", email);
+  await sp.selectOption("#add-recipient select[name=role]", role);
+  await sp.click("#add-recipient button[type=submit]");
+}
+
 async function dropField(page, type, email, pageBox, x, y) {
   const value = await page.locator("#assignee option", { hasText: email }).getAttribute("value");
   await page.selectOption("#assignee", value);
@@ -130,11 +147,7 @@ await test("a sender registers, creates and sends an envelope with two signers",
   await sp.setInputFiles("#upload", pdfPath);
   await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
   // Bob first, then Ana; dragging Ana above Bob makes her sign first.
-  for (const r of [bob, ana]) {
-    await sp.fill("#add-recipient input[name=name]", r.name);
-    await sp.fill("#add-recipient input[name=email]", r.email);
-    await sp.click("#add-recipient button[type=submit]");
-  }
+  for (const r of [bob, ana]) await addRecipient(r.name, r.email);
   await sp.dragAndDrop("#recipients li >> nth=1", "#recipients li >> nth=0");
   assert.match(await sp.textContent("#recipients li >> nth=0"), /ana@example\.com/);
   assert.equal(await sp.inputValue("#recipients li >> nth=0 >> input.order"), "1");
@@ -275,22 +288,12 @@ await test("the verify page reports the sealed PDF valid", async () => {
 });
 
 await test("a viewer in parallel reads; a signer declines with a reason, and the sender sees it", async () => {
-  await sp.goto(`${base}/app/new`);
-  await sp.fill("input[name=name]", "NDA");
-  await sp.click("button[type=submit]");
-  await sp.waitForSelector("#upload");
-  await sp.setInputFiles("#upload", longPdfPath);
-  await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
+  await newDraft("NDA", longPdfPath);
   const rendered = await sp.locator(".page[data-rendered=true]").count();
   assert.ok(rendered < 20, `only pages near the view are rendered (${rendered} of 100)`);
-  await sp.fill("#add-recipient input[name=name]", "Dee Cline");
-  await sp.fill("#add-recipient input[name=email]", "dee@example.com");
-  await sp.click("#add-recipient button[type=submit]");
+  await addRecipient("Dee Cline", "dee@example.com");
   // A viewer in parallel with Dee: the same routing number.
-  await sp.fill("#add-recipient input[name=name]", "Vic Viewer");
-  await sp.fill("#add-recipient input[name=email]", "vic@example.com");
-  await sp.selectOption("#add-recipient select[name=role]", "viewer");
-  await sp.click("#add-recipient button[type=submit]");
+  await addRecipient("Vic Viewer", "vic@example.com", "viewer");
   await sp.fill("#recipients li >> nth=1 >> input.order", "1");
   await sp.dispatchEvent("#recipients li >> nth=1 >> input.order", "change");
   // Place by tapping the tool and then the page, as on a touch screen.
@@ -326,6 +329,22 @@ await test("a viewer in parallel reads; a signer declines with a reason, and the
   assert.equal(await sp.textContent("#envelope-status"), "declined");
   assert.match(await sp.textContent("#recipient-progress"), /Wrong dates <img/);
   await shot(sp, "envelope-declined");
+  await noXSS(sp);
+});
+
+await test("the sender voids a sent envelope with a reason", async () => {
+  await newDraft("Quote", pdfPath);
+  await addRecipient("Val Void", "val@example.com");
+  await dropField(sp, "signature", "val@example.com", ".page[data-page='1']", 150, 150);
+  await sp.click("#send");
+  await sp.waitForSelector("#void");
+  await sp.click("#void");
+  await sp.fill("dialog textarea[name=answer]", `Wrong price ${X}`);
+  await sp.click("dialog button[type=submit]");
+  await sp.waitForSelector("#envelope-status:text('voided')");
+  assert.match(await sp.textContent(".card"), /Voided: Wrong price <img src=x/);
+  assert.equal(await sp.locator("#void").count(), 0, "a voided envelope cannot be voided again");
+  await shot(sp, "envelope-voided");
   await noXSS(sp);
 });
 
