@@ -164,6 +164,11 @@ await test("a sender registers, creates and sends an envelope with two signers",
   await sp.mouse.up();
   const after = await first.boundingBox();
   assert.ok(after.width > before.width + 20, `resized from ${before.width} to ${after.width}`);
+  // Fields move with the keyboard too.
+  await first.focus();
+  await sp.keyboard.press("Shift+ArrowDown");
+  const moved = await first.boundingBox();
+  assert.ok(moved.y > after.y + 5, `moved down from ${after.y} to ${moved.y}`);
   await shot(sp, "editor-fields-placed");
   await noXSS(sp);
   await sp.click("#send");

@@ -200,6 +200,18 @@ class Editor {
     const place = () => placeBox(box, size, f);
     place();
     p.overlay.append(box);
+    box.addEventListener("keydown", (e) => {
+      const step = e.shiftKey ? 10 : 1;
+      const moves: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+      if (e.key === "Delete" || e.key === "Backspace") return this.removeField(f);
+      const m = moves[e.key];
+      if (!m) return;
+      e.preventDefault();
+      f.x = clamp(f.x + m[0], 0, size.width - f.width);
+      f.y = clamp(f.y + m[1], 0, size.height - f.height);
+      place();
+    });
+    box.addEventListener("focus", () => this.select(f));
     box.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       this.select(f);
