@@ -66,15 +66,21 @@ type loginRequest struct {
 }
 
 func (a *api) login(w http.ResponseWriter, r *http.Request) error {
-	var req loginRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	pair, err := a.svc.Login(r.Context(), req.Email, req.Password)
+	pair, err := a.checkPassword(r)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, newTokens(pair))
+}
+
+// checkPassword signs in with the loginRequest in the body; the token and
+// the cookie login share it.
+func (a *api) checkPassword(r *http.Request) (esign.TokenPair, error) {
+	var req loginRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return esign.TokenPair{}, err
+	}
+	return a.svc.Login(r.Context(), req.Email, req.Password)
 }
 
 type refreshRequest struct {

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -38,6 +39,11 @@ type Config struct {
 	// limiter, whose counts each process keeps to itself. Give every
 	// process the same shared limiter (Redis) to limit the deployment.
 	Limiter Limiter
+	// WebApp is the built browser app (index.html at its root), served under
+	// /app/, at /verify and behind signing links; nil means the binary was
+	// built without it: /app/ then says how to build it, and signing links
+	// open the self-contained signing page.
+	WebApp fs.FS
 	// IdempotencyCache replays finished Idempotency-Key requests without
 	// the database; nil means none.
 	IdempotencyCache IdempotencyCache

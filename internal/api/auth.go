@@ -16,15 +16,21 @@ func principal(r *http.Request) *esign.Principal {
 	return p
 }
 
-// authenticate resolves the bearer credential and refuses the request
-// without one.
+// authenticate resolves the bearer credential, or else the browser app's
+// session cookie, and refuses the request without either.
 func (a *api) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r)
 		if !ok {
-			a.writeError(w, r, esign.Errorf(esign.KindUnauthorized, esign.CodeUnauthorized,
-				"send Authorization: Bearer <access token or API key>"))
-			return
+			var found bool
+			if token, found, ok = a.sessionToken(w, r); !ok {
+				return
+			}
+			if !found {
+				a.writeError(w, r, esign.Errorf(esign.KindUnauthorized, esign.CodeUnauthorized,
+					"send Authorization: Bearer <access token or API key>, or sign in"))
+				return
+			}
 		}
 		p, err := a.svc.Authenticate(r.Context(), token)
 		if err != nil {

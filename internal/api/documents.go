@@ -103,6 +103,16 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// originalDocument serves an uploaded document as it was uploaded.
+func (a *api) originalDocument(w http.ResponseWriter, r *http.Request) error {
+	doc, body, err := a.svc.OriginalDocument(r.Context(), principal(r), r.PathValue("id"), r.PathValue("doc_id"))
+	if err != nil {
+		return err
+	}
+	servePDFInline(w, r, doc, body)
+	return nil
+}
+
 func (a *api) download(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	res, err := a.svc.Download(r.Context(), principal(r), r.PathValue("id"), q.Get("part"), q.Get("document_id"))

@@ -131,6 +131,7 @@ func (a *api) listEnvelopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	in.Query = r.URL.Query().Get("q")
 	page, err := a.svc.ListEnvelopes(r.Context(), principal(r), in)
 	if err != nil {
 		return err

@@ -45,12 +45,16 @@ func (a *api) routes() []route {
 		{"POST /api/v1/auth/register", public, jsonBody, authRate, a.register},
 		{"POST /api/v1/auth/login", public, jsonBody, authRate, a.login},
 		{"POST /api/v1/auth/refresh", public, jsonBody, authRate, a.refresh},
+		{"POST /api/v1/auth/session", public, jsonBody, authRate, a.startSession},
+		{"POST /api/v1/auth/session/refresh", public, jsonBody, authRate, a.refreshSession},
+		{"DELETE /api/v1/auth/session", public, noBody, authRate, a.endSession},
 		{"POST /api/v1/api-keys", sender, jsonBody, apiRate, a.createAPIKey},
 
 		{"POST /api/v1/envelopes", sender, jsonBody, apiRate, a.createEnvelope},
 		{"GET /api/v1/envelopes", sender, noBody, apiRate, a.listEnvelopes},
 		{"GET /api/v1/envelopes/{id}", sender, noBody, apiRate, a.getEnvelope},
 		{"POST /api/v1/envelopes/{id}/documents", sender, uploadBody, apiRate, a.addDocument},
+		{"GET /api/v1/envelopes/{id}/documents/{doc_id}", sender, noBody, apiRate, a.originalDocument},
 		{"POST /api/v1/envelopes/{id}/recipients", sender, jsonBody, apiRate, a.addRecipient},
 		{"POST /api/v1/envelopes/{id}/fields", sender, jsonBody, apiRate, a.addField},
 		{"POST /api/v1/envelopes/{id}/send", sender, jsonBody, apiRate, a.sendEnvelope},
@@ -88,6 +92,9 @@ func (a *api) routes() []route {
 		{"GET /s/{token}", recipient, noBody, signingRate, a.signingPage},
 
 		{"POST /api/v1/verify", public, uploadBody, publicRate, a.verify},
+
+		{"GET /app/{path...}", public, noBody, unlimited, a.appFile},
+		{"GET /verify", public, noBody, unlimited, a.appPage},
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -62,6 +63,13 @@ func (a *api) signingDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	servePDFInline(w, r, doc, body)
+	return nil
+}
+
+// servePDFInline serves an original document, with Range support so pdf.js
+// can fetch a large document's pages as they are shown.
+func servePDFInline(w http.ResponseWriter, r *http.Request, doc *esign.Document, body io.ReadSeekCloser) {
 	defer body.Close()
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
@@ -69,7 +77,6 @@ func (a *api) signingDocument(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Security-Policy", "frame-ancestors 'self'")
 	http.ServeContent(w, r, "", time.Time{}, body)
-	return nil
 }
 
 type signatureRequest struct {

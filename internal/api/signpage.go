@@ -17,10 +17,14 @@ var signPageFS embed.FS
 
 var signPage = template.Must(template.ParseFS(signPageFS, "signpage/sign.html"))
 
-// signingPage serves the page behind a signing link. The page reads the
-// token from its own URL and drives the signing API with it, so the token
-// never passes through the template.
+// signingPage serves the page behind a signing link: the web app's signing
+// page when the app is built, the self-contained page otherwise. Either
+// reads the token from its own URL and drives the signing API with it, so
+// the token never passes through a template.
 func (a *api) signingPage(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.WebApp != nil {
+		return a.appPage(w, r)
+	}
 	nonce, err := newNonce()
 	if err != nil {
 		return err

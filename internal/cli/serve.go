@@ -15,6 +15,7 @@ import (
 	"github.com/gsign/gsign/internal/ratelimit"
 	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/server"
+	"github.com/gsign/gsign/internal/webapp"
 )
 
 func runServe(ctx context.Context, env Env, args []string) int {
@@ -170,6 +171,7 @@ func (a *app) handler() http.Handler {
 	limits := apiRateLimits(a.cfg.RateLimits)
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
 		Mounts: a.pkiMounts(), RateLimits: &limits}
+	c.WebApp = webapp.Dist()
 	if a.redis != nil {
 		c.Limiter = gsredis.NewLimiter(a.redis)
 		c.IdempotencyCache = gsredis.NewIdempotencyCache(a.redis)

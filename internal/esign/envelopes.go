@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EnvelopeDetail is an envelope with everything it contains.
@@ -123,11 +124,18 @@ type ListInput struct {
 	Status string
 	Limit  int
 	Cursor string
+	Query  string // text in the name or subject
 }
+
+// MaxSearchRunes bounds a listing's search text.
+const MaxSearchRunes = 200
 
 // ListEnvelopes lists the organization's envelopes, newest first.
 func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput) (*EnvelopePage, error) {
-	f := EnvelopeFilter{OrgID: p.OrgID}
+	f := EnvelopeFilter{OrgID: p.OrgID, Search: strings.TrimSpace(in.Query)}
+	if utf8.RuneCountInString(f.Search) > MaxSearchRunes || !utf8.ValidString(f.Search) {
+		return nil, Invalid("q", "must be UTF-8 text of at most 200 characters")
+	}
 	if in.Status != "" {
 		f.Status = EnvelopeStatus(in.Status)
 		if !f.Status.Valid() {

@@ -94,6 +94,9 @@ type EnvelopeFilter struct {
 	// ExpiresBefore, when set, keeps only sent/delivered envelopes whose
 	// expires_at is at or before it.
 	ExpiresBefore *time.Time
+	// Search, when set, keeps envelopes whose name or subject contains it;
+	// ASCII letters match regardless of case.
+	Search string
 }
 
 // EnvelopeTx persists envelopes and what they contain.

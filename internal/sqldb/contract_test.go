@@ -29,6 +29,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"APIKeys", testAPIKeys},
 		{"Envelopes", testEnvelopes},
 		{"ListEnvelopes", testListEnvelopes},
+		{"SearchEnvelopes", testSearchEnvelopes},
 		{"Documents", testDocuments},
 		{"Recipients", testRecipients},
 		{"Fields", testFields},

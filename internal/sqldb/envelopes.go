@@ -75,6 +75,9 @@ func (t *tx) ListEnvelopes(ctx context.Context, f esign.EnvelopeFilter) ([]*esig
 	return getAll(ctx, t, "envelopes", scanEnvelope, q, args...)
 }
 
+// likeEscaper makes search text literal in a LIKE pattern (escape '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
 	var where []string
 	var args []any
@@ -93,6 +96,10 @@ func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
 	}
 	if !f.BeforeCreatedAt.IsZero() {
 		add(`(created_at, id) < (?, ?)`, micros(f.BeforeCreatedAt), f.BeforeID)
+	}
+	if f.Search != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
+		add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(subject) LIKE ? ESCAPE '\')`, pattern, pattern)
 	}
 	q := `SELECT ` + envelopeCols + ` FROM envelopes`
 	if len(where) > 0 {

@@ -1,0 +1,222 @@
+// The signing page behind a link /s/{token}: consent first, then the
+// documents with the recipient's own fields highlighted, a guided "next
+// field", a signature adopted once, decline with a reason, a finish page.
+
+import { errorBox, h, mount } from "./dom";
+import { Problem, problemOf } from "./http";
+import { ask } from "./modal";
+import { openPDF, placeBox, renderDocument, type DocumentView } from "./pdfview";
+import { adoptSignature, initialsOf, type Signature } from "./signature";
+import type { Field, SigningView } from "./types";
+
+const autoFilled = new Set(["date_signed", "name", "email"]);
+const labels: Record<string, string> = {
+  signature: "Sign", initials: "Initial", text: "Text", checkbox: "Check",
+  date_signed: "Date (filled when you finish)", name: "Name (filled when you finish)", email: "Email (filled when you finish)",
+};
+
+/** signing is one recipient's session on the page. */
+class Signing {
+  token: string;
+  view!: SigningView;
+  adopted: Signature | null = null;
+  boxes = new Map<string, HTMLElement>();
+  views: DocumentView[] = [];
+  status = h("p", { class: "progress", "aria-live": "polite" });
+  next = h("button", { type: "button", class: "primary", id: "next-field" }, "Next field");
+  finish = h("button", { type: "button", class: "primary", id: "finish", disabled: true }, "Finish");
+  error = errorBox();
+
+  constructor(token: string) {
+    this.token = token;
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { "Content-Type": "application/json" } };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(`/api/v1/signing/${encodeURIComponent(this.token)}${path}`, init);
+    if (!res.ok) throw await problemOf(res);
+    return (await res.json()) as T;
+  }
+
+  async start() {
+    try {
+      this.view = await this.call<SigningView>("GET", "");
+    } catch (e) {
+      return gone(e);
+    }
+    if (this.view.session_token) {
+      // An embedded link is spent once opened: continue with the session.
+      this.token = this.view.session_token;
+      history.replaceState(null, "", `/s/${encodeURIComponent(this.token)}`);
+    }
+    this.consent();
+  }
+
+  consent() {
+    const { envelope, recipient } = this.view;
+    const agree = h("input", { type: "checkbox", id: "consent" });
+    const go = h("button", { type: "button", class: "primary", id: "consent-continue", disabled: true, onclick: () => this.documents() }, "Continue");
+    agree.addEventListener("change", () => { go.disabled = !agree.checked; });
+    mount(h("div", { class: "card consent" },
+      h("h1", {}, envelope.name),
+      envelope.subject && h("p", { class: "subject" }, envelope.subject),
+      envelope.message && h("p", { class: "message" }, envelope.message),
+      h("p", {}, "For ", h("strong", {}, recipient.name), ` (${recipient.email}).`),
+      h("h2", {}, "Electronic signature disclosure"),
+      h("p", {}, "You can sign these documents electronically. Your electronic signature has the same effect as one on paper. " +
+        "GSign records when and from where you open, fill and sign them. You may decline instead, or ask the sender for a paper copy."),
+      h("label", { class: "check" }, agree, "I agree to use electronic records and signatures."),
+      h("div", { class: "actions" }, !this.reader() && h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"), go)));
+  }
+
+  documents() {
+    const { envelope } = this.view;
+    this.next.onclick = () => this.goNext();
+    this.finish.onclick = () => this.complete();
+    if (this.view.recipient.role === "approver") this.finish.textContent = "Approve";
+    const bar = this.reader()
+      ? h("div", { class: "toolbar" }, h("p", { class: "progress", id: "copy-only" }, "You received these documents to read; there is nothing for you to sign."))
+      : h("div", { class: "toolbar" }, this.status, this.next, this.finish,
+        h("button", { type: "button", class: "secondary", id: "decline", onclick: () => this.decline() }, "Decline"));
+    const docs = h("div", { class: "docs" });
+    mount(h("header", { class: "signing-head" }, h("h1", {}, envelope.name)), bar, this.error.el, docs);
+    for (const doc of this.view.documents) {
+      const placeholder = h("p", {}, `Loading ${doc.name}…`);
+      docs.append(placeholder);
+      openPDF(`/api/v1/signing/${encodeURIComponent(this.token)}/documents/${encodeURIComponent(doc.id)}`).then((pdf) => {
+        const v = renderDocument(pdf, doc);
+        this.views.push(v);
+        placeholder.replaceWith(v.el);
+        for (const p of v.pages) {
+          for (const f of this.view.fields.filter((f) => f.document_id === doc.id && f.page === p.page)) {
+            p.overlay.append(this.fieldBox(f, doc.page_sizes[p.page - 1]));
+          }
+        }
+        this.update();
+      }, (e) => placeholder.replaceWith(h("p", { class: "error" }, `Could not show ${doc.name}: ${(e as Error).message}`)));
+    }
+    this.update();
+  }
+
+  /** reader says whether the recipient only receives a copy (viewer, cc). */
+  reader(): boolean {
+    return this.view.recipient.role === "viewer" || this.view.recipient.role === "cc";
+  }
+
+  fieldBox(f: Field, size: { width: number; height: number }): HTMLElement {
+    const box = h("button", { type: "button", class: `field mine ${f.type}`, "data-field": f.id, "data-type": f.type,
+      "aria-label": `${labels[f.type] ?? f.type}${f.required ? " (required)" : ""}` }, labels[f.type] ?? f.type);
+    placeBox(box, size, f);
+    if (autoFilled.has(f.type)) box.disabled = true;
+    box.addEventListener("click", () => this.fill(f));
+    this.boxes.set(f.id, box);
+    this.show(f);
+    return box;
+  }
+
+  show(f: Field) {
+    const box = this.boxes.get(f.id) as HTMLButtonElement | undefined;
+    if (!box) return;
+    box.classList.toggle("filled", f.filled);
+    if (f.filled) {
+      box.disabled = true;
+      box.textContent = f.type === "checkbox" ? "✓" : f.type === "signature" || f.type === "initials" ? "Signed" : f.value;
+    }
+  }
+
+  pending(): Field[] {
+    return this.view.fields.filter((f) => !f.filled && !autoFilled.has(f.type));
+  }
+
+  update() {
+    const left = this.pending().filter((f) => f.required).length;
+    this.status.textContent = left ? `${left} required field${left > 1 ? "s" : ""} left` : "All required fields are filled: finish when you are ready.";
+    this.finish.disabled = left > 0;
+    this.next.disabled = this.pending().length === 0;
+  }
+
+  goNext() {
+    const f = this.pending().find((f) => f.required) ?? this.pending()[0];
+    const box = f && this.boxes.get(f.id);
+    if (!box) return;
+    box.scrollIntoView({ behavior: "smooth", block: "center" });
+    box.focus({ preventScroll: true });
+    box.classList.add("flash");
+    setTimeout(() => box.classList.remove("flash"), 1200);
+  }
+
+  async fill(f: Field) {
+    this.error.clear();
+    let body: { value?: string; signature?: Signature };
+    if (f.type === "signature" || f.type === "initials") {
+      this.adopted ??= await adoptSignature(this.view.recipient.name);
+      if (!this.adopted) return;
+      body = { signature: f.type === "initials" ? initialsOf(this.adopted) : this.adopted };
+    } else if (f.type === "checkbox") {
+      body = { value: "true" };
+    } else {
+      const v = await ask("Fill in the field", "Text", { submit: "Fill" });
+      if (v === null) return;
+      body = { value: v };
+    }
+    try {
+      const filled = await this.call<Field>("POST", `/fields/${encodeURIComponent(f.id)}`, body);
+      Object.assign(f, filled);
+      this.show(f);
+      if (body.signature) this.boxes.get(f.id)?.replaceChildren(preview(body.signature));
+      this.update();
+      if (this.pending().length) this.goNext();
+    } catch (e) {
+      this.error.show(e);
+    }
+  }
+
+  async complete() {
+    try {
+      await this.call("POST", "/complete", {});
+    } catch (e) {
+      return this.error.show(e);
+    }
+    this.close();
+    mount(h("div", { class: "card done", id: "finished" }, h("h1", {}, "You're done"),
+      h("p", {}, `You signed “${this.view.envelope.name}”. GSign emails everyone a copy once all recipients have signed.`),
+      h("p", {}, "You can close this page.")));
+  }
+
+  async decline() {
+    const reason = await ask("Decline to sign", "Tell the sender why (optional)", { multiline: true, submit: "Decline" });
+    if (reason === null) return;
+    try {
+      await this.call("POST", "/decline", { reason });
+    } catch (e) {
+      return this.error.show(e);
+    }
+    this.close();
+    mount(h("div", { class: "card done", id: "declined" }, h("h1", {}, "You declined"),
+      h("p", {}, `The sender of “${this.view.envelope.name}” has been told. You can close this page.`)));
+  }
+
+  close() {
+    for (const v of this.views) v.destroy();
+  }
+}
+
+/** preview shows a signature as it will be drawn: the image, or the text
+ * in GSign's signature font. */
+function preview(s: Signature): HTMLElement {
+  return s.image_png_base64
+    ? h("img", { class: "sig-image", src: s.image_png_base64, alt: "Your signature" })
+    : h("span", { class: "sig-typed" }, s.text ?? "");
+}
+
+function gone(e: unknown) {
+  const p = e instanceof Problem ? e : null;
+  const title = p?.status === 410 ? "This link can no longer be used" : p?.status === 409 ? "It is not your turn yet" : p?.status === 404 ? "This link is not valid" : "Something went wrong";
+  mount(h("div", { class: "card" }, h("h1", {}, title), h("p", {}, p?.message ?? String(e))));
+}
+
+/** signingPage runs the signing page for a token. */
+export function signingPage(token: string): void {
+  void new Signing(token).start();
+}
