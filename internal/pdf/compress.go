@@ -3,8 +3,6 @@ package pdf
 import (
 	"bytes"
 	"compress/zlib"
-	"image"
-	"image/png"
 	"io"
 	"sync"
 )
@@ -12,31 +10,7 @@ import (
 // Signature and text images are small and mostly flat: the fastest
 // compression level makes them a little larger but costs a fraction of the
 // default level's CPU, and every completed envelope compresses several.
-
-// pngEncoder encodes PNGs at the fastest level, reusing the encoder's
-// buffers and compressor between images.
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-// pngBuffers is a png.EncoderBufferPool over a sync.Pool.
-type pngBuffers struct{ pool sync.Pool }
-
-// Get returns an idle buffer, or nil when there is none.
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b // nil makes the encoder allocate one
-}
-
-// Put keeps b for a later image.
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
-
-// encodeFastPNG encodes img with pngEncoder.
-func encodeFastPNG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := pngEncoder.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// PNGs are encoded by internal/pdf/internal/fastpng.
 
 // zlibWriters holds idle zlib writers at zlib.BestSpeed. Setting up a
 // compressor costs about as much as compressing a small image with it.

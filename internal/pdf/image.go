@@ -44,6 +44,9 @@ func decodePNG(field string, b []byte) (image.Image, error) {
 // Its alpha channel, if any pixel is not opaque, becomes an /SMask so that
 // a transparent signature background stays transparent on the page.
 func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) {
+	if p, ok := img.(*image.Paletted); ok && len(p.Palette) > 0 {
+		return newIndexedXObject(doc, p)
+	}
 	nrgba := toNRGBA(img)
 	w, h := nrgba.Rect.Dx(), nrgba.Rect.Dy()
 	rgb := make([]byte, 0, w*h*3)
@@ -57,13 +60,24 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 			opaque = opaque && row[x+3] == 0xff
 		}
 	}
-	sd := imageStream(w, h, model.DeviceRGBCS, rgb)
+	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), deflate(rgb))
+	var mask []byte
 	if !opaque {
-		mask, err := doc.IndRefForNewObject(imageStream(w, h, model.DeviceGrayCS, alpha))
+		mask = deflate(alpha)
+	}
+	return addImageXObject(doc, sd, mask)
+}
+
+// addImageXObject adds the image sd to doc, with the compressed soft mask
+// of its size, if any.
+func addImageXObject(doc *model.Context, sd types.StreamDict, mask []byte) (imageXObject, error) {
+	w, h := *sd.IntEntry("Width"), *sd.IntEntry("Height")
+	if mask != nil {
+		ref, err := doc.IndRefForNewObject(imageStream(w, h, types.Name(model.DeviceGrayCS), mask))
 		if err != nil {
 			return imageXObject{}, err
 		}
-		sd.Insert("SMask", *mask)
+		sd.Insert("SMask", *ref)
 	}
 	ref, err := doc.IndRefForNewObject(sd)
 	if err != nil {
@@ -73,27 +87,33 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 }
 
 // imageStream returns an 8-bit image XObject of w×h pixels in colour
-// space cs, with the entries of pdfcpu's CreateFlateImageStreamDict.
-func imageStream(w, h int, cs string, pix []byte) types.StreamDict {
+// space cs, with the entries of pdfcpu's CreateFlateImageStreamDict, over
+// pixels already compressed with deflate.
+func imageStream(w, h int, cs types.Object, compressed []byte) types.StreamDict {
 	d := types.Dict{
 		"Type":             types.Name("XObject"),
 		"Subtype":          types.Name("Image"),
 		"Width":            types.Integer(w),
 		"Height":           types.Integer(h),
 		"BitsPerComponent": types.Integer(8),
-		"ColorSpace":       types.Name(cs),
+		"ColorSpace":       cs,
 	}
 	if w < 1000 || h < 1000 {
 		d["Interpolate"] = types.Boolean(true) // smoother when scaled up
 	}
-	return flateStream(d, pix)
+	return flateStreamOf(d, compressed)
 }
 
 // flateStream returns a stream of d's entries and content, compressed
 // with deflate rather than by pdfcpu, which sets up a compressor at the
 // default level for every stream.
 func flateStream(d types.Dict, content []byte) types.StreamDict {
-	raw := deflate(content)
+	return flateStreamOf(d, deflate(content))
+}
+
+// flateStreamOf returns a stream of d's entries over raw, already
+// compressed with deflate.
+func flateStreamOf(d types.Dict, raw []byte) types.StreamDict {
 	n := int64(len(raw))
 	d["Filter"] = types.Name(filter.Flate)
 	d["Length"] = types.Integer(n)
