@@ -64,7 +64,7 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 	}
 	flat := w.key(doc.ID + ".flat.pdf")
 	w.scratch = append(w.scratch, flat)
-	_, err = s.transformBlob(ctx, doc.BlobKey, flat, func(r io.ReadSeeker, out io.Writer) error {
+	_, err = s.transformBlob(ctx, doc.BlobKey, flat, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Stamper.Stamp(ctx, r, stamps, w.embedded(), out)
 	})
 	if err != nil {
@@ -72,7 +72,7 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 	}
 	w.flat = append(w.flat, flat)
 	key := w.resultKey(doc.ID + ".pdf")
-	info, err := s.transformBlob(ctx, flat, key, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := s.transformBlob(ctx, flat, key, s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Sealer.Seal(ctx, r, out, w.sealInfo(doc.Name))
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func (w *finalWork) sealInfo(what string) SealInfo {
 
 // seal seals the work file src into the result dst and records it as part.
 func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error {
-	info, err := w.s.transformBlob(ctx, src, dst, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := w.s.transformBlob(ctx, src, dst, w.s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
 		return w.s.Sealer.Seal(ctx, r, out, w.sealInfo(what))
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 	s := w.s
 	merged := w.key("combined.merged.pdf")
 	w.scratch = append(w.scratch, merged)
-	_, err := s.writeBlob(ctx, merged, func(out io.Writer) error {
+	_, err := s.writeScratch(ctx, merged, func(out io.Writer) error {
 		srcs, closeAll, err := w.openAll(ctx, append(append([]string{}, w.flat...), certFlat))
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 	}
 	withEvidence := w.key("combined.flat.pdf")
 	w.scratch = append(w.scratch, withEvidence)
-	_, err = s.transformBlob(ctx, merged, withEvidence, func(r io.ReadSeeker, out io.Writer) error {
+	_, err = s.transformBlob(ctx, merged, withEvidence, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Stamper.Stamp(ctx, r, nil, w.embedded(), out)
 	})
 	if err != nil {

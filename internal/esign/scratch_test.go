@@ -1,0 +1,93 @@
+package esign_test
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gsign/gsign/internal/blob"
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// scratchRecorder is an in-memory store that also offers PutScratch and
+// records which keys went through which call.
+type scratchRecorder struct {
+	*blob.Memory
+	mu      sync.Mutex
+	put     []string
+	scratch []string
+}
+
+var _ esign.ScratchBlobs = (*scratchRecorder)(nil)
+
+func (s *scratchRecorder) Put(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+	s.mu.Lock()
+	s.put = append(s.put, key)
+	s.mu.Unlock()
+	return s.Memory.Put(ctx, key, r)
+}
+
+func (s *scratchRecorder) PutScratch(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+	s.mu.Lock()
+	s.scratch = append(s.scratch, key)
+	s.mu.Unlock()
+	return s.Memory.Put(ctx, key, r)
+}
+
+// signTyped fills the field with a typed signature and completes the
+// recipient whose session token is tok.
+func (h *harness) signTyped(tok, fieldID, name string) {
+	h.t.Helper()
+	_, err := h.svc.FillField(context.Background(), tok, fieldID, typed(name))
+	must(h.t, err)
+	_, err = h.svc.CompleteRecipient(context.Background(), tok)
+	must(h.t, err)
+}
+
+// Finalize writes its intermediate files, and only those, as scratch, and
+// deletes them when done.
+func TestFinalizeWritesWorkFilesAsScratch(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	rec := &scratchRecorder{Memory: h.blobs}
+	h.svc.Blobs = rec
+	p := h.register("sender@example.com")
+	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
+	h.signTyped(h.openAs("a@example.com"), fields["a@example.com"].ID, "Ann Signer")
+	h.drain()
+	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
+	must(t, err)
+	if got.Envelope.ResultStatus != esign.ResultReady {
+		t.Fatalf("result %s, want ready", got.Envelope.ResultStatus)
+	}
+	// One document: its flattened copy, the certificate, the merged and the
+	// combined flattened PDF.
+	if len(rec.scratch) != 4 {
+		t.Errorf("scratch writes %q, want 4", rec.scratch)
+	}
+	for _, k := range rec.scratch {
+		if !strings.HasPrefix(k, "work/"+d.Envelope.ID+"/") {
+			t.Errorf("scratch write of %s, outside the envelope's work folder", k)
+		}
+	}
+	results := 0
+	for _, k := range rec.put {
+		if strings.HasPrefix(k, "work/") {
+			t.Errorf("durable write of the work file %s", k)
+		}
+		if strings.HasPrefix(k, "results/") {
+			results++
+		}
+	}
+	if results != 4 {
+		t.Errorf("durable writes %q, want 4 results (document, certificate, combined, evidence)", rec.put)
+	}
+	if err := h.blobs.List(ctx, "work/", func(b esign.BlobInfo) error {
+		t.Errorf("work file %s left behind", b.Key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
