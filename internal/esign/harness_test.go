@@ -24,7 +24,7 @@ import (
 // harness is a Service on real SQLite, real PDF handling, an in-memory blob
 // store and a recording mailer, with a runner to drain the outbox.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *esign.Service
 	db     *sqldb.DB
 	blobs  *blob.Memory
@@ -33,7 +33,7 @@ type harness struct {
 	runner *jobs.Runner
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
@@ -59,7 +59,7 @@ func newHarness(t *testing.T) *harness {
 
 // testSealer seals with a real platform PKI and its built-in timestamp
 // authority.
-func testSealer(t *testing.T) *pades.Sealer {
+func testSealer(t testing.TB) *pades.Sealer {
 	signer, chain := pkitest.Shared(t).Seal()
 	return &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}
 }
@@ -144,7 +144,7 @@ func typed(name string) esign.FieldValueInput {
 	return esign.FieldValueInput{Signature: &esign.SignatureInput{Kind: "typed", Text: name}}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,8 @@ func (m *Merger) Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) e
 			return err
 		}
 		pdf20 = pdf20 || doc.XRefTable.Version() >= model.V20
+		// The merged document is compact (see keepForm) if any part was.
+		dest.Read.UsingObjectStreams = dest.Read.UsingObjectStreams || doc.Read.UsingObjectStreams
 		err = guard(func() error { return pdfcpu.MergeXRefTables(strconv.Itoa(i), doc, dest, false, false) })
 		if err != nil {
 			return fmt.Errorf("merge pdf %d of %d: %w", i+1, len(srcs), err)

@@ -121,7 +121,11 @@ func errTruncated() *esign.Error {
 // package does, without importing that package: api pulls in pdfcpu's form
 // support, whose dependencies fill megabytes of tables at start-up, which
 // every gsign process would pay for.
+//
+// The document keeps the form it was read in: object streams and an xref
+// stream only if it had them (see keepForm).
 func writeContext(doc *model.Context, w io.Writer) error {
+	keepForm(doc)
 	bw := outputBuffers.Get().(*bufio.Writer)
 	bw.Reset(w)
 	doc.Write.Writer = bw
@@ -134,6 +138,19 @@ func writeContext(doc *model.Context, w io.Writer) error {
 	bw.Reset(nil)
 	outputBuffers.Put(bw)
 	return err
+}
+
+// keepForm has pdfcpu write doc with object streams only if it was read
+// with them. pdfcpu compresses each object stream with a new zlib writer
+// at the default level, whose set-up alone clears about 1 MB, and GSign
+// writes three documents per envelope, most of them small and without
+// object streams: such a document keeps its objects uncompressed, as it
+// had them, and one that came compact stays compact. The cross-reference
+// data is always an xref stream: pdfcpu's classic table can report a
+// /Size beyond the last object it keeps, which qpdf warns about.
+func keepForm(doc *model.Context) {
+	doc.WriteObjectStream = doc.Read.UsingObjectStreams
+	doc.WriteXRefStream = true
 }
 
 // outputBuffers holds idle 1 MiB output buffers for writeContext, which
