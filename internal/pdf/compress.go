@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"io"
-	"sync"
+
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 )
 
 // Signature and text images are small and mostly flat: the fastest
@@ -14,17 +15,17 @@ import (
 
 // zlibWriters holds idle zlib writers at zlib.BestSpeed. Setting up a
 // compressor costs about as much as compressing a small image with it.
-var zlibWriters = sync.Pool{New: func() any {
+var zlibWriters = freelist.New(func() *zlib.Writer {
 	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // only fails for a bad level
 	return w
-}}
+})
 
 // deflate returns b compressed in the zlib format, which is what PDF's
 // FlateDecode filter reads.
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
-	w := zlibWriters.Get().(*zlib.Writer)
+	w := zlibWriters.Get()
 	w.Reset(&buf)
 	// Writes to a bytes.Buffer cannot fail.
 	_, _ = w.Write(b)

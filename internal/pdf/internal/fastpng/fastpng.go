@@ -8,7 +8,8 @@ import (
 	"bytes"
 	"image"
 	"image/png"
-	"sync"
+
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 )
 
 // encoder encodes at the fastest level: these images come out a little
@@ -16,19 +17,22 @@ import (
 // completed envelope encodes several. Its buffer pool keeps the zlib
 // writer between images, since setting one up (about 1 MB, zeroed) costs
 // about as much as compressing a signature with it.
-var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &buffers{}}
+var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: newBuffers()}
 
-// buffers is a png.EncoderBufferPool over a sync.Pool.
-type buffers struct{ pool sync.Pool }
+// buffers is a png.EncoderBufferPool over a free list.
+type buffers struct{ list *freelist.List[*png.EncoderBuffer] }
+
+func newBuffers() *buffers {
+	return &buffers{list: freelist.New(func() *png.EncoderBuffer { return nil })}
+}
 
 // Get returns an idle buffer, or nil when there is none.
 func (p *buffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b // nil makes the encoder allocate one
+	return p.list.Get() // nil makes the encoder allocate one
 }
 
 // Put keeps b for a later image.
-func (p *buffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
+func (p *buffers) Put(b *png.EncoderBuffer) { p.list.Put(b) }
 
 // Encode returns img as a PNG. image/png picks the smallest colour type
 // that holds img exactly: an opaque *image.RGBA becomes 8-bit RGB, an
