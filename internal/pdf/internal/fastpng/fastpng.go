@@ -20,7 +20,9 @@ import (
 var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: newBuffers()}
 
 // buffers is a png.EncoderBufferPool over a free list.
-type buffers struct{ list *freelist.List[*png.EncoderBuffer] }
+type buffers struct {
+	list *freelist.List[*png.EncoderBuffer]
+}
 
 func newBuffers() *buffers {
 	return &buffers{list: freelist.New(func() *png.EncoderBuffer { return nil })}
