@@ -125,6 +125,14 @@ type ScratchBlobs interface {
 	PutScratch(ctx context.Context, key string, r io.Reader) (BlobInfo, error)
 }
 
+// EmbeddingMerger is implemented by Mergers that can embed files in the
+// merged document as they write it, as Stamper.Stamp embeds them: finalize
+// then writes the combined document once, where it would merge, read the
+// result back and write it again to embed the evidence.
+type EmbeddingMerger interface {
+	MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files []EmbeddedFile, w io.Writer) error
+}
+
 // putFunc stores a blob: Blobs.Put or ScratchBlobs.PutScratch.
 type putFunc func(ctx context.Context, key string, r io.Reader) (BlobInfo, error)
 
