@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -14,6 +13,7 @@ import (
 	pdfvalidate "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 )
 
 // newConfig returns a pdfcpu configuration built in code. It deliberately
@@ -126,7 +126,7 @@ func errTruncated() *esign.Error {
 // stream only if it had them (see keepForm).
 func writeContext(doc *model.Context, w io.Writer) error {
 	keepForm(doc)
-	bw := outputBuffers.Get().(*bufio.Writer)
+	bw := outputBuffers.Get()
 	bw.Reset(w)
 	doc.Write.Writer = bw
 	err := pdfcpu.WriteContext(doc)
@@ -155,4 +155,4 @@ func keepForm(doc *model.Context) {
 
 // outputBuffers holds idle 1 MiB output buffers for writeContext, which
 // would otherwise allocate and clear one for every document it writes.
-var outputBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}
+var outputBuffers = freelist.New(func() *bufio.Writer { return bufio.NewWriterSize(nil, 1<<20) })
