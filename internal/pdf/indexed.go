@@ -25,7 +25,13 @@ func newIndexedXObject(doc *model.Context, p *image.Paletted) (imageXObject, err
 			opaque = opaque && alphas[i] == 0xff
 		}
 	}
-	cs := types.Array{types.Name(model.IndexedCS), types.Name(model.DeviceRGBCS), types.Integer(255), types.NewHexLiteral(lookup)}
+	// The lookup table goes in a compressed stream: as a hex string it
+	// would take 1.5 KB, where an ink palette compresses to a few bytes.
+	table, err := doc.IndRefForNewObject(flateStream(types.Dict{}, lookup))
+	if err != nil {
+		return imageXObject{}, err
+	}
+	cs := types.Array{types.Name(model.IndexedCS), types.Name(model.DeviceRGBCS), types.Integer(255), *table}
 	raw := deflate(pix)
 	sd := imageStream(w, h, cs, raw)
 	switch {
