@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"image"
 	"image/png"
 
 	"github.com/go-pdf/fpdf"
@@ -53,7 +54,7 @@ func prepareSignature(b []byte) signatureImage {
 	if err != nil {
 		return unreadable
 	}
-	flat, err := fastpng.Encode(flatten(img))
+	flat, err := opaqueSignature(b, img)
 	if err != nil {
 		return unreadable
 	}
@@ -63,6 +64,18 @@ func prepareSignature(b []byte) signatureImage {
 	bounds := img.Bounds()
 	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(flat)), png: flat,
 		width: bounds.Dx(), height: bounds.Dy()}
+}
+
+// opaqueSignature returns img, decoded from the PNG b, on white as a PNG
+// for fpdf (see flatten). An indexed image keeps its image data: only its
+// palette goes on white.
+func opaqueSignature(b []byte, img image.Image) ([]byte, error) {
+	if p, ok := img.(*image.Paletted); ok {
+		if out, ok := withPalette(b, paletteOnWhite(p).Palette); ok {
+			return out, nil
+		}
+	}
+	return fastpng.Encode(flatten(img))
 }
 
 // size is the largest size within maxW×maxH with the image's aspect ratio.
