@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"testing"
 
+	"golang.org/x/image/font"
+
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -31,13 +33,13 @@ func halfPaletted(t *testing.T, pal color.Palette) []byte {
 // index is the alpha.
 func halfInk(t *testing.T) []byte {
 	t.Helper()
-	rgba := image.NewRGBA(image.Rect(0, 0, 100, 50))
+	cover := image.NewAlpha(image.Rect(0, 0, 100, 50))
 	for y := range 25 {
 		for x := range 100 {
-			rgba.Set(x, y, navy)
+			cover.SetAlpha(x, y, color.Alpha{A: 0xff})
 		}
 	}
-	b, err := encodePNG(inkImage(rgba, navy))
+	b, err := encodePNG(inkImage(cover, navy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,31 +77,43 @@ func TestStampIndexedImages(t *testing.T) {
 	}
 }
 
-// inkImage keeps every pixel of an ink drawing, anti-aliased edges
-// included: index i is ink at alpha i.
-func TestInkImageKeepsPixels(t *testing.T) {
+// Drawing coverage and colouring it with inkImage gives the pixels that
+// font.Drawer draws in the ink onto RGBA, anti-aliased edges and
+// overlapping glyphs included.
+func TestCoverageMatchesDrawer(t *testing.T) {
 	t.Parallel()
-	rgba, err := renderText("Zoë Ωμέγα", signatureInk, true)
+	f, err := goItalic()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := inkImage(rgba, signatureInk)
-	partial := 0
-	for y := range rgba.Rect.Dy() {
-		for x := range rgba.Rect.Dx() {
-			want := rgba.RGBAAt(rgba.Rect.Min.X+x, rgba.Rect.Min.Y+y)
-			r, g, b, a := p.At(x, y).RGBA()
-			got := color.RGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: uint8(a >> 8)}
-			if d := max(absDiff(got.R, want.R), absDiff(got.G, want.G), absDiff(got.B, want.B)); got.A != want.A || d > 1 {
-				t.Fatalf("pixel %d,%d = %v, want %v", x, y, got, want)
-			}
-			if want.A != 0 && want.A != 0xff {
-				partial++
+	for _, text := range []string{"Zoë Ωμέγα", "ffi Łukasz Жанна", "Carol Lindqvist-Øberg"} {
+		face, err := fittingFace(f, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bounds, origin := layout(face, text, false)
+		want := image.NewRGBA(bounds)
+		(&font.Drawer{Dst: want, Src: image.NewUniform(signatureInk), Face: face, Dot: origin}).DrawString(text)
+		cover := image.NewAlpha(bounds)
+		drawCoverage(cover, face, origin, text)
+		face.Close()
+		got, partial := inkImage(cover, signatureInk), 0
+		for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+			for x := bounds.Min.X; x < bounds.Max.X; x++ {
+				w := want.RGBAAt(x, y)
+				r, g, b, a := got.At(x, y).RGBA()
+				c := color.RGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: uint8(a >> 8)}
+				if d := max(absDiff(c.R, w.R), absDiff(c.G, w.G), absDiff(c.B, w.B), absDiff(c.A, w.A)); d > 1 {
+					t.Fatalf("%q: pixel %d,%d = %v, want %v", text, x, y, c, w)
+				}
+				if w.A != 0 && w.A != 0xff {
+					partial++
+				}
 			}
 		}
-	}
-	if partial == 0 {
-		t.Error("no anti-aliased pixels: the test shows nothing")
+		if partial == 0 {
+			t.Errorf("%q: no anti-aliased pixels: the test shows nothing", text)
+		}
 	}
 }
 

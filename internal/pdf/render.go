@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -63,7 +62,7 @@ func (SignatureRenderer) RenderTyped(text string) ([]byte, error) {
 	if utf8.RuneCountInString(text) > maxSignatureRunes {
 		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
 	}
-	img, err := renderText(text, signatureInk, true)
+	img, err := renderText(text, true)
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +87,17 @@ func textImage(text string) (*image.Paletted, error) {
 	if text == "" {
 		return nil, esign.Invalid("text", "the text is empty")
 	}
-	img, err := renderText(text, textInk, false)
+	img, err := renderText(text, false)
 	if err != nil {
 		return nil, err
 	}
 	return inkImage(img, textInk), nil
 }
 
-// renderText draws one line of text. With tight set the image is cropped
-// to the ink on all sides; otherwise it spans the font's ascent and descent.
-func renderText(text string, ink color.Color, tight bool) (*image.RGBA, error) {
+// renderText draws one line of text as coverage: each pixel's alpha is
+// how much ink covers it. With tight set the image is cropped to the ink
+// on all sides; otherwise it spans the font's ascent and descent.
+func renderText(text string, tight bool) (*image.Alpha, error) {
 	f, err := goItalic()
 	if err != nil {
 		return nil, fmt.Errorf("render text: parse font: %w", err)
@@ -111,74 +111,12 @@ func renderText(text string, ink color.Color, tight bool) (*image.RGBA, error) {
 	}
 	defer face.Close()
 	bounds, origin := layout(face, text, tight)
-	img := image.NewRGBA(bounds)
-	d := font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face, Dot: origin}
-	d.DrawString(text)
+	img := image.NewAlpha(bounds)
+	drawCoverage(img, face, origin, text)
 	if tight {
 		img = cropToInk(img, signatureMargin)
 	}
 	return img, nil
-}
-
-// cropToInk trims img to its non-transparent pixels plus margin. Glyph
-// bounds from the font are control-point boxes, which italic outlines
-// overshoot, so the real ink is measured on the pixels.
-func cropToInk(img *image.RGBA, margin int) *image.RGBA {
-	ink := inkRect(img)
-	if ink.Empty() {
-		return img
-	}
-	r := ink.Inset(-margin)
-	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(out, out.Rect, img, r.Min, draw.Src)
-	return out
-}
-
-// inkRect returns the smallest rectangle holding img's non-transparent
-// pixels, reading their alpha straight from Pix.
-func inkRect(img *image.RGBA) image.Rectangle {
-	b := img.Bounds()
-	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, b.Min.X, b.Min.Y
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := img.Pix[img.PixOffset(b.Min.X, y):img.PixOffset(b.Max.X, y)]
-		first, last := -1, -1
-		for i := 3; i < len(row); i += 4 {
-			if row[i] != 0 {
-				if first < 0 {
-					first = i / 4
-				}
-				last = i / 4
-			}
-		}
-		if first < 0 {
-			continue
-		}
-		minX, maxX = min(minX, b.Min.X+first), max(maxX, b.Min.X+last+1)
-		minY, maxY = min(minY, y), max(maxY, y+1)
-	}
-	return image.Rect(minX, minY, maxX, maxY) // empty when nothing was inked
-}
-
-// inkImage returns img, drawn in the one colour ink over transparency, as
-// an indexed image whose index is the alpha: palette entry i is ink at
-// alpha i. It holds the same pixels as img in a quarter of the data, and
-// PNG does not filter indexed images, so encoding it, and decoding it when
-// the envelope is sealed, costs a fraction of RGBA.
-func inkImage(img *image.RGBA, ink color.NRGBA) *image.Paletted {
-	b := img.Bounds()
-	pal, ok := inkPalettes[ink]
-	if !ok {
-		pal = inkPalette(ink)
-	}
-	out := image.NewPaletted(image.Rect(0, 0, b.Dx(), b.Dy()), pal)
-	for y := range b.Dy() {
-		row := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):img.PixOffset(b.Max.X, b.Min.Y+y)]
-		dst := out.Pix[y*out.Stride : y*out.Stride+b.Dx()]
-		for x := range dst {
-			dst[x] = row[4*x+3]
-		}
-	}
-	return out
 }
 
 // inkPalette is ink at every alpha, entry i at alpha i.
