@@ -19,7 +19,7 @@ func newIndexedXObject(doc *model.Context, p *image.Paletted) (imageXObject, err
 	pix := make([]byte, 0, w*h)
 	opaque := true
 	for y := range h {
-		row := p.Pix[y*p.Stride : y*p.Stride+w]
+		row := p.Pix[p.PixOffset(p.Rect.Min.X, p.Rect.Min.Y+y):][:w]
 		pix = append(pix, row...)
 		for _, i := range row {
 			opaque = opaque && alphas[i] == 0xff
