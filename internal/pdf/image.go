@@ -43,9 +43,12 @@ func decodePNG(field string, b []byte) (image.Image, error) {
 // newImageXObject adds img to doc as a Flate-compressed DeviceRGB image XObject.
 // Its alpha channel, if any pixel is not opaque, becomes an /SMask so that
 // a transparent signature background stays transparent on the page.
-func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) {
+//
+// png, when not nil, is the PNG img was decoded from: an indexed image
+// may then keep its compressed data (see newIndexedXObject).
+func newImageXObject(doc *model.Context, img image.Image, png []byte) (imageXObject, error) {
 	if p, ok := img.(*image.Paletted); ok && len(p.Palette) > 0 {
-		return newIndexedXObject(doc, p)
+		return newIndexedXObject(doc, p, png)
 	}
 	nrgba := toNRGBA(img)
 	w, h := nrgba.Rect.Dx(), nrgba.Rect.Dy()
@@ -60,20 +63,28 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 			opaque = opaque && row[x+3] == 0xff
 		}
 	}
-	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), deflate(rgb))
-	var mask []byte
+	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), pixels{raw: deflate(rgb)})
+	var mask *pixels
 	if !opaque {
-		mask = deflate(alpha)
+		mask = &pixels{raw: deflate(alpha)}
 	}
 	return addImageXObject(doc, sd, mask)
 }
 
-// addImageXObject adds the image sd to doc, with the compressed soft mask
-// of its size, if any.
-func addImageXObject(doc *model.Context, sd types.StreamDict, mask []byte) (imageXObject, error) {
+// pixels are an image's samples compressed with deflate. With parms set,
+// each row starts with a PNG filter type, as in a PNG's image data, and
+// parms is the /DecodeParms that tells a reader so.
+type pixels struct {
+	raw   []byte
+	parms types.Dict
+}
+
+// addImageXObject adds the image sd to doc, with the soft mask of its
+// size, if any.
+func addImageXObject(doc *model.Context, sd types.StreamDict, mask *pixels) (imageXObject, error) {
 	w, h := *sd.IntEntry("Width"), *sd.IntEntry("Height")
 	if mask != nil {
-		ref, err := doc.IndRefForNewObject(imageStream(w, h, types.Name(model.DeviceGrayCS), mask))
+		ref, err := doc.IndRefForNewObject(imageStream(w, h, types.Name(model.DeviceGrayCS), *mask))
 		if err != nil {
 			return imageXObject{}, err
 		}
@@ -87,9 +98,8 @@ func addImageXObject(doc *model.Context, sd types.StreamDict, mask []byte) (imag
 }
 
 // imageStream returns an 8-bit image XObject of w×h pixels in colour
-// space cs, with the entries of pdfcpu's CreateFlateImageStreamDict, over
-// pixels already compressed with deflate.
-func imageStream(w, h int, cs types.Object, compressed []byte) types.StreamDict {
+// space cs, with the entries of pdfcpu's CreateFlateImageStreamDict.
+func imageStream(w, h int, cs types.Object, px pixels) types.StreamDict {
 	d := types.Dict{
 		"Type":             types.Name("XObject"),
 		"Subtype":          types.Name("Image"),
@@ -101,7 +111,12 @@ func imageStream(w, h int, cs types.Object, compressed []byte) types.StreamDict 
 	if w < 1000 || h < 1000 {
 		d["Interpolate"] = types.Boolean(true) // smoother when scaled up
 	}
-	return flateStreamOf(d, compressed)
+	sd := flateStreamOf(d, px.raw)
+	if px.parms != nil {
+		sd.Insert("DecodeParms", px.parms)
+		sd.FilterPipeline[0].DecodeParms = px.parms
+	}
+	return sd
 }
 
 // flateStream returns a stream of d's entries and content, compressed

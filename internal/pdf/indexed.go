@@ -6,6 +6,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
 )
 
 // newIndexedXObject adds the indexed image p to doc as an /Indexed image:
@@ -13,18 +15,13 @@ import (
 // for RGB, with the palette as the lookup table. Typed signatures are such
 // images (see inkImage). Transparency becomes an /SMask, as for other
 // images.
-func newIndexedXObject(doc *model.Context, p *image.Paletted) (imageXObject, error) {
+//
+// When png, the PNG p was decoded from, is 8-bit indexed and not
+// interlaced, its compressed image data is the image stream as it is, read
+// with a PNG predictor: nothing is compressed again.
+func newIndexedXObject(doc *model.Context, p *image.Paletted, png []byte) (imageXObject, error) {
 	w, h := p.Rect.Dx(), p.Rect.Dy()
 	lookup, alphas := paletteTables(p.Palette)
-	pix := make([]byte, 0, w*h)
-	opaque := true
-	for y := range h {
-		row := p.Pix[p.PixOffset(p.Rect.Min.X, p.Rect.Min.Y+y):][:w]
-		pix = append(pix, row...)
-		for _, i := range row {
-			opaque = opaque && alphas[i] == 0xff
-		}
-	}
 	// The lookup table goes in a compressed stream: as a hex string it
 	// would take 1.5 KB, where an ink palette compresses to a few bytes.
 	table, err := doc.IndRefForNewObject(flateStream(types.Dict{}, lookup))
@@ -32,20 +29,61 @@ func newIndexedXObject(doc *model.Context, p *image.Paletted) (imageXObject, err
 		return imageXObject{}, err
 	}
 	cs := types.Array{types.Name(model.IndexedCS), types.Name(model.DeviceRGBCS), types.Integer(255), *table}
-	raw := deflate(pix)
-	sd := imageStream(w, h, cs, raw)
+	px, ok := pngPixels(png, w, h)
+	if !ok {
+		px = pixels{raw: deflate(indices(p))}
+	}
+	sd := imageStream(w, h, cs, px)
 	switch {
-	case opaque:
+	case opaque(p, alphas):
 		return addImageXObject(doc, sd, nil)
 	case alphaIsIndex(alphas):
 		// The alpha of each pixel is its index: the mask is the pixels.
-		return addImageXObject(doc, sd, raw)
+		return addImageXObject(doc, sd, &px)
 	}
-	mask := make([]byte, len(pix))
-	for i, c := range pix {
+	mask := indices(p)
+	for i, c := range mask {
 		mask[i] = alphas[c]
 	}
-	return addImageXObject(doc, sd, deflate(mask))
+	return addImageXObject(doc, sd, &pixels{raw: deflate(mask)})
+}
+
+// pngPixels returns the image data of png, if it is an 8-bit indexed PNG
+// of w×h pixels, not interlaced.
+func pngPixels(png []byte, w, h int) (pixels, bool) {
+	if png == nil {
+		return pixels{}, false
+	}
+	hdr, data, ok := fastpng.Indexed(png)
+	if !ok || hdr.Depth != 8 || hdr.Width != w || hdr.Height != h {
+		return pixels{}, false
+	}
+	parms := types.Dict{"Predictor": types.Integer(15), "Colors": types.Integer(1),
+		"BitsPerComponent": types.Integer(8), "Columns": types.Integer(w)}
+	return pixels{raw: data, parms: parms}, true
+}
+
+// indices returns p's pixels, row after row.
+func indices(p *image.Paletted) []byte {
+	w := p.Rect.Dx()
+	out := make([]byte, 0, w*p.Rect.Dy())
+	for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
+		out = append(out, p.Pix[p.PixOffset(p.Rect.Min.X, y):][:w]...)
+	}
+	return out
+}
+
+// opaque reports whether every pixel of p is opaque.
+func opaque(p *image.Paletted, alphas [256]byte) bool {
+	w := p.Rect.Dx()
+	for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
+		for _, i := range p.Pix[p.PixOffset(p.Rect.Min.X, y):][:w] {
+			if alphas[i] != 0xff {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // paletteTables returns the RGB lookup table of an /Indexed colour space

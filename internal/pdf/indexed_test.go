@@ -13,9 +13,13 @@ import (
 )
 
 // halfPaletted is halfPNG as an indexed PNG: index 1 on the top half,
-// index 0 below, with the given palette.
-func halfPaletted(t *testing.T, pal color.Palette) []byte {
+// index 0 below, with the given palette padded to size entries (image/png
+// writes 1 bit per pixel for 2 entries, 8 bits for 256).
+func halfPaletted(t *testing.T, pal color.Palette, size int) []byte {
 	t.Helper()
+	for len(pal) < size {
+		pal = append(pal, color.Black)
+	}
 	img := image.NewPaletted(image.Rect(0, 0, 100, 50), pal)
 	for y := range 25 {
 		for x := range 100 {
@@ -51,13 +55,15 @@ func halfInk(t *testing.T) []byte {
 func TestStampIndexedImages(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		png   []byte
-		masks int
+		name      string
+		png       []byte
+		masks     int
+		predicted int // streams that are the PNG's own image data
 	}{
-		{"ink image, alpha is the index", halfInk(t), 1},
-		{"transparent entry", halfPaletted(t, color.Palette{color.NRGBA{}, navy}), 1},
-		{"opaque palette", halfPaletted(t, color.Palette{color.White, navy}), 0},
+		{"ink image, alpha is the index", halfInk(t), 1, 2},
+		{"transparent entry", halfPaletted(t, color.Palette{color.NRGBA{}, navy}, 256), 1, 1},
+		{"opaque palette", halfPaletted(t, color.Palette{color.White, navy}, 256), 0, 1},
+		{"1-bit indexed", halfPaletted(t, color.Palette{color.NRGBA{}, navy}, 2), 1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +77,9 @@ func TestStampIndexedImages(t *testing.T) {
 			}
 			if n := bytes.Count(out, []byte("/SMask")); n != tc.masks {
 				t.Errorf("%d soft masks, want %d", n, tc.masks)
+			}
+			if n := bytes.Count(out, []byte("/Predictor 15")); n != tc.predicted {
+				t.Errorf("%d streams with a PNG predictor, want %d", n, tc.predicted)
 			}
 			checkHalfImage(t, render(t, out, 1))
 		})

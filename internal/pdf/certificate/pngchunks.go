@@ -5,10 +5,9 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image/color"
-)
 
-// pngSignature starts every PNG file.
-const pngSignature = "\x89PNG\r\n\x1a\n"
+	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
+)
 
 // withPalette returns the indexed PNG b, which image/png decoded, with its
 // palette replaced by pal and without transparency or ancillary chunks:
@@ -18,37 +17,25 @@ const pngSignature = "\x89PNG\r\n\x1a\n"
 // non-interlaced (fpdf reads no interlaced PNG); the caller then
 // re-encodes the image.
 func withPalette(b []byte, pal color.Palette) ([]byte, bool) {
-	if len(b) < len(pngSignature) || string(b[:len(pngSignature)]) != pngSignature || len(pal) == 0 || len(pal) > 256 {
+	if _, _, ok := fastpng.Indexed(b); !ok || len(pal) == 0 || len(pal) > 256 {
 		return nil, false
 	}
 	var out bytes.Buffer
 	out.Grow(len(b) + 3*len(pal))
-	out.WriteString(pngSignature)
-	rest, first := b[len(pngSignature):], true
-	for len(rest) >= 12 {
-		n := binary.BigEndian.Uint32(rest)
-		if uint64(n) > uint64(len(rest)-12) {
-			return nil, false
-		}
-		kind, data := string(rest[4:8]), rest[8:8+n]
-		rest = rest[12+n:]
+	out.WriteString(fastpng.Signature)
+	fastpng.Chunks(b, func(kind string, data []byte) bool {
 		switch {
-		case first:
-			const colourIndexed, ihdrLen = 3, 13
-			if kind != "IHDR" || n != ihdrLen || data[9] != colourIndexed || data[12] != 0 {
-				return nil, false
-			}
+		case kind == "IHDR":
 			writeChunk(&out, kind, data)
 			writeChunk(&out, "PLTE", paletteBytes(pal))
-			first = false
-		case kind == "IDAT" && n > 0: // fpdf stops at an empty chunk
+		case kind == "IDAT" && len(data) > 0: // fpdf stops at an empty chunk
 			writeChunk(&out, kind, data)
 		case kind == "IEND":
 			writeChunk(&out, kind, nil)
-			return out.Bytes(), true
 		}
-	}
-	return nil, false
+		return true
+	})
+	return out.Bytes(), true
 }
 
 // paletteBytes is pal as a PLTE chunk's data: RGB triples, alpha dropped.
