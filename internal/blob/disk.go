@@ -12,12 +12,16 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sync/atomic"
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
 )
 
-var _ esign.Blobs = (*Disk)(nil)
+var (
+	_ esign.Blobs        = (*Disk)(nil)
+	_ esign.ScratchBlobs = (*Disk)(nil)
+)
 
 // Permissions for what Disk creates: blobs are signed documents, readable by
 // the GSign user only.
@@ -33,7 +37,8 @@ const (
 // Put writes to a temp file under ".tmp/", fsyncs it, renames it into place
 // and fsyncs the parent directory: after a crash a key holds either its old
 // blob, the new one or nothing, never a partial file. Leftover temp files
-// from crashed writes are removed by CleanTemp.
+// from crashed writes are removed by CleanTemp. PutScratch skips the
+// fsyncs, for files that are rebuilt after a crash.
 //
 // Stat and List report sizes but leave BlobInfo.SHA256 empty: the hash is
 // known only while writing, and hashing on every Stat would read the whole
@@ -47,7 +52,8 @@ const (
 // directory. Concurrent Puts to one key each write their own temp file; the
 // last rename wins and readers see one complete blob or the other.
 type Disk struct {
-	root *os.Root
+	root   *os.Root
+	fsyncs atomic.Int64 // how many fsyncs it made, for tests
 }
 
 // NewDisk opens (creating it if needed) the directory dir as a blob store.
@@ -78,14 +84,29 @@ func (d *Disk) Close() error {
 // Put stores r under key, replacing any blob there. It streams r to disk,
 // hashing as it goes, so blobs of any size use constant memory.
 func (d *Disk) Put(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
-	info, err := d.put(ctx, key, r)
+	info, err := d.put(ctx, key, r, true)
 	if err != nil {
 		return esign.BlobInfo{}, fmt.Errorf("put blob %q: %w", key, err)
 	}
 	return info, nil
 }
 
-func (d *Disk) put(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+// PutScratch stores r under key like Put, without flushing the file or
+// the rename to stable storage: two fsyncs fewer for a file that is
+// rebuilt if the machine crashes (esign.ScratchBlobs). Readers still see
+// a complete blob or none, since the rename comes after the last write;
+// only a power failure can leave it empty or partial. Directories it
+// creates are made durable as for Put, since durable blobs may later go
+// into them.
+func (d *Disk) PutScratch(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+	info, err := d.put(ctx, key, r, false)
+	if err != nil {
+		return esign.BlobInfo{}, fmt.Errorf("put scratch blob %q: %w", key, err)
+	}
+	return info, nil
+}
+
+func (d *Disk) put(ctx context.Context, key string, r io.Reader, durable bool) (esign.BlobInfo, error) {
 	if err := validKey(key); err != nil {
 		return esign.BlobInfo{}, err
 	}
@@ -96,9 +117,9 @@ func (d *Disk) put(ctx context.Context, key string, r io.Reader) (esign.BlobInfo
 	if err != nil {
 		return esign.BlobInfo{}, err
 	}
-	info, err := writeAndSync(f, ctxReader{ctx, r})
+	info, err := d.write(f, ctxReader{ctx, r}, durable)
 	if err == nil {
-		err = d.commit(tmp, key)
+		err = d.commit(tmp, key, durable)
 	}
 	if err != nil {
 		d.root.Remove(tmp)
@@ -122,12 +143,13 @@ func (d *Disk) createTemp() (string, *os.File, error) {
 	return name, f, err
 }
 
-// writeAndSync copies r into f while hashing it, flushes f to stable storage
-// and closes it.
-func writeAndSync(f *os.File, r io.Reader) (esign.BlobInfo, error) {
+// write copies r into f while hashing it, flushes f to stable storage if
+// durable, and closes it.
+func (d *Disk) write(f *os.File, r io.Reader, durable bool) (esign.BlobInfo, error) {
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil {
+	if err == nil && durable {
+		d.fsyncs.Add(1)
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -139,13 +161,14 @@ func writeAndSync(f *os.File, r io.Reader) (esign.BlobInfo, error) {
 	return esign.BlobInfo{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// commit moves the finished temp file to key and makes the rename durable.
-func (d *Disk) commit(tmp, key string) error {
+// commit moves the finished temp file to key and, if durable, makes the
+// rename durable.
+func (d *Disk) commit(tmp, key string, durable bool) error {
 	dir := path.Dir(key)
 	if err := d.mkdirs(dir); err != nil {
 		return err
 	}
-	if err := d.root.Rename(tmp, key); err != nil {
+	if err := d.root.Rename(tmp, key); err != nil || !durable {
 		return err
 	}
 	return d.syncDir(dir)
@@ -179,6 +202,7 @@ func (d *Disk) syncDir(dir string) error {
 	if err != nil {
 		return err
 	}
+	d.fsyncs.Add(1)
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -21,6 +21,49 @@ func TestDisk(t *testing.T) {
 	blobtest.Run(t, func(t *testing.T) esign.Blobs { return newDisk(t, t.TempDir()) })
 }
 
+// scratchDisk stores with PutScratch where callers Put, so the contract
+// suite checks that PutScratch keeps every promise of Put but durability.
+type scratchDisk struct{ *Disk }
+
+func (d scratchDisk) Put(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+	return d.PutScratch(ctx, key, r)
+}
+
+func TestDiskPutScratch(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) esign.Blobs { return scratchDisk{newDisk(t, t.TempDir())} })
+}
+
+// Put flushes the file and the rename; PutScratch flushes neither, except
+// for the directories it creates.
+func TestDiskPutScratchSkipsFsync(t *testing.T) {
+	d := newDisk(t, t.TempDir())
+	blobtest.MustPut(t, d, "work/env_1/a.pdf", []byte("a"))
+	tests := []struct {
+		name string
+		put  func(context.Context, string, io.Reader) (esign.BlobInfo, error)
+		want int64
+	}{
+		{"Put", d.Put, 2},
+		{"PutScratch", d.PutScratch, 0},
+	}
+	for _, tc := range tests {
+		before := d.fsyncs.Load()
+		if _, err := tc.put(context.Background(), "work/env_1/b.pdf", strings.NewReader("b")); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.fsyncs.Load() - before; got != tc.want {
+			t.Errorf("%s made %d fsyncs, want %d", tc.name, got, tc.want)
+		}
+	}
+	before := d.fsyncs.Load()
+	if _, err := d.PutScratch(context.Background(), "work/env_2/a.pdf", strings.NewReader("a")); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.fsyncs.Load() - before; got != 1 {
+		t.Errorf("PutScratch into a new directory made %d fsyncs, want 1 (its parent)", got)
+	}
+}
+
 func newDisk(t *testing.T, dir string) *Disk {
 	t.Helper()
 	d, err := NewDisk(dir)

@@ -15,7 +15,7 @@ func (w *finalWork) renderCertificate(ctx context.Context) (string, error) {
 	}
 	key := w.key("certificate.flat.pdf")
 	w.scratch = append(w.scratch, key)
-	_, err = w.s.writeBlob(ctx, key, func(out io.Writer) error {
+	_, err = w.s.writeScratch(ctx, key, func(out io.Writer) error {
 		return w.s.Certificates.RenderCertificate(ctx, c, out)
 	})
 	return key, err

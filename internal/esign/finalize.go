@@ -113,11 +113,48 @@ func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, d
 	return enqueueMail(ctx, tx, e, MailCompleted, "")
 }
 
+// ScratchBlobs is implemented by blob stores that can keep a file more
+// cheaply when it need not survive a crash, such as without fsyncs.
+// Finalize writes its intermediate files (under work/) with it: each is
+// read back at once and deleted when finalize ends, and a finalize that
+// crashed runs again from the start and writes them anew, so making them
+// durable buys nothing. With a store that lacks it they go through Put.
+type ScratchBlobs interface {
+	// PutScratch stores r under key like Put; after a crash the blob may
+	// be missing, empty or partial.
+	PutScratch(ctx context.Context, key string, r io.Reader) (BlobInfo, error)
+}
+
+// EmbeddingMerger is implemented by Mergers that can embed files in the
+// merged document as they write it, as Stamper.Stamp embeds them: finalize
+// then writes the combined document once, where it would merge, read the
+// result back and write it again to embed the evidence.
+type EmbeddingMerger interface {
+	MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files []EmbeddedFile, w io.Writer) error
+}
+
+// putFunc stores a blob: Blobs.Put or ScratchBlobs.PutScratch.
+type putFunc func(ctx context.Context, key string, r io.Reader) (BlobInfo, error)
+
 // writeBlob streams what produce writes into a new blob at key.
 func (s *Service) writeBlob(ctx context.Context, key string, produce func(w io.Writer) error) (BlobInfo, error) {
+	return streamBlob(ctx, s.Blobs.Put, key, produce)
+}
+
+// writeScratch is writeBlob for an intermediate file of finalize (see
+// ScratchBlobs).
+func (s *Service) writeScratch(ctx context.Context, key string, produce func(w io.Writer) error) (BlobInfo, error) {
+	put := s.Blobs.Put
+	if sb, ok := s.Blobs.(ScratchBlobs); ok {
+		put = sb.PutScratch
+	}
+	return streamBlob(ctx, put, key, produce)
+}
+
+func streamBlob(ctx context.Context, put putFunc, key string, produce func(w io.Writer) error) (BlobInfo, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(produce(pw)) }()
-	info, err := s.Blobs.Put(ctx, key, pr)
+	info, err := put(ctx, key, pr)
 	pr.CloseWithError(err) // unblocks the producer if Put gave up early
 	if err != nil {
 		return BlobInfo{}, fmt.Errorf("write %s: %w", key, err)
@@ -125,14 +162,16 @@ func (s *Service) writeBlob(ctx context.Context, key string, produce func(w io.W
 	return info, nil
 }
 
-// transformBlob opens src and streams fn's output from it into dst.
-func (s *Service) transformBlob(ctx context.Context, src, dst string, fn func(r io.ReadSeeker, w io.Writer) error) (BlobInfo, error) {
+// transformBlob opens src and streams fn's output from it into dst, which
+// write (writeBlob or writeScratch) stores.
+func (s *Service) transformBlob(ctx context.Context, src, dst string, write func(context.Context, string, func(io.Writer) error) (BlobInfo, error),
+	fn func(r io.ReadSeeker, w io.Writer) error) (BlobInfo, error) {
 	f, err := s.Blobs.Open(ctx, src)
 	if err != nil {
 		return BlobInfo{}, err
 	}
 	defer f.Close()
-	return s.writeBlob(ctx, dst, func(w io.Writer) error { return fn(f, w) })
+	return write(ctx, dst, func(w io.Writer) error { return fn(f, w) })
 }
 
 // stampsFor turns the document's filled fields into stamps.

@@ -64,7 +64,7 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 	}
 	flat := w.key(doc.ID + ".flat.pdf")
 	w.scratch = append(w.scratch, flat)
-	_, err = s.transformBlob(ctx, doc.BlobKey, flat, func(r io.ReadSeeker, out io.Writer) error {
+	_, err = s.transformBlob(ctx, doc.BlobKey, flat, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Stamper.Stamp(ctx, r, stamps, w.embedded(), out)
 	})
 	if err != nil {
@@ -72,7 +72,7 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 	}
 	w.flat = append(w.flat, flat)
 	key := w.resultKey(doc.ID + ".pdf")
-	info, err := s.transformBlob(ctx, flat, key, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := s.transformBlob(ctx, flat, key, s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Sealer.Seal(ctx, r, out, w.sealInfo(doc.Name))
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func (w *finalWork) sealInfo(what string) SealInfo {
 
 // seal seals the work file src into the result dst and records it as part.
 func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error {
-	info, err := w.s.transformBlob(ctx, src, dst, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := w.s.transformBlob(ctx, src, dst, w.s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
 		return w.s.Sealer.Seal(ctx, r, out, w.sealInfo(what))
 	})
 	if err != nil {
@@ -103,29 +103,53 @@ func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error
 // sealCombined merges the flattened documents and the certificate, embeds
 // the evidence and seals the result.
 func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
+	withEvidence := w.key("combined.flat.pdf")
+	w.scratch = append(w.scratch, withEvidence)
+	parts := append(append([]string{}, w.flat...), certFlat)
+	var err error
+	if m, ok := w.s.Merger.(EmbeddingMerger); ok {
+		err = w.merge(ctx, parts, withEvidence, func(srcs []io.ReadSeeker, out io.Writer) error {
+			return m.MergeEmbedding(ctx, srcs, w.embedded(), out)
+		})
+	} else {
+		err = w.mergeThenEmbed(ctx, parts, withEvidence)
+	}
+	if err != nil {
+		return err
+	}
+	return w.seal(ctx, withEvidence, w.resultKey("combined.pdf"), PartCombined, "combined documents and certificate")
+}
+
+// mergeThenEmbed merges parts into a work file, then embeds the evidence
+// into dst, for a Merger that cannot do both at once.
+func (w *finalWork) mergeThenEmbed(ctx context.Context, parts []string, dst string) error {
 	s := w.s
 	merged := w.key("combined.merged.pdf")
 	w.scratch = append(w.scratch, merged)
-	_, err := s.writeBlob(ctx, merged, func(out io.Writer) error {
-		srcs, closeAll, err := w.openAll(ctx, append(append([]string{}, w.flat...), certFlat))
-		if err != nil {
-			return err
-		}
-		defer closeAll()
+	err := w.merge(ctx, parts, merged, func(srcs []io.ReadSeeker, out io.Writer) error {
 		return s.Merger.Merge(ctx, srcs, out)
 	})
 	if err != nil {
 		return err
 	}
-	withEvidence := w.key("combined.flat.pdf")
-	w.scratch = append(w.scratch, withEvidence)
-	_, err = s.transformBlob(ctx, merged, withEvidence, func(r io.ReadSeeker, out io.Writer) error {
+	_, err = s.transformBlob(ctx, merged, dst, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Stamper.Stamp(ctx, r, nil, w.embedded(), out)
 	})
-	if err != nil {
-		return err
-	}
-	return w.seal(ctx, withEvidence, w.resultKey("combined.pdf"), PartCombined, "combined documents and certificate")
+	return err
+}
+
+// merge opens the work files parts and writes what fn makes of them into
+// the work file dst.
+func (w *finalWork) merge(ctx context.Context, parts []string, dst string, fn func(srcs []io.ReadSeeker, out io.Writer) error) error {
+	_, err := w.s.writeScratch(ctx, dst, func(out io.Writer) error {
+		srcs, closeAll, err := w.openAll(ctx, parts)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		return fn(srcs, out)
+	})
+	return err
 }
 
 func (w *finalWork) openAll(ctx context.Context, keys []string) ([]io.ReadSeeker, func(), error) {

@@ -24,7 +24,7 @@ import (
 // harness is a Service on real SQLite, real PDF handling, an in-memory blob
 // store and a recording mailer, with a runner to drain the outbox.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *esign.Service
 	db     *sqldb.DB
 	blobs  *blob.Memory
@@ -33,7 +33,7 @@ type harness struct {
 	runner *jobs.Runner
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
@@ -59,7 +59,7 @@ func newHarness(t *testing.T) *harness {
 
 // testSealer seals with a real platform PKI and its built-in timestamp
 // authority.
-func testSealer(t *testing.T) *pades.Sealer {
+func testSealer(t testing.TB) *pades.Sealer {
 	signer, chain := pkitest.Shared(t).Seal()
 	return &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}
 }
@@ -145,18 +145,25 @@ func (h *harness) openAs(addr string) string {
 func (h *harness) signAndFinish(addr string, f *esign.Field) string {
 	h.t.Helper()
 	tok := h.openAs(addr)
-	_, err := h.svc.FillField(context.Background(), tok, f.ID, typed("R"))
+	h.signTyped(tok, f.ID, "R")
+	return tok
+}
+
+// signTyped fills the field with a typed signature and completes the
+// recipient whose session token is tok.
+func (h *harness) signTyped(tok, fieldID, name string) {
+	h.t.Helper()
+	_, err := h.svc.FillField(context.Background(), tok, fieldID, typed(name))
 	must(h.t, err)
 	_, err = h.svc.CompleteRecipient(context.Background(), tok)
 	must(h.t, err)
-	return tok
 }
 
 func typed(name string) esign.FieldValueInput {
 	return esign.FieldValueInput{Signature: &esign.SignatureInput{Kind: "typed", Text: name}}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -14,6 +15,7 @@ var benchSigners = []string{"Alice Example", "Bob Q. Signer", "Carol Lindqvist-Ã
 
 func BenchmarkRenderTyped(b *testing.B) {
 	b.ReportAllocs()
+	stop := cpumeter.Start(b)
 	for b.Loop() {
 		for _, name := range benchSigners {
 			if _, err := (SignatureRenderer{}).RenderTyped(name); err != nil {
@@ -21,6 +23,7 @@ func BenchmarkRenderTyped(b *testing.B) {
 			}
 		}
 	}
+	stop()
 }
 
 // BenchmarkStamp stamps the three typed signatures into a one-page PDF,
@@ -37,6 +40,7 @@ func BenchmarkStamp(b *testing.B) {
 			Kind: esign.StampImage, PNG: png})
 	}
 	b.ReportAllocs()
+	stop := cpumeter.Start(b)
 	var out bytes.Buffer
 	for b.Loop() {
 		out.Reset()
@@ -44,4 +48,5 @@ func BenchmarkStamp(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	stop()
 }

@@ -3,54 +3,29 @@ package pdf
 import (
 	"bytes"
 	"compress/zlib"
-	"image"
-	"image/png"
 	"io"
-	"sync"
+
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 )
 
 // Signature and text images are small and mostly flat: the fastest
 // compression level makes them a little larger but costs a fraction of the
 // default level's CPU, and every completed envelope compresses several.
-
-// pngEncoder encodes PNGs at the fastest level, reusing the encoder's
-// buffers and compressor between images.
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-// pngBuffers is a png.EncoderBufferPool over a sync.Pool.
-type pngBuffers struct{ pool sync.Pool }
-
-// Get returns an idle buffer, or nil when there is none.
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b // nil makes the encoder allocate one
-}
-
-// Put keeps b for a later image.
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
-
-// encodeFastPNG encodes img with pngEncoder.
-func encodeFastPNG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := pngEncoder.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// PNGs are encoded by internal/pdf/internal/fastpng.
 
 // zlibWriters holds idle zlib writers at zlib.BestSpeed. Setting up a
 // compressor costs about as much as compressing a small image with it.
-var zlibWriters = sync.Pool{New: func() any {
+var zlibWriters = freelist.New(func() *zlib.Writer {
 	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // only fails for a bad level
 	return w
-}}
+})
 
 // deflate returns b compressed in the zlib format, which is what PDF's
 // FlateDecode filter reads.
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)
-	w := zlibWriters.Get().(*zlib.Writer)
+	w := zlibWriters.Get()
 	w.Reset(&buf)
 	// Writes to a bytes.Buffer cannot fail.
 	_, _ = w.Write(b)

@@ -122,19 +122,11 @@ func addEmbeddedFileStream(doc *model.Context, f esign.EmbeddedFile) (types.Indi
 	if !f.ModTime.IsZero() {
 		params["ModDate"] = types.StringLiteral(types.DateString(f.ModTime.UTC()))
 	}
-	sd, err := doc.NewStreamDictForBuf(f.Data)
-	if err != nil {
-		return types.IndirectRef{}, fmt.Errorf("embed %s: %w", f.Name, err)
-	}
-	sd.InsertName("Type", "EmbeddedFile")
+	d := types.Dict{"Type": types.Name("EmbeddedFile"), "Params": params}
 	if mt, _ := mediaType(f.MIMEType); mt != "" {
-		sd.InsertName("Subtype", mt) // written as /application#2Fjson
+		d["Subtype"] = types.Name(mt) // written as /application#2Fjson
 	}
-	sd.Insert("Params", params)
-	if err := sd.Encode(); err != nil {
-		return types.IndirectRef{}, fmt.Errorf("embed %s: compress: %w", f.Name, err)
-	}
-	ref, err := doc.IndRefForNewObject(*sd)
+	ref, err := doc.IndRefForNewObject(flateStream(d, f.Data))
 	if err != nil {
 		return types.IndirectRef{}, fmt.Errorf("embed %s: add stream: %w", f.Name, err)
 	}

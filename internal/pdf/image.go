@@ -43,7 +43,13 @@ func decodePNG(field string, b []byte) (image.Image, error) {
 // newImageXObject adds img to doc as a Flate-compressed DeviceRGB image XObject.
 // Its alpha channel, if any pixel is not opaque, becomes an /SMask so that
 // a transparent signature background stays transparent on the page.
-func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) {
+//
+// png, when not nil, is the PNG img was decoded from: an indexed image
+// may then keep its compressed data (see newIndexedXObject).
+func newImageXObject(doc *model.Context, img image.Image, png []byte) (imageXObject, error) {
+	if p, ok := img.(*image.Paletted); ok && len(p.Palette) > 0 {
+		return newIndexedXObject(doc, p, png)
+	}
 	nrgba := toNRGBA(img)
 	w, h := nrgba.Rect.Dx(), nrgba.Rect.Dy()
 	rgb := make([]byte, 0, w*h*3)
@@ -57,13 +63,32 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 			opaque = opaque && row[x+3] == 0xff
 		}
 	}
-	sd := imageStream(w, h, model.DeviceRGBCS, rgb)
+	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), pixels{raw: deflate(rgb)})
+	var mask *pixels
 	if !opaque {
-		mask, err := doc.IndRefForNewObject(imageStream(w, h, model.DeviceGrayCS, alpha))
+		mask = &pixels{raw: deflate(alpha)}
+	}
+	return addImageXObject(doc, sd, mask)
+}
+
+// pixels are an image's samples compressed with deflate. With parms set,
+// each row starts with a PNG filter type, as in a PNG's image data, and
+// parms is the /DecodeParms that tells a reader so.
+type pixels struct {
+	raw   []byte
+	parms types.Dict
+}
+
+// addImageXObject adds the image sd to doc, with the soft mask of its
+// size, if any.
+func addImageXObject(doc *model.Context, sd types.StreamDict, mask *pixels) (imageXObject, error) {
+	w, h := *sd.IntEntry("Width"), *sd.IntEntry("Height")
+	if mask != nil {
+		ref, err := doc.IndRefForNewObject(imageStream(w, h, types.Name(model.DeviceGrayCS), *mask))
 		if err != nil {
 			return imageXObject{}, err
 		}
-		sd.Insert("SMask", *mask)
+		sd.Insert("SMask", *ref)
 	}
 	ref, err := doc.IndRefForNewObject(sd)
 	if err != nil {
@@ -74,26 +99,36 @@ func newImageXObject(doc *model.Context, img image.Image) (imageXObject, error) 
 
 // imageStream returns an 8-bit image XObject of w×h pixels in colour
 // space cs, with the entries of pdfcpu's CreateFlateImageStreamDict.
-func imageStream(w, h int, cs string, pix []byte) types.StreamDict {
+func imageStream(w, h int, cs types.Object, px pixels) types.StreamDict {
 	d := types.Dict{
 		"Type":             types.Name("XObject"),
 		"Subtype":          types.Name("Image"),
 		"Width":            types.Integer(w),
 		"Height":           types.Integer(h),
 		"BitsPerComponent": types.Integer(8),
-		"ColorSpace":       types.Name(cs),
+		"ColorSpace":       cs,
 	}
 	if w < 1000 || h < 1000 {
 		d["Interpolate"] = types.Boolean(true) // smoother when scaled up
 	}
-	return flateStream(d, pix)
+	sd := flateStreamOf(d, px.raw)
+	if px.parms != nil {
+		sd.Insert("DecodeParms", px.parms)
+		sd.FilterPipeline[0].DecodeParms = px.parms
+	}
+	return sd
 }
 
 // flateStream returns a stream of d's entries and content, compressed
 // with deflate rather than by pdfcpu, which sets up a compressor at the
 // default level for every stream.
 func flateStream(d types.Dict, content []byte) types.StreamDict {
-	raw := deflate(content)
+	return flateStreamOf(d, deflate(content))
+}
+
+// flateStreamOf returns a stream of d's entries over raw, already
+// compressed with deflate.
+func flateStreamOf(d types.Dict, raw []byte) types.StreamDict {
 	n := int64(len(raw))
 	d["Filter"] = types.Name(filter.Flate)
 	d["Length"] = types.Integer(n)

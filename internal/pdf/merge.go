@@ -17,7 +17,10 @@ import (
 // safe for concurrent use.
 type Merger struct{}
 
-var _ esign.Merger = (*Merger)(nil)
+var (
+	_ esign.Merger          = (*Merger)(nil)
+	_ esign.EmbeddingMerger = (*Merger)(nil)
+)
 
 // Merge writes the pages of srcs, in order, to w as one PDF. The first
 // document's catalog (metadata, viewer settings) carries over; forms,
@@ -30,8 +33,19 @@ var _ esign.Merger = (*Merger)(nil)
 // signed input (rewriting it would break its signature) with an
 // *esign.Error of KindInvalid. Nothing is written to w on error.
 func (m *Merger) Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) error {
+	return m.MergeEmbedding(ctx, srcs, nil, w)
+}
+
+// MergeEmbedding merges like Merge and embeds files in the result as
+// Stamper.Stamp does, in the same pass (esign.EmbeddingMerger): the merged
+// document is written once instead of written, read back and written
+// again. Files are refused as Stamp refuses them.
+func (m *Merger) MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files []esign.EmbeddedFile, w io.Writer) error {
 	if len(srcs) == 0 {
 		return esign.Invalid("srcs", "there are no PDFs to merge")
+	}
+	if err := validateFiles(files); err != nil {
+		return err
 	}
 	dest, err := readForMerge(ctx, srcs, 0)
 	if err != nil {
@@ -44,12 +58,17 @@ func (m *Merger) Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) e
 			return err
 		}
 		pdf20 = pdf20 || doc.XRefTable.Version() >= model.V20
+		// The merged document is compact (see keepForm) if any part was.
+		dest.Read.UsingObjectStreams = dest.Read.UsingObjectStreams || doc.Read.UsingObjectStreams
 		err = guard(func() error { return pdfcpu.MergeXRefTables(strconv.Itoa(i), doc, dest, false, false) })
 		if err != nil {
 			return fmt.Errorf("merge pdf %d of %d: %w", i+1, len(srcs), err)
 		}
 	}
 	if err := prepareMerged(dest, pdf20); err != nil {
+		return err
+	}
+	if err := embedFiles(dest, files); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

@@ -142,7 +142,7 @@ func (sw *stampWriter) pngImage(field string, b []byte) (imageXObject, error) {
 	if err != nil {
 		return imageXObject{}, err
 	}
-	return sw.addImage(key, decoded)
+	return sw.addImage(key, decoded, b)
 }
 
 // textImage returns the image XObject showing text, adding it on first use.
@@ -159,11 +159,12 @@ func (sw *stampWriter) textImage(field, text string) (imageXObject, error) {
 		}
 		return imageXObject{}, err
 	}
-	return sw.addImage(key, rendered)
+	return sw.addImage(key, rendered, nil)
 }
 
-func (sw *stampWriter) addImage(key string, img image.Image) (imageXObject, error) {
-	x, err := newImageXObject(sw.doc, img)
+// addImage adds img, decoded from png if that is not nil, under key.
+func (sw *stampWriter) addImage(key string, img image.Image, png []byte) (imageXObject, error) {
+	x, err := newImageXObject(sw.doc, img, png)
 	if err != nil {
 		return imageXObject{}, fmt.Errorf("add image: %w", err)
 	}

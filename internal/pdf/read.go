@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -14,6 +13,7 @@ import (
 	pdfvalidate "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 )
 
 // newConfig returns a pdfcpu configuration built in code. It deliberately
@@ -121,8 +121,12 @@ func errTruncated() *esign.Error {
 // package does, without importing that package: api pulls in pdfcpu's form
 // support, whose dependencies fill megabytes of tables at start-up, which
 // every gsign process would pay for.
+//
+// The document keeps the form it was read in: object streams and an xref
+// stream only if it had them (see keepForm).
 func writeContext(doc *model.Context, w io.Writer) error {
-	bw := outputBuffers.Get().(*bufio.Writer)
+	keepForm(doc)
+	bw := outputBuffers.Get()
 	bw.Reset(w)
 	doc.Write.Writer = bw
 	err := pdfcpu.WriteContext(doc)
@@ -136,6 +140,19 @@ func writeContext(doc *model.Context, w io.Writer) error {
 	return err
 }
 
+// keepForm has pdfcpu write doc with object streams only if it was read
+// with them. pdfcpu compresses each object stream with a new zlib writer
+// at the default level, whose set-up alone clears about 1 MB, and GSign
+// writes three documents per envelope, most of them small and without
+// object streams: such a document keeps its objects uncompressed, as it
+// had them, and one that came compact stays compact. The cross-reference
+// data is always an xref stream: pdfcpu's classic table can report a
+// /Size beyond the last object it keeps, which qpdf warns about.
+func keepForm(doc *model.Context) {
+	doc.WriteObjectStream = doc.Read.UsingObjectStreams
+	doc.WriteXRefStream = true
+}
+
 // outputBuffers holds idle 1 MiB output buffers for writeContext, which
 // would otherwise allocate and clear one for every document it writes.
-var outputBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}
+var outputBuffers = freelist.New(func() *bufio.Writer { return bufio.NewWriterSize(nil, 1<<20) })

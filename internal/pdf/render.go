@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
 )
 
 // Rendering parameters. Glyphs are drawn with a 96 px em so the image stays
@@ -33,6 +33,8 @@ const (
 var (
 	signatureInk = color.NRGBA{R: 0x1a, G: 0x2b, B: 0x6d, A: 0xff}
 	textInk      = color.NRGBA{A: 0xff}
+	// The palettes of inkImage, made once: they are only read.
+	inkPalettes = map[color.NRGBA]color.Palette{signatureInk: inkPalette(signatureInk), textInk: inkPalette(textInk)}
 )
 
 // goItalic parses the embedded Go Italic font once. The parsed font is
@@ -60,11 +62,11 @@ func (SignatureRenderer) RenderTyped(text string) ([]byte, error) {
 	if utf8.RuneCountInString(text) > maxSignatureRunes {
 		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
 	}
-	img, err := renderText(text, signatureInk, true)
+	img, err := renderText(text, true)
 	if err != nil {
 		return nil, err
 	}
-	return encodePNG(img)
+	return encodePNG(inkImage(img, signatureInk))
 }
 
 // RenderTextImage renders text as a black PNG on a transparent background
@@ -80,17 +82,22 @@ func RenderTextImage(text string) ([]byte, error) {
 }
 
 // textImage is RenderTextImage without the PNG encoding.
-func textImage(text string) (*image.RGBA, error) {
+func textImage(text string) (*image.Paletted, error) {
 	text = normaliseText(text)
 	if text == "" {
 		return nil, esign.Invalid("text", "the text is empty")
 	}
-	return renderText(text, textInk, false)
+	img, err := renderText(text, false)
+	if err != nil {
+		return nil, err
+	}
+	return inkImage(img, textInk), nil
 }
 
-// renderText draws one line of text. With tight set the image is cropped
-// to the ink on all sides; otherwise it spans the font's ascent and descent.
-func renderText(text string, ink color.Color, tight bool) (*image.RGBA, error) {
+// renderText draws one line of text as coverage: each pixel's alpha is
+// how much ink covers it. With tight set the image is cropped to the ink
+// on all sides; otherwise it spans the font's ascent and descent.
+func renderText(text string, tight bool) (*image.Alpha, error) {
 	f, err := goItalic()
 	if err != nil {
 		return nil, fmt.Errorf("render text: parse font: %w", err)
@@ -104,35 +111,21 @@ func renderText(text string, ink color.Color, tight bool) (*image.RGBA, error) {
 	}
 	defer face.Close()
 	bounds, origin := layout(face, text, tight)
-	img := image.NewRGBA(bounds)
-	d := font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face, Dot: origin}
-	d.DrawString(text)
+	img := image.NewAlpha(bounds)
+	drawCoverage(img, face, origin, text)
 	if tight {
 		img = cropToInk(img, signatureMargin)
 	}
 	return img, nil
 }
 
-// cropToInk trims img to its non-transparent pixels plus margin. Glyph
-// bounds from the font are control-point boxes, which italic outlines
-// overshoot, so the real ink is measured on the pixels.
-func cropToInk(img *image.RGBA, margin int) *image.RGBA {
-	ink := image.Rectangle{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if img.RGBAAt(x, y).A != 0 {
-				ink = ink.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
+// inkPalette is ink at every alpha, entry i at alpha i.
+func inkPalette(ink color.NRGBA) color.Palette {
+	p := make(color.Palette, 256)
+	for i := range p {
+		p[i] = color.NRGBA{R: ink.R, G: ink.G, B: ink.B, A: uint8(i)}
 	}
-	if ink.Empty() {
-		return img
-	}
-	r := ink.Inset(-margin)
-	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(out, out.Rect, img, r.Min, draw.Src)
-	return out
+	return p
 }
 
 // fittingFace returns a face at the standard em, or at a smaller one if
@@ -196,7 +189,7 @@ func checkGlyphs(f *opentype.Font, text string) error {
 }
 
 func encodePNG(img image.Image) ([]byte, error) {
-	b, err := encodeFastPNG(img)
+	b, err := fastpng.Encode(img)
 	if err != nil {
 		return nil, fmt.Errorf("render text: encode png: %w", err)
 	}

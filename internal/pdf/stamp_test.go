@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
 	"image/color"
 	"math"
 	"strings"
@@ -114,11 +115,10 @@ func checkText(t *testing.T, pdf []byte, box esign.Stamp) {
 	}
 }
 
-// checkRendering checks the image and check stamps on the rendered page.
-func checkRendering(t *testing.T, pdf []byte) {
+// checkHalfImage checks halfPNG stamped in imageBox on the rendered page:
+// navy top half, transparent (so white) bottom half, upright.
+func checkHalfImage(t *testing.T, img image.Image) {
 	t.Helper()
-	img := render(t, pdf, 1)
-	// Image: navy top half, transparent (so white) bottom half, upright.
 	for _, p := range [][2]int{{70, 155}, {110, 160}, {150, 170}} {
 		if !dark(img, p[0], p[1]) {
 			t.Errorf("pixel %v in the image's opaque top half is not dark", p)
@@ -129,6 +129,13 @@ func checkRendering(t *testing.T, pdf []byte) {
 			t.Errorf("pixel %v in the image's transparent bottom half is not white", p)
 		}
 	}
+}
+
+// checkRendering checks the image and check stamps on the rendered page.
+func checkRendering(t *testing.T, pdf []byte) {
+	t.Helper()
+	img := render(t, pdf, 1)
+	checkHalfImage(t, img)
 	for _, p := range [][2]int{{110, 140}, {50, 160}, {175, 160}, {110, 210}} {
 		if !white(img, p[0], p[1]) {
 			t.Errorf("pixel %v outside the image stamp is not white", p)

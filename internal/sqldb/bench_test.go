@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -19,22 +19,6 @@ import (
 //
 //	go test -run '^$' -bench . -benchmem -count 5 ./internal/sqldb
 
-// cpuMeter starts measuring the process's CPU time; the func it returns
-// reports it per op.
-func cpuMeter(b *testing.B) func() {
-	start := cpuTime(b)
-	return func() { b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op") }
-}
-
-// cpuTime is the process's user and system time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkTxInsertEnvelope is one write transaction of the kind a use case
 // runs: an envelope with a document and three recipients is created, then
 // locked, read back and updated.
@@ -43,7 +27,7 @@ func BenchmarkTxInsertEnvelope(b *testing.B) {
 	ctx := context.Background()
 	w := newWorld(b, db)
 	b.ResetTimer()
-	defer cpuMeter(b)()
+	defer cpumeter.Start(b)()
 	for i := range b.N {
 		err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) error {
 			return insertEnvelope(ctx, tx, w, fmt.Sprintf("b%d", i))
@@ -64,7 +48,7 @@ func BenchmarkViewEnvelope(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	defer cpuMeter(b)()
+	defer cpumeter.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			err := db.View(ctx, func(ctx context.Context, tx esign.Tx) error {
@@ -114,7 +98,7 @@ func BenchmarkClaimSettle(b *testing.B) {
 			ctx := context.Background()
 			enqueueBench(b, db, b.N)
 			b.ResetTimer()
-			defer cpuMeter(b)()
+			defer cpumeter.Start(b)()
 			for done := 0; done < b.N; {
 				var jobs []*esign.Job
 				err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {

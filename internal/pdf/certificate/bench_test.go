@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/pdf"
 )
 
@@ -21,6 +22,7 @@ func BenchmarkCertificate(b *testing.B) {
 		c.Recipients[i].SignaturePNG = png
 	}
 	b.ReportAllocs()
+	stop := cpumeter.Start(b)
 	var out bytes.Buffer
 	for b.Loop() {
 		out.Reset()
@@ -28,4 +30,5 @@ func BenchmarkCertificate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	stop()
 }

@@ -3,15 +3,14 @@ package certificate
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"image"
-	"image/draw"
 	"image/png"
 
 	"github.com/go-pdf/fpdf"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
 )
 
 // maxSignaturePixels bounds a signature image's decoded size, as the
@@ -39,11 +38,9 @@ func prepareSignatures(rs []esign.CertificateRecipient) []signatureImage {
 
 // prepareSignature readies a PNG for fpdf. An image that cannot be decoded
 // is noted in the box rather than failing the certificate, which the
-// completion of the envelope depends on. fpdf's own PNG reader refuses
-// interlaced and 16-bit images, and a refused image would fail the whole
-// certificate: such images, and any fpdf might misread, are re-encoded as
-// plain 8-bit RGBA. Typed and drawn signatures are usually fine as they
-// are.
+// completion of the envelope depends on. Every image is drawn on white and
+// re-encoded (see flatten), which also gives fpdf only what its own PNG
+// reader handles: 8-bit RGB or indexed, not interlaced, no empty chunks.
 func prepareSignature(b []byte) signatureImage {
 	if len(b) == 0 {
 		return signatureImage{note: "No signature image"}
@@ -53,67 +50,32 @@ func prepareSignature(b []byte) signatureImage {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxSignaturePixels {
 		return unreadable
 	}
-	// Decoding also checks the image data that fpdf would copy unchecked.
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
 		return unreadable
 	}
-	bounds := img.Bounds()
-	if !fpdfReadable(b) {
-		nrgba := image.NewNRGBA(image.Rect(0, 0, bounds.Dx(), bounds.Dy()))
-		draw.Draw(nrgba, nrgba.Rect, img, bounds.Min, draw.Src)
-		var buf bytes.Buffer
-		if err := pngEncoder.Encode(&buf, nrgba); err != nil {
-			return unreadable
-		}
-		b = buf.Bytes()
+	flat, err := opaqueSignature(b, img)
+	if err != nil {
+		return unreadable
 	}
 	// fpdf names an image's resource after its content, so two names for
 	// one image would give the page resources a duplicate key: name it
 	// after its content too.
-	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(b)), png: b,
+	bounds := img.Bounds()
+	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(flat)), png: flat,
 		width: bounds.Dx(), height: bounds.Dy()}
 }
 
-// pngEncoder re-encodes signatures at the fastest level: they are small
-// and mostly flat, and fpdf compresses them again anyway.
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed}
-
-// fpdfReadable reports whether fpdf reads the PNG b, which image/png
-// decoded, as it is: 8-bit RGB or RGBA, not interlaced, and no empty chunk
-// before IEND, since fpdf stops reading at the first empty chunk.
-func fpdfReadable(b []byte) bool {
-	const (
-		signatureLen = 8
-		ihdrLen      = 13
-	)
-	b = b[signatureLen:]
-	first := true
-	for len(b) >= 12 {
-		n := binary.BigEndian.Uint32(b)
-		kind := string(b[4:8])
-		if uint64(n) > uint64(len(b)-12) {
-			return false
+// opaqueSignature returns img, decoded from the PNG b, on white as a PNG
+// for fpdf (see flatten). An indexed image keeps its image data: only its
+// palette goes on white.
+func opaqueSignature(b []byte, img image.Image) ([]byte, error) {
+	if p, ok := img.(*image.Paletted); ok {
+		if out, ok := withPalette(b, paletteOnWhite(p).Palette); ok {
+			return out, nil
 		}
-		if first {
-			if kind != "IHDR" || n != ihdrLen {
-				return false
-			}
-			depth, colour, interlace := b[16], b[17], b[20]
-			if depth != 8 || (colour != 2 && colour != 6) || interlace != 0 {
-				return false
-			}
-			first = false
-		}
-		if kind == "IEND" {
-			return true
-		}
-		if n == 0 {
-			return false
-		}
-		b = b[12+n:]
 	}
-	return false
+	return fastpng.Encode(flatten(img))
 }
 
 // size is the largest size within maxW×maxH with the image's aspect ratio.

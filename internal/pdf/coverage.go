@@ -1,0 +1,106 @@
+package pdf
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
+)
+
+// drawCoverage draws text into dst from dot as font.Drawer.DrawString
+// does (kerning, advances, glyphs the face lacks skipped), keeping only
+// coverage. A single-ink image needs nothing else, and one byte per pixel
+// is a quarter of what drawing into RGBA costs in memory and time.
+func drawCoverage(dst *image.Alpha, face font.Face, dot fixed.Point26_6, text string) {
+	prev := rune(-1)
+	for _, r := range text {
+		if prev >= 0 {
+			dot.X += face.Kern(prev, r)
+		}
+		dr, mask, maskp, advance, ok := face.Glyph(dot, r)
+		if !ok {
+			continue
+		}
+		coverOver(dst, dr, mask, maskp)
+		dot.X += advance
+		prev = r
+	}
+}
+
+// coverOver composites mask over dst in r, as draw.Over composites an
+// opaque colour through a mask: out = m + dst·(1−m).
+func coverOver(dst *image.Alpha, r image.Rectangle, mask image.Image, mp image.Point) {
+	m, ok := mask.(*image.Alpha)
+	if !ok { // opentype faces give *image.Alpha; anything else the slow way
+		draw.DrawMask(dst, r, image.Opaque, image.Point{}, mask, mp, draw.Over)
+		return
+	}
+	clipped := r.Intersect(dst.Rect)
+	mp = mp.Add(clipped.Min.Sub(r.Min))
+	for y := range clipped.Dy() {
+		d := dst.Pix[dst.PixOffset(clipped.Min.X, clipped.Min.Y+y):][:clipped.Dx()]
+		s := m.Pix[m.PixOffset(mp.X, mp.Y+y):][:clipped.Dx()]
+		for x, c := range s {
+			if c == 0 {
+				continue
+			}
+			ma := uint32(c) * 0x101
+			da := uint32(d[x]) * 0x101
+			d[x] = uint8((ma + da*(0xffff-ma)/0xffff) >> 8)
+		}
+	}
+}
+
+// cropToInk trims img to its non-transparent pixels plus margin. Glyph
+// bounds from the font are control-point boxes, which italic outlines
+// overshoot, so the real ink is measured on the pixels.
+func cropToInk(img *image.Alpha, margin int) *image.Alpha {
+	ink := inkRect(img)
+	if ink.Empty() {
+		return img
+	}
+	r := ink.Inset(-margin)
+	out := image.NewAlpha(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(out, out.Rect, img, r.Min, draw.Src)
+	return out
+}
+
+// inkRect returns the smallest rectangle holding img's non-transparent
+// pixels.
+func inkRect(img *image.Alpha) image.Rectangle {
+	b := img.Bounds()
+	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, b.Min.X, b.Min.Y
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(b.Min.X, y):][:b.Dx()]
+		first, last := -1, -1
+		for i, a := range row {
+			if a != 0 {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		minX, maxX = min(minX, b.Min.X+first), max(maxX, b.Min.X+last+1)
+		minY, maxY = min(minY, y), max(maxY, y+1)
+	}
+	return image.Rect(minX, minY, maxX, maxY) // empty when nothing was inked
+}
+
+// inkImage returns the coverage img drawn in the one colour ink, as an
+// indexed image whose index is the alpha: palette entry i is ink at alpha
+// i. It shares img's pixels. PNG does not filter indexed images, so
+// encoding it, and decoding it when the envelope is sealed, costs a
+// fraction of RGBA.
+func inkImage(img *image.Alpha, ink color.NRGBA) *image.Paletted {
+	pal, ok := inkPalettes[ink]
+	if !ok {
+		pal = inkPalette(ink)
+	}
+	return &image.Paletted{Pix: img.Pix, Stride: img.Stride, Rect: img.Rect, Palette: pal}
+}

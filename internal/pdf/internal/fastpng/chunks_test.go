@@ -1,0 +1,63 @@
+package fastpng
+
+import (
+	"bytes"
+	"compress/zlib"
+	"image"
+	"image/color"
+	"io"
+	"testing"
+)
+
+func encode(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	b, err := Encode(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Indexed returns the header and the whole zlib stream of an indexed PNG:
+// one filter byte and w indices per row.
+func TestIndexed(t *testing.T) {
+	pal := make(color.Palette, 256)
+	for i := range pal {
+		pal[i] = color.NRGBA{R: 1, G: 2, B: 3, A: uint8(i)}
+	}
+	img := image.NewPaletted(image.Rect(0, 0, 37, 11), pal)
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	h, data, ok := Indexed(encode(t, img))
+	if !ok || h != (Header{Width: 37, Height: 11, Depth: 8, ColourType: ColourIndexed}) {
+		t.Fatalf("Indexed = %+v, %v", h, ok)
+	}
+	r, err := zlib.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := io.ReadAll(r)
+	if err != nil || len(rows) != 11*(37+1) {
+		t.Fatalf("image data inflates to %d bytes (%v), want %d", len(rows), err, 11*38)
+	}
+	for y := range 11 {
+		if got, want := rows[y*38+1:(y+1)*38], img.Pix[y*37:(y+1)*37]; rows[y*38] != 0 || !bytes.Equal(got, want) {
+			t.Fatalf("row %d = filter %d %v, want filter 0 %v", y, rows[y*38], got, want)
+		}
+	}
+}
+
+func TestIndexedRefuses(t *testing.T) {
+	indexed := encode(t, image.NewPaletted(image.Rect(0, 0, 4, 4), color.Palette{color.Black, color.White}))
+	for name, b := range map[string][]byte{
+		"RGBA":      encode(t, image.NewNRGBA(image.Rect(0, 0, 4, 4))),
+		"truncated": indexed[:len(indexed)-5],
+		"not a PNG": []byte("GIF89a"),
+		"empty":     nil,
+	} {
+		if _, _, ok := Indexed(b); ok {
+			t.Errorf("%s: Indexed accepted it", name)
+		}
+	}
+}
