@@ -156,7 +156,8 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    mailer,
-		Webhooks:  webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout}),
+		Webhooks: &breaker.Webhooks{Hosts: a.breakers.Group("webhook"),
+			Next: webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout})},
 	}
 	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
 	return svc
