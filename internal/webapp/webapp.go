@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:generate sh -c "cd ../../web && npm ci --no-audit --no-fund && npm run build"
+//go:generate sh ../../web/build.sh
 
 //go:embed all:dist
 var dist embed.FS
