@@ -55,7 +55,9 @@ async function noXSS(page) {
 async function signingLink(addr, after = new Set()) {
   for (let i = 0; i < 150; i++) {
     for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml") && !after.has(f))) {
-      const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "");
+      // Undo quoted-printable soft breaks and header folding (a long,
+      // encoded display name puts the address on a continuation line).
+      const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
       if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
       const m = text.match(/https?:\/\/[^\s"<>]*\/s\/(gst_[A-Za-z0-9_-]+)/);
       if (m) { after.add(f); return `${base}/s/${m[1]}`; }
