@@ -65,6 +65,12 @@ func (t *tx) UpdateDocument(ctx context.Context, d *esign.Document) error {
 	return t.updateOne(ctx, "document", d.ID, q, d.Name, d.Position, d.ResultKey, d.ResultSHA256, d.ResultSize, d.ID)
 }
 
+// DeleteDocument deletes the document row; the Service deletes its fields
+// first and its blob after commit.
+func (t *tx) DeleteDocument(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "document", id, `DELETE FROM documents WHERE id = ?`, id)
+}
+
 // DocumentsByEnvelope returns the envelope's documents ordered by position.
 func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Document, error) {
 	const q = `SELECT ` + documentCols + ` FROM documents WHERE envelope_id = ? ORDER BY position, created_seq, id`
@@ -104,6 +110,12 @@ func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
 		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.ID)
 }
 
+// DeleteRecipient deletes the recipient row; the Service deletes its fields
+// first.
+func (t *tx) DeleteRecipient(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "recipient", id, `DELETE FROM recipients WHERE id = ?`, id)
+}
+
 // RecipientsByEnvelope returns the envelope's recipients by routing order,
 // then creation.
 func (t *tx) RecipientsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Recipient, error) {
@@ -135,6 +147,11 @@ func (t *tx) UpdateField(ctx context.Context, f *esign.Field) error {
 	return t.updateOne(ctx, "field", f.ID, q,
 		f.DocumentID, f.RecipientID, string(f.Type), f.Page, f.X, f.Y, f.Width, f.Height,
 		f.Required, f.Value, f.SignatureID, nullMicros(f.FilledAt), f.ID)
+}
+
+// DeleteField deletes the field row.
+func (t *tx) DeleteField(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "field", id, `DELETE FROM fields WHERE id = ?`, id)
 }
 
 // FieldsByEnvelope returns the envelope's fields in creation order.
