@@ -82,3 +82,14 @@ func (a *api) removeDocument(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (a *api) resendRecipient(w http.ResponseWriter, r *http.Request) error {
+	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
+		return err
+	}
+	rc, err := a.svc.Resend(r.Context(), principal(r), r.PathValue("id"), r.PathValue("rid"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newRecipient(rc))
+}

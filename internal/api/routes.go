@@ -65,6 +65,7 @@ func (a *api) routes() []route {
 		{"POST /api/v1/envelopes/{id}/send", sender, jsonBody, apiRate, a.sendEnvelope},
 		{"POST /api/v1/envelopes/{id}/void", sender, jsonBody, apiRate, a.voidEnvelope},
 		{"POST /api/v1/envelopes/{id}/recipients/{rid}/signing-url", sender, jsonBody, apiRate, a.signingURL},
+		{"POST /api/v1/envelopes/{id}/recipients/{rid}/resend", sender, jsonBody, apiRate, a.resendRecipient},
 		{"GET /api/v1/envelopes/{id}/audit", sender, noBody, apiRate, a.audit},
 		{"GET /api/v1/envelopes/{id}/download", sender, noBody, apiRate, a.download},
 

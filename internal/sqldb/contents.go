@@ -100,12 +100,12 @@ func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
 
 // UpdateRecipient writes every mutable column of r.
 func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
-	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?,
+	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?, embedded = ?,
 		sent_at = ?, delivered_at = ?, completed_at = ?, declined_at = ?, decline_reason = ?,
 		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?
 		WHERE id = ?`
 	return t.updateOne(ctx, "recipient", r.ID, q,
-		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod,
+		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt), r.DeclineReason,
 		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.ID)
 }
