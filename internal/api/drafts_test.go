@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -46,7 +47,14 @@ func TestDraftEditing(t *testing.T) {
 		t.Errorf("after removing the recipient: %d recipients, %d fields", len(d.Recipients), len(d.Fields))
 	}
 	envID2, docID2, _, _ := e.signerDraft(token)
+	blobKey := "documents/" + envID2 + "/" + docID2 + ".pdf"
+	if _, err := e.svc.Blobs.Stat(context.Background(), blobKey); err != nil {
+		t.Fatalf("the uploaded document's blob: %v", err)
+	}
 	e.expect(e.do(req{method: "DELETE", path: "/api/v1/envelopes/" + envID2 + "/documents/" + docID2, token: token}), 204, "")
+	if _, err := e.svc.Blobs.Stat(context.Background(), blobKey); !esign.IsKind(err, esign.KindNotFound) {
+		t.Errorf("the removed document's blob is still there: %v", err)
+	}
 	if d := decode[envelopeDetailResponse](t, e.do(req{method: "GET", path: "/api/v1/envelopes/" + envID2, token: token})); len(d.Fields) != 0 || len(d.Documents) != 0 || len(d.Recipients) != 1 {
 		t.Errorf("after removing the document: %d documents, %d fields, %d recipients", len(d.Documents), len(d.Fields), len(d.Recipients))
 	}

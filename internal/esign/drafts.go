@@ -17,17 +17,18 @@ type RecipientPatch struct {
 func (pt *RecipientPatch) apply(r *Recipient) RecipientInput {
 	in := RecipientInput{Name: r.Name, Email: r.Email, Role: string(r.Role), RoutingOrder: r.RoutingOrder,
 		Auth: r.AuthMethod, Embedded: r.Embedded, Phone: r.Phone}
-	set(&in.Name, pt.Name)
-	set(&in.Email, pt.Email)
-	set(&in.Role, pt.Role)
-	set(&in.Auth, pt.Auth)
-	set(&in.Phone, pt.Phone)
-	set(&in.RoutingOrder, pt.RoutingOrder)
-	set(&in.Embedded, pt.Embedded)
+	patchValue(&in.Name, pt.Name)
+	patchValue(&in.Email, pt.Email)
+	patchValue(&in.Role, pt.Role)
+	patchValue(&in.Auth, pt.Auth)
+	patchValue(&in.Phone, pt.Phone)
+	patchValue(&in.RoutingOrder, pt.RoutingOrder)
+	patchValue(&in.Embedded, pt.Embedded)
 	return in
 }
 
-func set[T any](dst *T, v *T) {
+// patchValue sets *dst to *v when the patch has v.
+func patchValue[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
@@ -64,6 +65,8 @@ func (s *Service) UpdateRecipient(ctx context.Context, p *Principal, envelopeID,
 	return out, err
 }
 
+// checkRecipientFields checks r's placed fields against its changed role and
+// name, so an edit cannot leave a cc with a signature field to fill.
 func (s *Service) checkRecipientFields(ctx context.Context, tx Tx, envelopeID string, r *Recipient) error {
 	fields, err := tx.FieldsByEnvelope(ctx, envelopeID)
 	if err != nil {
@@ -74,10 +77,14 @@ func (s *Service) checkRecipientFields(ctx context.Context, tx Tx, envelopeID st
 			continue
 		}
 		if err := checkFieldRecipient(s.Stamper, r, f); err != nil {
-			if IsKind(err, KindInvalid) {
-				return Invalid("role", "the recipient's fields do not fit the change ("+ErrorMessage(err)+"); remove them first")
+			if !IsKind(err, KindInvalid) {
+				return err
 			}
-			return err
+			member := "role"
+			if f.Type == FieldName {
+				member = "name"
+			}
+			return Invalid(member, "the recipient's fields do not fit the change ("+ErrorMessage(err)+"); remove or reassign them first")
 		}
 	}
 	return nil

@@ -17,13 +17,13 @@ type FieldPatch struct {
 func (pt *FieldPatch) apply(f *Field) FieldInput {
 	in := FieldInput{DocumentID: f.DocumentID, RecipientID: f.RecipientID, Type: string(f.Type), Page: f.Page,
 		X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: &f.Required}
-	set(&in.RecipientID, pt.RecipientID)
-	set(&in.Type, pt.Type)
-	set(&in.Page, pt.Page)
-	set(&in.X, pt.X)
-	set(&in.Y, pt.Y)
-	set(&in.Width, pt.Width)
-	set(&in.Height, pt.Height)
+	patchValue(&in.RecipientID, pt.RecipientID)
+	patchValue(&in.Type, pt.Type)
+	patchValue(&in.Page, pt.Page)
+	patchValue(&in.X, pt.X)
+	patchValue(&in.Y, pt.Y)
+	patchValue(&in.Width, pt.Width)
+	patchValue(&in.Height, pt.Height)
 	if pt.Required != nil {
 		in.Required = pt.Required
 	}
