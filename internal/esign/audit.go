@@ -37,6 +37,12 @@ const (
 	AuditExpired           = "expired"
 	AuditCompleted         = "completed"
 	AuditResultReady       = "result_ready"
+	AuditRecipientUpdated  = "recipient_updated"
+	AuditRecipientRemoved  = "recipient_removed"
+	AuditFieldUpdated      = "field_updated"
+	AuditFieldRemoved      = "field_removed"
+	AuditDocumentRemoved   = "document_removed"
+	AuditResent            = "resent"
 )
 
 // ActorType says who caused an audit event.

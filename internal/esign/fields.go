@@ -65,14 +65,14 @@ func (s *Service) AddField(ctx context.Context, p *Principal, envelopeID string,
 		if err := checkFieldPlacement(ctx, tx, s.Stamper, e, f); err != nil {
 			return err
 		}
+		if err := checkFieldCount(ctx, tx, e.ID); err != nil {
+			return err
+		}
 		f.ID, f.EnvelopeID, f.CreatedAt = NewID(PrefixField, tx.Now()), e.ID, tx.Now()
 		if err := tx.CreateField(ctx, f); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e, AuditFieldAdded, p.actor(ctx), map[string]string{
-			"field_id": f.ID, "document_id": f.DocumentID, "recipient_id": f.RecipientID, "type": string(f.Type),
-			"page": strconv.Itoa(f.Page), "box": formatBox(f), "required": strconv.FormatBool(f.Required),
-		})
+		return appendAudit(ctx, tx, e, AuditFieldAdded, p.actor(ctx), fieldAuditData(f))
 	})
 	if err != nil {
 		return nil, err
@@ -91,6 +91,21 @@ func checkFieldPlacement(ctx context.Context, tx Tx, stamper Stamper, e *Envelop
 	if err != nil {
 		return err
 	}
+	if err := checkFieldRecipient(stamper, r, f); err != nil {
+		return err
+	}
+	if f.Page > len(doc.Pages) {
+		return Invalid("page", "document has "+strconv.Itoa(len(doc.Pages))+" pages")
+	}
+	pg := doc.Pages[f.Page-1]
+	if f.X+f.Width > pg.Width+0.01 || f.Y+f.Height > pg.Height+0.01 {
+		return Invalid("x", "field lies outside its page ("+strconv.FormatFloat(pg.Width, 'f', -1, 64)+" x "+strconv.FormatFloat(pg.Height, 'f', -1, 64)+" points)")
+	}
+	return nil
+}
+
+// checkFieldRecipient checks that r's role takes a field like f.
+func checkFieldRecipient(stamper Stamper, r *Recipient, f *Field) error {
 	switch {
 	case r.Role == RoleCC || r.Role == RoleViewer:
 		return Invalid("recipient_id", "cc and viewer recipients do not fill fields")
@@ -101,14 +116,12 @@ func checkFieldPlacement(ctx context.Context, tx Tx, stamper Stamper, e *Envelop
 			return Invalid("type", "the recipient's name cannot be drawn on the document: "+ErrorMessage(err))
 		}
 	}
-	if f.Page > len(doc.Pages) {
-		return Invalid("page", "document has "+strconv.Itoa(len(doc.Pages))+" pages")
-	}
-	pg := doc.Pages[f.Page-1]
-	if f.X+f.Width > pg.Width+0.01 || f.Y+f.Height > pg.Height+0.01 {
-		return Invalid("x", "field lies outside its page ("+strconv.FormatFloat(pg.Width, 'f', -1, 64)+" x "+strconv.FormatFloat(pg.Height, 'f', -1, 64)+" points)")
-	}
-	fields, err := tx.FieldsByEnvelope(ctx, e.ID)
+	return nil
+}
+
+// checkFieldCount refuses a field beyond MaxFieldsPerEnvelope.
+func checkFieldCount(ctx context.Context, tx Tx, envelopeID string) error {
+	fields, err := tx.FieldsByEnvelope(ctx, envelopeID)
 	if err != nil {
 		return err
 	}
@@ -131,20 +144,25 @@ func findDocument(ctx context.Context, tx Tx, envelopeID, id string) (*Document,
 	return nil, Invalid("document_id", "is not a document of this envelope")
 }
 
+// findRecipient is recipientOf for an id given in a request body, where an
+// unknown id is invalid input rather than a missing resource.
 func findRecipient(ctx context.Context, tx Tx, envelopeID, id string) (*Recipient, error) {
-	rs, err := tx.RecipientsByEnvelope(ctx, envelopeID)
-	if err != nil {
-		return nil, err
+	r, err := recipientOf(ctx, tx, envelopeID, id)
+	if IsKind(err, KindNotFound) {
+		return nil, Invalid("recipient_id", "is not a recipient of this envelope")
 	}
-	for _, r := range rs {
-		if r.ID == id {
-			return r, nil
-		}
-	}
-	return nil, Invalid("recipient_id", "is not a recipient of this envelope")
+	return r, err
 }
 
 func formatBox(f *Field) string {
 	g := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	return g(f.X) + "," + g(f.Y) + "," + g(f.Width) + "," + g(f.Height)
+}
+
+// fieldAuditData is what the audit trail records of a field placed or changed.
+func fieldAuditData(f *Field) map[string]string {
+	return map[string]string{
+		"field_id": f.ID, "document_id": f.DocumentID, "recipient_id": f.RecipientID, "type": string(f.Type),
+		"page": strconv.Itoa(f.Page), "box": formatBox(f), "required": strconv.FormatBool(f.Required),
+	}
 }

@@ -79,17 +79,23 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 		if err := tx.CreateRecipient(ctx, r); err != nil {
 			return err
 		}
-		data := map[string]string{
-			"recipient_id": r.ID, "name": r.Name, "email": r.Email, "role": string(r.Role),
-			"routing_order": strconv.Itoa(r.RoutingOrder), "auth": r.AuthMethod,
-		}
-		if r.Phone != "" {
-			data["phone"] = r.Phone
-		}
-		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), data)
+		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), recipientAuditData(r))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// recipientAuditData is what the audit trail records of a recipient added or
+// changed.
+func recipientAuditData(r *Recipient) map[string]string {
+	data := map[string]string{
+		"recipient_id": r.ID, "name": r.Name, "email": r.Email, "role": string(r.Role),
+		"routing_order": strconv.Itoa(r.RoutingOrder), "auth": r.AuthMethod,
+	}
+	if r.Phone != "" {
+		data["phone"] = r.Phone
+	}
+	return data
 }

@@ -115,16 +115,22 @@ type EnvelopeTx interface {
 
 	CreateDocument(ctx context.Context, d *Document) error
 	UpdateDocument(ctx context.Context, d *Document) error
+	// DeleteDocument deletes a document row; its fields must be gone first.
+	DeleteDocument(ctx context.Context, id string) error
 	// DocumentsByEnvelope returns documents ordered by Position.
 	DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*Document, error)
 
 	CreateRecipient(ctx context.Context, r *Recipient) error
 	UpdateRecipient(ctx context.Context, r *Recipient) error
+	// DeleteRecipient deletes a recipient row; its fields must be gone first.
+	DeleteRecipient(ctx context.Context, id string) error
 	// RecipientsByEnvelope returns recipients ordered by routing order, then creation.
 	RecipientsByEnvelope(ctx context.Context, envelopeID string) ([]*Recipient, error)
 
 	CreateField(ctx context.Context, f *Field) error
 	UpdateField(ctx context.Context, f *Field) error
+	// DeleteField deletes a field row.
+	DeleteField(ctx context.Context, id string) error
 	// FieldsByEnvelope returns fields ordered by creation.
 	FieldsByEnvelope(ctx context.Context, envelopeID string) ([]*Field, error)
 

@@ -65,6 +65,12 @@ func (t *tx) UpdateDocument(ctx context.Context, d *esign.Document) error {
 	return t.updateOne(ctx, "document", d.ID, q, d.Name, d.Position, d.ResultKey, d.ResultSHA256, d.ResultSize, d.ID)
 }
 
+// DeleteDocument deletes the document row; the Service deletes its fields
+// first and its blob after commit.
+func (t *tx) DeleteDocument(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "document", id, `DELETE FROM documents WHERE id = ?`, id)
+}
+
 // DocumentsByEnvelope returns the envelope's documents ordered by position.
 func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Document, error) {
 	const q = `SELECT ` + documentCols + ` FROM documents WHERE envelope_id = ? ORDER BY position, created_seq, id`
@@ -94,14 +100,20 @@ func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
 
 // UpdateRecipient writes every mutable column of r.
 func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
-	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?,
+	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?, embedded = ?,
 		sent_at = ?, delivered_at = ?, completed_at = ?, declined_at = ?, decline_reason = ?,
 		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?
 		WHERE id = ?`
 	return t.updateOne(ctx, "recipient", r.ID, q,
-		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod,
+		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt), r.DeclineReason,
 		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.ID)
+}
+
+// DeleteRecipient deletes the recipient row; the Service deletes its fields
+// first.
+func (t *tx) DeleteRecipient(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "recipient", id, `DELETE FROM recipients WHERE id = ?`, id)
 }
 
 // RecipientsByEnvelope returns the envelope's recipients by routing order,
@@ -135,6 +147,11 @@ func (t *tx) UpdateField(ctx context.Context, f *esign.Field) error {
 	return t.updateOne(ctx, "field", f.ID, q,
 		f.DocumentID, f.RecipientID, string(f.Type), f.Page, f.X, f.Y, f.Width, f.Height,
 		f.Required, f.Value, f.SignatureID, nullMicros(f.FilledAt), f.ID)
+}
+
+// DeleteField deletes the field row.
+func (t *tx) DeleteField(ctx context.Context, id string) error {
+	return t.updateOne(ctx, "field", id, `DELETE FROM fields WHERE id = ?`, id)
 }
 
 // FieldsByEnvelope returns the envelope's fields in creation order.

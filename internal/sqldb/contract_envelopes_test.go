@@ -224,6 +224,7 @@ func testRecipients(t *testing.T, open func(t *testing.T) *DB) {
 	done.Name, done.Email, done.Role, done.RoutingOrder, done.Status = "Dora", "dora@example.com", esign.RoleApprover, 3, esign.RecipientDeclined
 	done.SentAt, done.DeliveredAt, done.CompletedAt, done.DeclinedAt = ptr(t0), ptr(t0.Add(time.Second)), nil, ptr(t0.Add(time.Minute))
 	done.DeclineReason, done.SignIP, done.SignUserAgent = "no", "192.0.2.1", "curl"
+	done.Embedded = true // a draft's recipient can become embedded
 	missing := done
 	missing.ID = "rcp_nope"
 	tests := []struct {

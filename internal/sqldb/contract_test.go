@@ -32,6 +32,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"SearchEnvelopes", testSearchEnvelopes},
 		{"Documents", testDocuments},
 		{"Recipients", testRecipients},
+		{"DraftDeletes", testDraftDeletes},
 		{"Fields", testFields},
 		{"Signatures", testSignatures},
 		{"RecipientTokens", testRecipientTokens},

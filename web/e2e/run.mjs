@@ -171,6 +171,20 @@ await test("a sender registers, creates and sends an envelope with two signers",
   await sp.keyboard.press("Shift+ArrowDown");
   const moved = await first.boundingBox();
   assert.ok(moved.y > after.y + 5, `moved down from ${after.y} to ${moved.y}`);
+  // A field placed and deleted again; then a reload shows the saved draft.
+  await dropField(sp, "checkbox", bob.email, ".page[data-page='1']", 400, 600);
+  await sp.click(".placed[data-type=checkbox]");
+  await sp.click("#inspector button:text('Remove field')");
+  assert.equal(await sp.locator(".placed[data-type=checkbox]").count(), 0);
+  await sp.waitForSelector(".editor:not([data-saving])");
+  await sp.reload();
+  await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
+  await sp.waitForSelector(".placed >> nth=2");
+  assert.equal(await sp.locator(".placed").count(), 3, "the reloaded editor shows the three saved fields");
+  assert.match(await sp.textContent("#recipients li >> nth=0"), /ana@example\.com/, "the new routing order was saved");
+  const reloaded = await sp.locator(".placed >> nth=0").boundingBox();
+  assert.ok(Math.abs(reloaded.y - moved.y) < 2 && Math.abs(reloaded.width - moved.width) < 2,
+    `the moved and resized field was saved: ${JSON.stringify(moved)} then ${JSON.stringify(reloaded)}`);
   await shot(sp, "editor-fields-placed");
   await noXSS(sp);
   await sp.click("#send");
@@ -345,6 +359,13 @@ await test("the sender voids a sent envelope with a reason", async () => {
   await dropField(sp, "signature", "val@example.com", ".page[data-page='1']", 150, 150);
   await sp.click("#send");
   await sp.waitForSelector("#void");
+  // Resend: a second email with a fresh link goes to the signer.
+  const first = await signingLink("val@example.com", seen);
+  await sp.click("button.resend");
+  await sp.waitForSelector("button.resend:text('Sent again')");
+  const second = await signingLink("val@example.com", seen);
+  assert.notEqual(second, first, "the resent email has a link of its own");
+  await shot(sp, "envelope-resent");
   await sp.click("#void");
   await sp.fill("dialog textarea[name=answer]", `Wrong price ${X}`);
   await sp.click("dialog button[type=submit]");

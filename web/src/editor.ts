@@ -1,9 +1,8 @@
 // The draft editor: upload PDFs, list recipients (drag to reorder; equal
 // routing order = parallel), drag fields onto the rendered pages, move,
-// resize and assign them, then send. Recipients and fields stay in the
-// page until Send, because the API creates them but cannot change them;
-// Send creates them with Idempotency-Keys derived from their content, so
-// sending again after a failure does not duplicate anything.
+// resize and assign them, then send. Every change is saved through the API
+// as it happens (the page shows it at once, and the saves run one after
+// another in the order they were made), so a reload shows the same draft.
 
 import { errorBox, h, mount, navigate } from "./dom";
 import { request } from "./http";
@@ -11,8 +10,8 @@ import { nav } from "./dashboard";
 import { openPDF, placeBox, renderDocument, type DocumentView, type PageView } from "./pdfview";
 import type { Doc, EnvelopeDetail, Field, Recipient } from "./types";
 
-interface DraftRecipient { key: number; name: string; email: string; role: string; routing_order: number; id?: string }
-interface DraftField { key: number; type: string; recipient: number; doc: Doc; page: number; x: number; y: number; width: number; height: number; required: boolean; el?: HTMLElement }
+interface DraftRecipient { key: number; name: string; email: string; role: string; routing_order: number; id?: string; gone?: boolean }
+interface DraftField { key: number; type: string; recipient: number; doc: Doc; page: number; x: number; y: number; width: number; height: number; required: boolean; el?: HTMLElement; id?: string }
 
 const fieldTypes: [string, string, number, number][] = [
   ["signature", "Signature", 160, 44], ["initials", "Initials", 60, 36], ["date_signed", "Date signed", 110, 20],
@@ -34,8 +33,42 @@ class Editor {
   assignee = h("select", { id: "assignee", "aria-label": "Fields are for" });
   inspector = h("div", { class: "inspector", id: "inspector" });
   docs = h("div", { class: "docs" });
+  saving: Promise<unknown> = Promise.resolve();
+  pending = 0;
 
   constructor(public id: string) {}
+
+  get base() { return `/api/v1/envelopes/${encodeURIComponent(this.id)}`; }
+
+  /** save queues an API call after the earlier ones, so the server sees the
+   * edits in the order they were made (a field's create before its move);
+   * a failure is shown and undone by the caller's onError. */
+  save(fn: () => Promise<unknown>, onError?: () => void): Promise<unknown> {
+    this.pending++;
+    this.showSaving();
+    this.saving = this.saving.then(fn).catch((e) => {
+      this.err.show(e);
+      onError?.();
+    }).finally(() => {
+      this.pending--;
+      this.showSaving();
+    });
+    return this.saving;
+  }
+
+  /** showSaving marks the editor while saves are on their way, for the
+   * sender (and for tests, which wait for it before reloading). */
+  showSaving() {
+    const el = document.querySelector<HTMLElement>(".editor");
+    if (!el) return;
+    if (this.pending) el.dataset.saving = String(this.pending);
+    else delete el.dataset.saving;
+  }
+
+  /** recipientID is the server's id of a recipient's local key, once created. */
+  recipientID(key: number): string | undefined {
+    return this.recipients.find((r) => r.key === key)?.id;
+  }
 
   async start() {
     this.env = await request<EnvelopeDetail>("GET", `/api/v1/envelopes/${this.id}`);
@@ -72,20 +105,27 @@ class Editor {
       e.preventDefault();
       const d = new FormData(f);
       const order = Math.max(0, ...this.recipients.map((r) => r.routing_order)) + 1;
-      this.recipients.push({ key: this.seq++, name: String(d.get("name")), email: String(d.get("email")), role: String(d.get("role")), routing_order: order });
+      const r: DraftRecipient = { key: this.seq++, name: String(d.get("name")), email: String(d.get("email")), role: String(d.get("role")), routing_order: order };
+      this.recipients.push(r);
       f.reset();
       this.drawRecipients();
+      const body = { name: r.name, email: r.email, role: r.role, routing_order: r.routing_order };
+      void this.save(async () => { r.id = (await request<Recipient>("POST", `${this.base}/recipients`, body)).id; },
+        () => this.forgetRecipient(r));
     });
     return f;
   }
 
   drawRecipients() {
     this.recipientList.replaceChildren(...this.recipients.map((r, i) => {
-      const order = h("input", { type: "number", min: 1, max: 100, value: r.routing_order, class: "order", "aria-label": `Routing order of ${r.name}`, disabled: !!r.id });
-      order.addEventListener("change", () => { r.routing_order = Math.max(1, Number(order.value) || 1); });
-      const li = h("li", { draggable: r.id ? "false" : "true", "data-recipient": r.key, class: `color-${r.key % colors}` },
+      const order = h("input", { type: "number", min: 1, max: 100, value: r.routing_order, class: "order", "aria-label": `Routing order of ${r.name}` });
+      order.addEventListener("change", () => {
+        r.routing_order = Math.max(1, Number(order.value) || 1);
+        this.saveOrder(r);
+      });
+      const li = h("li", { draggable: "true", "data-recipient": r.key, class: `color-${r.key % colors}` },
         order, h("span", { class: "who" }, h("strong", {}, r.name), " ", r.email), h("span", { class: "role" }, r.role),
-        !r.id && h("button", { type: "button", class: "link", "aria-label": `Remove ${r.name}`, onclick: () => this.removeRecipient(r) }, "×"));
+        h("button", { type: "button", class: "link", "aria-label": `Remove ${r.name}`, onclick: () => this.removeRecipient(r) }, "×"));
       li.addEventListener("dragstart", (e) => e.dataTransfer!.setData("text/x-gsign-recipient", String(i)));
       li.addEventListener("dragover", (e) => { if (e.dataTransfer!.types.includes("text/x-gsign-recipient")) e.preventDefault(); });
       li.addEventListener("drop", (e) => {
@@ -104,16 +144,34 @@ class Editor {
   /** moveRecipient reorders by drag and numbers everyone 1, 2, 3… in the
    * new order; parallel groups are made by editing the numbers. */
   moveRecipient(from: number, to: number) {
-    if (from === to || this.recipients[from]?.id || this.recipients.some((r) => r.id)) return;
+    if (from === to || !this.recipients[from]) return;
     const [r] = this.recipients.splice(from, 1);
     this.recipients.splice(to, 0, r);
-    this.recipients.forEach((r, i) => { r.routing_order = i + 1; });
+    this.recipients.forEach((r, i) => {
+      if (r.routing_order === i + 1) return;
+      r.routing_order = i + 1;
+      this.saveOrder(r);
+    });
     this.drawRecipients();
   }
 
+  saveOrder(r: DraftRecipient) {
+    const order = r.routing_order;
+    void this.save(async () => {
+      if (r.id && !r.gone) await request("PATCH", `${this.base}/recipients/${r.id}`, { routing_order: order });
+    });
+  }
+
+  /** removeRecipient deletes a recipient; the server deletes its fields. */
   removeRecipient(r: DraftRecipient) {
+    this.forgetRecipient(r);
+    void this.save(async () => { if (r.id) await request("DELETE", `${this.base}/recipients/${r.id}`); });
+  }
+
+  forgetRecipient(r: DraftRecipient) {
+    r.gone = true;
     this.recipients = this.recipients.filter((x) => x !== r);
-    for (const f of this.fields.filter((f) => f.recipient === r.key)) this.removeField(f);
+    for (const f of this.fields.filter((f) => f.recipient === r.key)) this.forgetField(f);
     this.drawRecipients();
   }
 
@@ -142,13 +200,15 @@ class Editor {
     for (const f of this.env.fields.filter((f) => f.document_id === doc.id)) this.placeExisting(f, v);
   }
 
-  placeExisting(f: Field, v: DocumentView) {
-    const r = this.recipients.find((r) => r.id === f.recipient_id);
-    const p = v.pages[f.page - 1];
+  /** placeExisting shows a saved field, editable like a new one. */
+  placeExisting(sf: Field, v: DocumentView) {
+    const r = this.recipients.find((r) => r.id === sf.recipient_id);
+    const p = v.pages[sf.page - 1];
     if (!r || !p) return;
-    const box = h("div", { class: `placed color-${r.key % colors} saved`, "data-type": f.type }, f.type);
-    placeBox(box, p.doc.page_sizes[f.page - 1], f);
-    p.overlay.append(box);
+    const f: DraftField = { key: this.seq++, id: sf.id, type: sf.type, recipient: r.key, doc: p.doc, page: sf.page,
+      x: sf.x, y: sf.y, width: sf.width, height: sf.height, required: sf.required };
+    this.fields.push(f);
+    this.drawField(f, p);
   }
 
   /** arm picks a field type to place with the next tap on a page: the
@@ -183,6 +243,23 @@ class Editor {
     this.fields.push(f);
     this.drawField(f, p);
     this.select(f);
+    void this.save(async () => {
+      const body = { document_id: f.doc.id, recipient_id: this.recipientID(f.recipient), type: f.type, page: f.page,
+        x: round(f.x), y: round(f.y), width: round(f.width), height: round(f.height), required: f.required };
+      f.id = (await request<Field>("POST", `${this.base}/fields`, body)).id;
+    }, () => this.forgetField(f));
+  }
+
+  /** saveField PATCHes what changed of a field (its box, assignee or
+   * required flag), once the field exists on the server. */
+  saveField(f: DraftField, change: () => Record<string, unknown>) {
+    void this.save(async () => {
+      if (f.id && this.fields.includes(f)) await request("PATCH", `${this.base}/fields/${f.id}`, change());
+    });
+  }
+
+  saveBox(f: DraftField) {
+    this.saveField(f, () => ({ x: round(f.x), y: round(f.y), width: round(f.width), height: round(f.height) }));
   }
 
   toPoints(p: PageView, clientX: number, clientY: number) {
@@ -210,6 +287,7 @@ class Editor {
       f.x = clamp(f.x + m[0], 0, size.width - f.width);
       f.y = clamp(f.y + m[1], 0, size.height - f.height);
       place();
+      this.saveBox(f);
     });
     box.addEventListener("focus", () => this.select(f));
     box.addEventListener("pointerdown", (e) => {
@@ -231,7 +309,11 @@ class Editor {
         }
         place();
       };
-      const up = () => { box.removeEventListener("pointermove", move); box.removeEventListener("pointerup", up); };
+      const up = () => {
+        box.removeEventListener("pointermove", move);
+        box.removeEventListener("pointerup", up);
+        if (f.x !== orig.x || f.y !== orig.y || f.width !== orig.width || f.height !== orig.height) this.saveBox(f);
+      };
       box.addEventListener("pointermove", move);
       box.addEventListener("pointerup", up);
     });
@@ -253,15 +335,27 @@ class Editor {
       f.el?.classList.remove(`color-${f.recipient % colors}`);
       f.recipient = Number(who.value);
       f.el?.classList.add(`color-${f.recipient % colors}`);
+      const key = f.recipient;
+      this.saveField(f, () => ({ recipient_id: this.recipientID(key) }));
     });
     const req = h("input", { type: "checkbox", checked: f.required });
-    req.addEventListener("change", () => { f.required = req.checked; });
+    req.addEventListener("change", () => {
+      f.required = req.checked;
+      const required = f.required;
+      this.saveField(f, () => ({ required }));
+    });
     this.inspector.replaceChildren(h("h3", {}, `Selected: ${f.type}`), h("label", {}, "Assigned to", who),
       h("label", { class: "check" }, req, "Required"),
       h("button", { type: "button", class: "secondary", onclick: () => this.removeField(f) }, "Remove field"));
   }
 
   removeField(f: DraftField) {
+    this.forgetField(f);
+    void this.save(async () => { if (f.id) await request("DELETE", `${this.base}/fields/${f.id}`); });
+  }
+
+  /** forgetField takes a field off the page without calling the server. */
+  forgetField(f: DraftField) {
     f.el?.remove();
     this.fields = this.fields.filter((x) => x !== f);
     if (this.selected === f) this.select(null);
@@ -272,16 +366,8 @@ class Editor {
     const button = document.getElementById("send") as HTMLButtonElement;
     button.disabled = true;
     try {
-      for (const r of this.recipients.filter((r) => !r.id)) {
-        const body = { name: r.name, email: r.email, role: r.role, routing_order: r.routing_order };
-        r.id = (await idempotent<Recipient>(`/api/v1/envelopes/${this.id}/recipients`, body)).id;
-      }
-      for (const f of this.fields) {
-        const body = { document_id: f.doc.id, recipient_id: this.recipients.find((r) => r.key === f.recipient)!.id, type: f.type,
-          page: f.page, x: round(f.x), y: round(f.y), width: round(f.width), height: round(f.height), required: f.required };
-        await idempotent<Field>(`/api/v1/envelopes/${this.id}/fields`, body);
-      }
-      await idempotent(`/api/v1/envelopes/${this.id}/send`, {});
+      await this.saving; // every edit is on the server before it sends
+      await idempotent(`${this.base}/send`, {});
       for (const v of this.views) v.destroy();
       navigate(`/app/envelopes/${this.id}`);
     } catch (e) {

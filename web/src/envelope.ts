@@ -5,7 +5,7 @@ import { errorBox, formatTime, h, link, mount } from "./dom";
 import { request } from "./http";
 import { ask } from "./modal";
 import { nav } from "./dashboard";
-import type { Audit, EnvelopeDetail } from "./types";
+import type { Audit, EnvelopeDetail, Recipient } from "./types";
 
 const parts: [string, string][] = [["combined", "Signed PDF with certificate"], ["document", "Signed document"], ["certificate", "Certificate of completion"], ["evidence", "Evidence (JSON)"]];
 const open = new Set(["sent", "delivered"]);
@@ -42,11 +42,12 @@ export async function envelopePage(id: string): Promise<void> {
     env.void_reason && h("p", {}, "Voided: ", env.void_reason),
     actions, err.el, downloads,
     h("h2", {}, "Recipients"),
-    h("table", { class: "list", id: "recipient-progress" }, h("thead", {}, h("tr", {}, h("th", {}, "Order"), h("th", {}, "Recipient"), h("th", {}, "Role"), h("th", {}, "Status"), h("th", {}, "When"))),
+    h("table", { class: "list", id: "recipient-progress" }, h("thead", {}, h("tr", {}, h("th", {}, "Order"), h("th", {}, "Recipient"), h("th", {}, "Role"), h("th", {}, "Status"), h("th", {}, "When"), h("th", {}))),
       h("tbody", {}, ...env.recipients.map((r) => h("tr", { "data-recipient": r.id },
         h("td", {}, r.routing_order), h("td", {}, r.name, h("br"), h("small", {}, r.email)), h("td", {}, r.role),
         h("td", {}, h("span", { class: `badge ${r.status}` }, r.status), r.decline_reason && h("small", {}, " ", r.decline_reason)),
-        h("td", {}, formatTime(r.completed_at ?? r.declined_at ?? r.delivered_at ?? r.sent_at)))))),
+        h("td", {}, formatTime(r.completed_at ?? r.declined_at ?? r.delivered_at ?? r.sent_at)),
+        h("td", {}, open.has(env.status) && resendable(r) && resendButton(base, r, err)))))),
     h("h2", {}, "Audit trail ", h("small", {}, audit.verified ? "(hash chain verified)" : "(hash chain does NOT verify)")),
     h("ol", { class: "timeline", id: "timeline" }, ...audit.events.map((e) => h("li", {},
       h("time", {}, formatTime(e.occurred_at)), " ", h("strong", {}, e.type), " ",
@@ -65,4 +66,25 @@ function watch(id: string, version: string): void {
     if (env && progress(env) !== version) await envelopePage(id).catch(() => undefined);
     else watch(id, version);
   }, 3000);
+}
+
+/** resendable: the recipient has been asked to act and has not yet, and
+ * GSign emails it (embedded recipients get links from the sender's app). */
+const resendable = (r: Recipient) => (r.status === "sent" || r.status === "delivered") && !r.embedded && r.role !== "cc";
+
+/** resendButton sends the recipient a fresh sign request. */
+function resendButton(base: string, r: Recipient, err: ReturnType<typeof errorBox>): HTMLElement {
+  const b = h("button", { type: "button", class: "secondary resend", "data-resend": r.id, "aria-label": `Resend to ${r.name}` }, "Resend");
+  b.addEventListener("click", async () => {
+    err.clear();
+    b.disabled = true;
+    try {
+      await request("POST", `${base}/recipients/${encodeURIComponent(r.id)}/resend`, {});
+      b.textContent = "Sent again";
+    } catch (e) {
+      err.show(e);
+      b.disabled = false;
+    }
+  });
+  return b;
 }

@@ -5,7 +5,7 @@ export interface Doc { id: string; name: string; pages: number; sha256: string; 
 export interface Recipient {
   id: string; name: string; email: string; role: string; routing_order: number; status: string;
   sent_at: string | null; delivered_at: string | null; completed_at: string | null;
-  declined_at: string | null; decline_reason: string;
+  declined_at: string | null; decline_reason: string; embedded: boolean;
 }
 export interface Field {
   id: string; document_id: string; recipient_id: string; type: string; page: number;
