@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"golang.org/x/image/font/gofont/goitalic"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // TestDist: the committed placeholder is always embedded (so a clone
@@ -37,21 +37,29 @@ func TestDist(t *testing.T) {
 	}
 }
 
-// TestSignatureFont: the app's files include the server's signature font,
-// readable and seekable as http.ServeFileFS needs.
+// TestSignatureFont: the app's files include every signature font,
+// readable and seekable as http.ServeFileFS needs, and nothing else.
 func TestSignatureFont(t *testing.T) {
 	app := withFont{fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
-	st, err := fs.Stat(app, SignatureFontPath)
-	if err != nil || st.IsDir() || st.Size() != int64(len(goitalic.TTF)) {
-		t.Fatalf("stat: %v %v", st, err)
+	for _, font := range sigfont.All() {
+		name := SignatureFontPath(font.ID)
+		st, err := fs.Stat(app, name)
+		if err != nil || st.IsDir() || st.Size() != int64(len(font.TTF)) {
+			t.Fatalf("%s: stat: %v %v", name, st, err)
+		}
+		b, err := fs.ReadFile(app, name)
+		if err != nil || !bytes.Equal(b, font.TTF) {
+			t.Fatalf("%s: read: %d bytes, %v", name, len(b), err)
+		}
+		f, _ := app.Open(name)
+		if _, ok := f.(io.Seeker); !ok {
+			t.Error("the font file cannot seek, so ranges and content sniffing fail")
+		}
 	}
-	b, err := fs.ReadFile(app, SignatureFontPath)
-	if err != nil || !bytes.Equal(b, goitalic.TTF) {
-		t.Fatalf("read: %d bytes, %v", len(b), err)
-	}
-	f, _ := app.Open(SignatureFontPath)
-	if _, ok := f.(io.Seeker); !ok {
-		t.Error("the font file cannot seek, so ranges and content sniffing fail")
+	for _, name := range []string{"fonts/signature.ttf", "fonts/caveat", "fonts/caveat.ttf.ttf", "fonts/../caveat.ttf"} {
+		if _, err := app.Open(name); err == nil {
+			t.Errorf("%s opens", name)
+		}
 	}
 	if _, err := fs.ReadFile(app, "index.html"); err != nil {
 		t.Errorf("the app's own files are hidden: %v", err)
