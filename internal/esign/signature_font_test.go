@@ -2,10 +2,13 @@ package esign_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"testing"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf"
 )
 
 // TestTypedSignatureFont: a typed signature is drawn in the font the signer
@@ -45,6 +48,13 @@ func TestTypedSignatureFont(t *testing.T) {
 		for _, s := range sigs {
 			if s.Font != want[s.FieldID] {
 				t.Errorf("field %s: stored font %q, want %q", s.FieldID, s.Font, want[s.FieldID])
+			}
+			// The stored image, which the stamper and the certificate use, is
+			// the text drawn in the stored font.
+			img, err := pdf.SignatureRenderer{}.RenderTyped(s.Text, s.Font)
+			must(t, err)
+			if sum := sha256.Sum256(img); hex.EncodeToString(sum[:]) != s.SHA256 {
+				t.Errorf("field %s: the stored image is not %q drawn in %s", s.FieldID, s.Text, s.Font)
 			}
 		}
 		return err

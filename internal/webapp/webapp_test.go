@@ -2,8 +2,12 @@ package webapp
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -63,5 +67,33 @@ func TestSignatureFont(t *testing.T) {
 	}
 	if _, err := fs.ReadFile(app, "index.html"); err != nil {
 		t.Errorf("the app's own files are hidden: %v", err)
+	}
+}
+
+// TestAppKnowsTheSignatureFonts: the app's static list of fonts
+// (web/src/fonts.ts) and its @font-face rules (web/src/style.css) name
+// exactly the server's fonts, in the server's order, the default first.
+func TestAppKnowsTheSignatureFonts(t *testing.T) {
+	list, err := os.ReadFile("../../web/src/fonts.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css, err := os.ReadFile("../../web/src/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range regexp.MustCompile(`\{ id: "([a-z0-9-]+)", name: "[^"]+" \}`).FindAllSubmatch(list, -1) {
+		ids = append(ids, string(m[1]))
+	}
+	if !slices.Equal(ids, sigfont.IDs()) {
+		t.Errorf("web/src/fonts.ts lists %v, the server draws %v", ids, sigfont.IDs())
+	}
+	for _, id := range sigfont.IDs() {
+		face := fmt.Sprintf(`@font-face { font-family: "GSign %s"; src: url("/app/%s")`, id, SignatureFontPath(id))
+		class := fmt.Sprintf(`.sigfont-%s { font-family: "GSign %s"`, id, id)
+		if !bytes.Contains(css, []byte(face)) || !bytes.Contains(css, []byte(class)) {
+			t.Errorf("web/src/style.css lacks %s or %s", face, class)
+		}
 	}
 }
