@@ -54,7 +54,7 @@ func TestGoldenResponses(t *testing.T) {
 	golden(t, "signing_view", view)
 	fieldID := decode[signingViewResponse](t, view).Fields[0].ID
 	golden(t, "field_filled", e.expect(e.do(req{method: "POST", path: sp + "/fields/" + fieldID, body: map[string]any{
-		"signature": map[string]string{"kind": "typed", "text": "Ana Signer"}}}), 200, ""))
+		"signature": map[string]string{"kind": "typed", "text": "Ana Signer", "font": "dancing-script"}}}), 200, ""))
 	golden(t, "signing_complete", e.expect(e.do(req{method: "POST", path: sp + "/complete"}), 200, ""))
 
 	golden(t, "envelope", e.expect(e.do(req{method: "GET", path: base, token: token}), 200, ""))

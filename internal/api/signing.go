@@ -83,6 +83,7 @@ type signatureRequest struct {
 	Kind           string `json:"kind"` // draw, typed or upload
 	ImagePNGBase64 string `json:"image_png_base64"`
 	Text           string `json:"text"`
+	Font           string `json:"font"` // typed: a signature font id, optional
 }
 
 // fillFieldRequest is {value} for data fields or {signature} for signature
@@ -95,7 +96,7 @@ type fillFieldRequest struct {
 func (req *fillFieldRequest) input() (esign.FieldValueInput, error) {
 	in := esign.FieldValueInput{Value: req.Value}
 	if s := req.Signature; s != nil {
-		in.Signature = &esign.SignatureInput{Kind: s.Kind, Text: s.Text}
+		in.Signature = &esign.SignatureInput{Kind: s.Kind, Text: s.Text, Font: s.Font}
 		if s.ImagePNGBase64 != "" {
 			img, err := decodeImage(s.ImagePNGBase64)
 			if err != nil {

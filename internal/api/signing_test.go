@@ -36,6 +36,19 @@ func TestSigningAndDownload(t *testing.T) {
 	e.expect(e.do(req{method: "GET", path: sp + "/documents/doc_nope"}), 404, esign.CodeNotFound)
 	e.expect(e.do(req{method: "POST", path: sp + "/fields/" + sig.ID, body: `{"signature": {"kind": "draw", "image_png_base64": "%%%not-base64"}}`}), 422, esign.CodeValidation)
 	e.expect(e.do(req{method: "POST", path: sp + "/fields/" + sig.ID, body: `{"signature": {"kind": "draw", "image_png_base64": "aGVsbG8="}}`}), 422, esign.CodeValidation)
+	for _, bad := range []struct {
+		body, code, field string
+		status            int
+	}{
+		{`{"signature": {"kind": "typed", "text": "Ana", "font": "comic-sans"}}`, esign.CodeValidation, "signature.font", 422},
+		{`{"signature": {"kind": "typed", "text": "Ωμέγα", "font": "caveat"}}`, esign.CodeValidation, "signature.text", 422},
+		{`{"signature": {"kind": "typed", "text": "Ana", "font": 7}}`, "invalid_json", "signature.font", 400},
+	} {
+		w := e.expect(e.do(req{method: "POST", path: sp + "/fields/" + sig.ID, body: bad.body}), bad.status, bad.code)
+		if !strings.Contains(w.Body.String(), `"`+bad.field+`"`) {
+			t.Errorf("%s: the problem does not name %s: %s", bad.body, bad.field, w.Body)
+		}
+	}
 	e.expect(e.do(req{method: "POST", path: sp + "/fields/" + sig.ID, body: `{"signature": {"kind": "draw", "image_png_base64": "` + signaturePNG(t) + `"}}`}), 200, "")
 	e.expect(e.do(req{method: "POST", path: sp + "/fields/" + sig.ID, body: `{"value": "x"}`}), 409, esign.CodeFieldFilled)
 	e.expect(e.do(req{method: "POST", path: sp + "/complete"}), 200, "")

@@ -23,8 +23,10 @@ const webAppBuildCommand = "cd web && npm ci && npm run build, then rebuild gsig
 // appPrefix is where the app's files are served; Vite builds with this base.
 const appPrefix = "/app/"
 
-// appFile serves the built app: hashed assets for a year, the service
-// worker, manifest and icons revalidated, and index.html (never stored)
+// appFile serves the built app: hashed assets and the signature fonts for
+// a year (a font's id names its exact glyphs: signatures record it, so a
+// changed font gets a new id), the service worker, manifest and icons
+// revalidated, and index.html (never stored)
 // for every other path below /app/, where the app routes by itself.
 func (a *api) appFile(w http.ResponseWriter, r *http.Request) error {
 	if a.cfg.WebApp == nil {
@@ -36,7 +38,7 @@ func (a *api) appFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", appCSP)
-	if strings.HasPrefix(name, "assets/") {
+	if strings.HasPrefix(name, "assets/") || strings.HasPrefix(name, "fonts/") {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		h.Set("Cache-Control", "no-cache")

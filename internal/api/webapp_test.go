@@ -13,7 +13,7 @@ var builtApp = fstest.MapFS{
 	"assets/index-abc.js":  {Data: []byte("console.log('app')")},
 	"sw.js":                {Data: []byte("self.addEventListener('fetch', () => {})")},
 	"manifest.webmanifest": {Data: []byte(`{"name":"GSign"}`)},
-	"fonts/signature.ttf":  {Data: []byte("\x00\x01\x00\x00font")},
+	"fonts/caveat.ttf":     {Data: []byte("\x00\x01\x00\x00font")},
 }
 
 func withApp(c *Config) { c.WebApp = builtApp }
@@ -32,7 +32,7 @@ func TestWebAppServing(t *testing.T) {
 		{"hashed assets are immutable", "/app/assets/index-abc.js", "console.log", "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
 		{"the service worker is revalidated", "/app/sw.js", "self.addEventListener", "text/javascript; charset=utf-8", "no-cache"},
 		{"the manifest", "/app/manifest.webmanifest", `"GSign"`, "application/manifest+json", "no-cache"},
-		{"the signature font", "/app/fonts/signature.ttf", "font", "font/ttf", "no-cache"},
+		{"a signature font", "/app/fonts/caveat.ttf", "font", "font/ttf", "public, max-age=31536000, immutable"},
 		{"the verify page", "/verify", "<!doctype html>", "text/html; charset=utf-8", "no-store"},
 		{"a signing link opens the app", "/s/gst_SECRETTOKEN", "<!doctype html>", "text/html; charset=utf-8", "no-store"},
 	}

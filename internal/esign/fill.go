@@ -2,9 +2,11 @@ package esign
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"image/png"
 	"strings"
 	"unicode/utf8"
@@ -15,7 +17,12 @@ type SignatureInput struct {
 	Kind     string // draw, typed or upload
 	ImagePNG []byte // draw and upload
 	Text     string // typed
+	Font     string // typed: a signature font id; empty for DefaultSignatureFont
 }
+
+// DefaultSignatureFont is the font of typed signatures that name none, the
+// only one before signers could choose, so older clients keep their look.
+const DefaultSignatureFont = "go-italic"
 
 // FieldValueInput fills one field: Value for data fields, Signature for
 // signature and initials fields.
@@ -159,10 +166,11 @@ func (s *Service) storeSignature(ctx context.Context, f *Field, in *SignatureInp
 		if err != nil {
 			return nil, err
 		}
-		if img, err = s.Renderer.RenderTyped(text); err != nil {
-			return nil, err
+		font := cmp.Or(in.Font, DefaultSignatureFont)
+		if img, err = s.Renderer.RenderTyped(text, font); err != nil {
+			return nil, asSignatureField(err)
 		}
-		sig.Text = text
+		sig.Text, sig.Font = text, font
 	case SignatureDraw, SignatureUpload:
 		if err := checkSignaturePNG(in.ImagePNG); err != nil {
 			return nil, err
@@ -181,6 +189,19 @@ func (s *Service) storeSignature(ctx context.Context, f *Field, in *SignatureInp
 		return nil, err
 	}
 	return sig, nil
+}
+
+// asSignatureField names the renderer's refusal after the request's field
+// (signature.text, signature.font), so a client can point at it.
+func asSignatureField(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindInvalid || len(e.Fields) != 1 {
+		return err
+	}
+	for field, msg := range e.Fields {
+		return Invalid("signature."+field, msg)
+	}
+	return err
 }
 
 func checkSignaturePNG(b []byte) error {
@@ -230,6 +251,9 @@ func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value str
 		}
 		f.SignatureID = sig.ID
 		data["signature_id"], data["signature_kind"], data["signature_sha256"] = sig.ID, string(sig.Kind), sig.SHA256
+		if sig.Font != "" {
+			data["signature_font"] = sig.Font
+		}
 	} else {
 		data["value"] = value
 	}

@@ -262,6 +262,7 @@ type Signature struct {
 	FieldID     string
 	Kind        SignatureKind
 	Text        string
+	Font        string // typed: the signature font's id; empty otherwise
 	BlobKey     string
 	SHA256      string
 	IP          string

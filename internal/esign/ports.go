@@ -75,8 +75,9 @@ type Stamper interface {
 
 // SignatureRenderer turns a typed signature into a PNG image on the server, so
 // a typed signature looks the same in every output and in the certificate.
+// font is a signature font's id; an unknown one is refused as invalid.
 type SignatureRenderer interface {
-	RenderTyped(text string) ([]byte, error)
+	RenderTyped(text, font string) ([]byte, error)
 }
 
 // BlobInfo describes a stored blob.

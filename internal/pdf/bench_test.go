@@ -7,6 +7,7 @@ import (
 
 	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // benchSigners are typed signatures like those of the envelope throughput
@@ -18,7 +19,7 @@ func BenchmarkRenderTyped(b *testing.B) {
 	stop := cpumeter.Start(b)
 	for b.Loop() {
 		for _, name := range benchSigners {
-			if _, err := (SignatureRenderer{}).RenderTyped(name); err != nil {
+			if _, err := (SignatureRenderer{}).RenderTyped(name, sigfont.Default); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -32,7 +33,7 @@ func BenchmarkStamp(b *testing.B) {
 	doc := onePage(letter)
 	var stamps []esign.Stamp
 	for i, name := range benchSigners {
-		png, err := (SignatureRenderer{}).RenderTyped(name)
+		png, err := (SignatureRenderer{}).RenderTyped(name, sigfont.Default)
 		if err != nil {
 			b.Fatal(err)
 		}

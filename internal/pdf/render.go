@@ -9,13 +9,13 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // Rendering parameters. Glyphs are drawn with a 96 px em so the image stays
@@ -37,24 +37,37 @@ var (
 	inkPalettes = map[color.NRGBA]color.Palette{signatureInk: inkPalette(signatureInk), textInk: inkPalette(textInk)}
 )
 
-// goItalic parses the embedded Go Italic font once. The parsed font is
-// immutable; each rendering makes its own Face, since faces are not safe
-// for concurrent use.
-var goItalic = sync.OnceValues(func() (*opentype.Font, error) {
-	return opentype.Parse(goitalic.TTF)
-})
+// parsedFonts parses each signature font once, on first use. A parsed font
+// is immutable; each rendering makes its own Face, since faces are not
+// safe for concurrent use.
+var parsedFonts = func() map[string]func() (*opentype.Font, error) {
+	m := map[string]func() (*opentype.Font, error){}
+	for _, f := range sigfont.All() {
+		m[f.ID] = sync.OnceValues(func() (*opentype.Font, error) { return opentype.Parse(f.TTF) })
+	}
+	return m
+}()
 
-// SignatureRenderer draws typed signatures in a handwriting-like italic.
-// The zero value is ready to use and safe for concurrent use.
+// goItalic is the default font, which text images (RenderTextImage) use.
+var goItalic = parsedFonts[sigfont.Default]
+
+// SignatureRenderer draws typed signatures in a handwriting font of the
+// signer's choice (package sigfont). The zero value is ready to use and
+// safe for concurrent use.
 type SignatureRenderer struct{}
 
 var _ esign.SignatureRenderer = (*SignatureRenderer)(nil)
 
-// RenderTyped renders text as a PNG with a transparent background and dark
-// blue ink, cropped to the ink with a small margin. Text that is blank,
-// longer than 100 characters or has characters the font cannot draw is
-// refused with an *esign.Error of KindInvalid and CodeValidation.
-func (SignatureRenderer) RenderTyped(text string) ([]byte, error) {
+// RenderTyped renders text in the font with the id as a PNG with a
+// transparent background and dark blue ink, cropped to the ink with a
+// small margin. An unknown font, and text that is blank, longer than 100
+// characters or has characters the font cannot draw, are refused with an
+// *esign.Error of KindInvalid and CodeValidation.
+func (SignatureRenderer) RenderTyped(text, fontID string) ([]byte, error) {
+	parse, ok := parsedFonts[fontID]
+	if !ok {
+		return nil, esign.Invalid("font", fmt.Sprintf("unknown font %q; the fonts are %s", fontID, strings.Join(sigfont.IDs(), ", ")))
+	}
 	text = normaliseText(text)
 	if text == "" {
 		return nil, esign.Invalid("text", "the signature is empty")
@@ -62,7 +75,7 @@ func (SignatureRenderer) RenderTyped(text string) ([]byte, error) {
 	if utf8.RuneCountInString(text) > maxSignatureRunes {
 		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
 	}
-	img, err := renderText(text, true)
+	img, err := renderText(parse, text, true)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +100,7 @@ func textImage(text string) (*image.Paletted, error) {
 	if text == "" {
 		return nil, esign.Invalid("text", "the text is empty")
 	}
-	img, err := renderText(text, false)
+	img, err := renderText(goItalic, text, false)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +110,8 @@ func textImage(text string) (*image.Paletted, error) {
 // renderText draws one line of text as coverage: each pixel's alpha is
 // how much ink covers it. With tight set the image is cropped to the ink
 // on all sides; otherwise it spans the font's ascent and descent.
-func renderText(text string, tight bool) (*image.Alpha, error) {
-	f, err := goItalic()
+func renderText(parse func() (*opentype.Font, error), text string, tight bool) (*image.Alpha, error) {
+	f, err := parse()
 	if err != nil {
 		return nil, fmt.Errorf("render text: parse font: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // inkBounds returns the smallest rectangle holding every pixel that is not
@@ -42,44 +43,73 @@ func decode(t *testing.T, b []byte) image.Image {
 	return img
 }
 
+// TestRenderTyped renders in every font; Greek and Cyrillic only in Go
+// Italic, the handwriting fonts' glyphs stop at Latin.
 func TestRenderTyped(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, text string }{
 		{"name", "Jane Q. Doe"},
-		{"accents and other scripts", "Zoë Łukasz Ωμέγα Жанна"},
+		{"accents", "Zoë Łukasz Šťastná Ørsted Ćwik Ğül Œuvre"},
+		{"other scripts", "Zoë Łukasz Ωμέγα Жанна"},
 		{"surrounding space is trimmed", "  Jane\n"},
 		{"100 characters", strings.Repeat("x", 100)},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			b, err := SignatureRenderer{}.RenderTyped(tc.text)
-			if err != nil {
-				t.Fatalf("RenderTyped: %v", err)
+	for _, f := range sigfont.All() {
+		for _, tc := range tests {
+			if tc.name == "other scripts" && f.ID != sigfont.Default {
+				continue
 			}
-			img := decode(t, b)
-			ink, opaque := inkBounds(t, img)
-			// Transparent background, cropped to the ink with a small margin.
-			if ink.Empty() {
-				t.Fatal("nothing drawn")
-			}
-			b0 := img.Bounds()
-			margins := []int{ink.Min.X - b0.Min.X, ink.Min.Y - b0.Min.Y, b0.Max.X - ink.Max.X, b0.Max.Y - ink.Max.Y}
-			for _, m := range margins {
-				if m < signatureMargin-1 || m > signatureMargin+1 {
-					t.Errorf("margins %v, want about %d px each", margins, signatureMargin)
-					break
-				}
-			}
-			// High resolution: the em is 96 px, so an x-height alone is ~50 px.
-			if ink.Dy() < 45 {
-				t.Errorf("ink is only %d px tall", ink.Dy())
-			}
-			if len(opaque) != 1 || !opaque[signatureInk] {
-				t.Errorf("opaque colours %v, want only the ink %v", opaque, signatureInk)
-			}
-		})
+			t.Run(f.ID+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				testRenderTyped(t, f.ID, tc.text)
+			})
+		}
 	}
+}
+
+func testRenderTyped(t *testing.T, font, text string) {
+	t.Helper()
+	b, err := SignatureRenderer{}.RenderTyped(text, font)
+	if err != nil {
+		t.Fatalf("RenderTyped: %v", err)
+	}
+	img := decode(t, b)
+	ink, opaque := inkBounds(t, img)
+	// Transparent background, cropped to the ink with a small margin.
+	if ink.Empty() {
+		t.Fatal("nothing drawn")
+	}
+	b0 := img.Bounds()
+	margins := []int{ink.Min.X - b0.Min.X, ink.Min.Y - b0.Min.Y, b0.Max.X - ink.Max.X, b0.Max.Y - ink.Max.Y}
+	for _, m := range margins {
+		if m < signatureMargin-1 || m > signatureMargin+1 {
+			t.Errorf("margins %v, want about %d px each", margins, signatureMargin)
+			break
+		}
+	}
+	// High resolution: the em is 96 px, so an x-height alone is 34 to 50 px
+	// depending on the font; the text has at least x-high letters, though a
+	// handwritten x may fall short of the font's nominal x-height.
+	if xh := xHeight(t, font); ink.Dy() < xh*8/10 || xh < 30 {
+		t.Errorf("ink is only %d px tall; the x-height at a 96 px em is %d px", ink.Dy(), xh)
+	}
+	if len(opaque) != 1 || !opaque[signatureInk] {
+		t.Errorf("opaque colours %v, want only the ink %v", opaque, signatureInk)
+	}
+}
+
+// xHeight is the font's x-height in pixels at the rendering em.
+func xHeight(t *testing.T, font string) int {
+	f, err := parsedFonts[font]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := newFace(f, renderEm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer face.Close()
+	return face.Metrics().XHeight.Round()
 }
 
 func TestRenderTypedRefuses(t *testing.T) {
@@ -94,7 +124,7 @@ func TestRenderTypedRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := SignatureRenderer{}.RenderTyped(tc.text)
+			_, err := SignatureRenderer{}.RenderTyped(tc.text, sigfont.Default)
 			assertInvalid(t, err, esign.CodeValidation)
 		})
 	}

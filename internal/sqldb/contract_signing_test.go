@@ -15,7 +15,7 @@ func testSignatures(t *testing.T, open func(t *testing.T) *DB) {
 	f := w.field("fld_1")
 	sigs := []*esign.Signature{
 		{ID: "sig_9", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: "fld_1", Kind: esign.SignatureTyped,
-			Text: "Rita R", BlobKey: "sigs/9", SHA256: "s9", IP: "192.0.2.9", UserAgent: "ua", CreatedAt: t0},
+			Text: "Rita R", Font: "caveat", BlobKey: "sigs/9", SHA256: "s9", IP: "192.0.2.9", UserAgent: "ua", CreatedAt: t0},
 		{ID: "sig_1", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: "fld_1", Kind: esign.SignatureDraw,
 			BlobKey: "sigs/1", SHA256: "s1", CreatedAt: t0},
 	}

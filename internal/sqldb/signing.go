@@ -8,18 +8,18 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-const signatureCols = `id, envelope_id, recipient_id, field_id, kind, text, blob_key, sha256, ip, user_agent, created_at`
+const signatureCols = `id, envelope_id, recipient_id, field_id, kind, text, font, blob_key, sha256, ip, user_agent, created_at`
 
 func scanSignature(s rowScanner) (*esign.Signature, error) {
 	g := &esign.Signature{}
-	return g, s.Scan(&g.ID, &g.EnvelopeID, &g.RecipientID, &g.FieldID, &g.Kind, &g.Text, &g.BlobKey, &g.SHA256,
+	return g, s.Scan(&g.ID, &g.EnvelopeID, &g.RecipientID, &g.FieldID, &g.Kind, &g.Text, &g.Font, &g.BlobKey, &g.SHA256,
 		&g.IP, &g.UserAgent, timeCol{&g.CreatedAt})
 }
 
 // CreateSignature appends g. Signatures are never updated or deleted.
 func (t *tx) CreateSignature(ctx context.Context, g *esign.Signature) error {
 	return t.insert(ctx, "signature", insertSeqSQL("signatures", signatureCols),
-		g.ID, g.EnvelopeID, g.RecipientID, g.FieldID, string(g.Kind), g.Text, g.BlobKey, g.SHA256,
+		g.ID, g.EnvelopeID, g.RecipientID, g.FieldID, string(g.Kind), g.Text, g.Font, g.BlobKey, g.SHA256,
 		g.IP, g.UserAgent, micros(g.CreatedAt), g.EnvelopeID)
 }
 

@@ -3,22 +3,26 @@ package webapp
 import (
 	"bytes"
 	"io/fs"
+	"strings"
 	"time"
 
-	"golang.org/x/image/font/gofont/goitalic"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
-// SignatureFontPath is where the app finds the font that GSign draws typed
-// signatures with (Go Italic, internal/pdf), so the signer's preview looks
-// like the result. It is served from the Go module, not copied into web/.
-const SignatureFontPath = "fonts/signature.ttf"
+// SignatureFontPath is where the app finds the font with the id that GSign
+// draws typed signatures in (internal/pdf/sigfont), so the signer's preview
+// looks like the result. The fonts are served from the Go module, not
+// copied into web/.
+func SignatureFontPath(id string) string { return "fonts/" + id + ".ttf" }
 
-// withFont adds the signature font to the built app's files.
+// withFont adds the signature fonts to the built app's files.
 type withFont struct{ fs.FS }
 
 func (w withFont) Open(name string) (fs.File, error) {
-	if name == SignatureFontPath {
-		return &memFile{Reader: bytes.NewReader(goitalic.TTF), name: "signature.ttf", size: int64(len(goitalic.TTF))}, nil
+	if id, ok := strings.CutPrefix(name, "fonts/"); ok {
+		if f, ok := sigfont.ByID(strings.TrimSuffix(id, ".ttf")); ok && strings.HasSuffix(id, ".ttf") {
+			return &memFile{Reader: bytes.NewReader(f.TTF), name: f.ID + ".ttf", size: int64(len(f.TTF))}, nil
+		}
 	}
 	return w.FS.Open(name)
 }

@@ -2,13 +2,17 @@ package webapp
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"golang.org/x/image/font/gofont/goitalic"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // TestDist: the committed placeholder is always embedded (so a clone
@@ -37,23 +41,59 @@ func TestDist(t *testing.T) {
 	}
 }
 
-// TestSignatureFont: the app's files include the server's signature font,
-// readable and seekable as http.ServeFileFS needs.
+// TestSignatureFont: the app's files include every signature font,
+// readable and seekable as http.ServeFileFS needs, and nothing else.
 func TestSignatureFont(t *testing.T) {
 	app := withFont{fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
-	st, err := fs.Stat(app, SignatureFontPath)
-	if err != nil || st.IsDir() || st.Size() != int64(len(goitalic.TTF)) {
-		t.Fatalf("stat: %v %v", st, err)
+	for _, font := range sigfont.All() {
+		name := SignatureFontPath(font.ID)
+		st, err := fs.Stat(app, name)
+		if err != nil || st.IsDir() || st.Size() != int64(len(font.TTF)) {
+			t.Fatalf("%s: stat: %v %v", name, st, err)
+		}
+		b, err := fs.ReadFile(app, name)
+		if err != nil || !bytes.Equal(b, font.TTF) {
+			t.Fatalf("%s: read: %d bytes, %v", name, len(b), err)
+		}
+		f, _ := app.Open(name)
+		if _, ok := f.(io.Seeker); !ok {
+			t.Error("the font file cannot seek, so ranges and content sniffing fail")
+		}
 	}
-	b, err := fs.ReadFile(app, SignatureFontPath)
-	if err != nil || !bytes.Equal(b, goitalic.TTF) {
-		t.Fatalf("read: %d bytes, %v", len(b), err)
-	}
-	f, _ := app.Open(SignatureFontPath)
-	if _, ok := f.(io.Seeker); !ok {
-		t.Error("the font file cannot seek, so ranges and content sniffing fail")
+	for _, name := range []string{"fonts/signature.ttf", "fonts/caveat", "fonts/caveat.ttf.ttf", "fonts/../caveat.ttf"} {
+		if _, err := app.Open(name); err == nil {
+			t.Errorf("%s opens", name)
+		}
 	}
 	if _, err := fs.ReadFile(app, "index.html"); err != nil {
 		t.Errorf("the app's own files are hidden: %v", err)
+	}
+}
+
+// TestAppKnowsTheSignatureFonts: the app's static list of fonts
+// (web/src/fonts.ts) and its @font-face rules (web/src/style.css) name
+// exactly the server's fonts, in the server's order, the default first.
+func TestAppKnowsTheSignatureFonts(t *testing.T) {
+	list, err := os.ReadFile("../../web/src/fonts.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css, err := os.ReadFile("../../web/src/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range regexp.MustCompile(`\{ id: "([a-z0-9-]+)", name: "[^"]+" \}`).FindAllSubmatch(list, -1) {
+		ids = append(ids, string(m[1]))
+	}
+	if !slices.Equal(ids, sigfont.IDs()) {
+		t.Errorf("web/src/fonts.ts lists %v, the server draws %v", ids, sigfont.IDs())
+	}
+	for _, id := range sigfont.IDs() {
+		face := fmt.Sprintf(`@font-face { font-family: "GSign %s"; src: url("/app/%s")`, id, SignatureFontPath(id))
+		class := fmt.Sprintf(`.sigfont-%s { font-family: "GSign %s"`, id, id)
+		if !bytes.Contains(css, []byte(face)) || !bytes.Contains(css, []byte(class)) {
+			t.Errorf("web/src/style.css lacks %s or %s", face, class)
+		}
 	}
 }

@@ -256,14 +256,23 @@ await test("the second signer signs on a desktop by typing", async () => {
   await p.click(".field.signature");
   await p.click("[data-tab=typed]");
   assert.equal(await p.inputValue("input[name=typed]"), bob.name);
-  const fontLoaded = await p.evaluate(async () => {
-    await document.fonts.load('italic 32px "GSign Signature"');
-    return document.fonts.check('italic 32px "GSign Signature"');
-  });
-  assert.ok(fontLoaded, "the preview uses the font GSign draws typed signatures with");
+  // Every font is offered, previewed in itself; Bob picks a handwriting one.
+  assert.equal(await p.locator("input[name=font]").count(), 4);
+  assert.ok(await p.isChecked("input[name=font][value=go-italic]"), "the server's default font is chosen first");
+  await p.check("input[name=font][value=dancing-script]");
+  // Nothing but the previews uses the fonts: each loads because its preview
+  // is laid out in it, from the binary's /app/fonts/{id}.ttf.
+  const loaded = (family) => p.waitForFunction((family) =>
+    [...document.fonts].some((f) => f.family.replaceAll('"', "") === family && f.status === "loaded"), family, { timeout: 10000 });
+  await loaded("GSign dancing-script");
+  await loaded("GSign go-italic");
   await shot(p, "desktop-typed");
+  const fill = p.waitForRequest((r) => r.method() === "POST" && r.url().includes("/fields/"));
   await p.click("text=Adopt and sign");
-  await p.waitForSelector(".field.signature.filled");
+  assert.equal((await fill).postDataJSON().signature.font, "dancing-script", "the fill sends the chosen font");
+  await p.waitForSelector(".field.signature.filled .sig-typed.sigfont-dancing-script");
+  const family = await p.$eval(".field.signature.filled .sig-typed", (el) => getComputedStyle(el).fontFamily);
+  assert.match(family, /GSign dancing-script/, "the filled field shows the signature in the chosen font");
   await p.click("#finish");
   await p.waitForSelector("#finished");
   await shot(p, "desktop-finished");

@@ -1,19 +1,21 @@
 // Capturing a signature: drawn with a pointer (mouse, pen or finger),
-// typed (GSign renders the text in its signature font), or an uploaded
-// image converted to PNG. The signer adopts it once; initials reuse it.
+// typed (GSign renders the text in the signature font the signer picks),
+// or an uploaded image converted to PNG. The signer adopts it once;
+// initials reuse it.
 
 import { h } from "./dom";
+import { fontClass, signatureFonts } from "./fonts";
 import { openDialog } from "./modal";
 
 /** Signature is the body the fill API takes for signature fields. */
-export interface Signature { kind: "draw" | "typed" | "upload"; image_png_base64?: string; text?: string }
+export interface Signature { kind: "draw" | "typed" | "upload"; image_png_base64?: string; text?: string; font?: string }
 
 /** initialsOf derives initials from a signature: the typed text's
  * initials, or the same image. */
 export function initialsOf(s: Signature): Signature {
   if (s.kind !== "typed" || !s.text) return s;
   const letters = s.text.split(/\s+/).filter(Boolean).map((w) => Array.from(w)[0]).join("");
-  return { kind: "typed", text: letters.toUpperCase() || s.text };
+  return { kind: "typed", text: letters.toUpperCase() || s.text, font: s.font };
 }
 
 /** adoptSignature asks the signer for a signature; null when cancelled. */
@@ -23,13 +25,13 @@ export function adoptSignature(name: string): Promise<Signature | null> {
     const error = h("p", { class: "error", role: "alert", hidden: true });
     const draw = drawPad();
     const typed = h("input", { type: "text", name: "typed", value: name, maxlength: 100, "aria-label": "Your name as signature" });
-    const preview = h("p", { class: "typed-preview" }, name);
-    typed.addEventListener("input", () => { preview.textContent = typed.value; });
+    const fonts = fontPicker(name);
+    typed.addEventListener("input", () => fonts.show(typed.value));
     const upload = h("input", { type: "file", name: "upload", accept: "image/png,image/jpeg,image/gif,image/webp" });
     const panels = {
       draw: h("div", { class: "panel" }, draw.el, h("button", { type: "button", class: "secondary", onclick: () => draw.clear() }, "Clear")),
-      typed: h("div", { class: "panel", hidden: true }, typed, preview,
-        h("p", { class: "hint" }, "GSign draws typed signatures in its italic signature font.")),
+      typed: h("div", { class: "panel", hidden: true }, typed, fonts.el,
+        h("p", { class: "hint" }, "GSign draws your signature in the font you pick, as shown.")),
       upload: h("div", { class: "panel", hidden: true }, upload),
     };
     let tab: keyof typeof panels = "draw";
@@ -47,7 +49,7 @@ export function adoptSignature(name: string): Promise<Signature | null> {
     const adopt = h("button", { type: "button", class: "primary", onclick: async () => {
       error.hidden = true;
       try {
-        result = await capture(tab, draw, typed.value, upload.files?.[0]);
+        result = await capture(tab, draw, { text: typed.value, font: fonts.chosen() }, upload.files?.[0]);
         d.close();
       } catch (e) {
         error.textContent = (e as Error).message;
@@ -61,14 +63,33 @@ export function adoptSignature(name: string): Promise<Signature | null> {
   });
 }
 
-async function capture(tab: string, draw: DrawPad, text: string, file?: File): Promise<Signature> {
+interface FontPicker { el: HTMLElement; show(text: string): void; chosen(): string }
+
+/** fontPicker offers each signature font as a radio button labelled with
+ * the signer's text in that font; the server's default is chosen first. */
+function fontPicker(text: string): FontPicker {
+  const el = h("div", { class: "font-choices", role: "radiogroup", "aria-label": "Font" });
+  for (const [i, f] of signatureFonts.entries()) {
+    el.append(h("label", { class: "font-choice" },
+      h("input", { type: "radio", name: "font", value: f.id, checked: i === 0 }),
+      h("span", { class: "typed-preview " + fontClass(f.id) }, text),
+      h("span", { class: "font-name" }, f.name)));
+  }
+  return {
+    el,
+    show: (t) => { for (const p of el.querySelectorAll(".typed-preview")) p.textContent = t; },
+    chosen: () => el.querySelector<HTMLInputElement>("input[name=font]:checked")?.value ?? signatureFonts[0].id,
+  };
+}
+
+async function capture(tab: string, draw: DrawPad, typed: { text: string; font: string }, file?: File): Promise<Signature> {
   switch (tab) {
     case "draw":
       if (draw.empty()) throw new Error("Draw your signature in the box first.");
       return { kind: "draw", image_png_base64: draw.png() };
     case "typed":
-      if (!text.trim()) throw new Error("Type your name first.");
-      return { kind: "typed", text: text.trim() };
+      if (!typed.text.trim()) throw new Error("Type your name first.");
+      return { kind: "typed", text: typed.text.trim(), font: typed.font };
     default:
       if (!file) throw new Error("Choose an image of your signature first.");
       return { kind: "upload", image_png_base64: await imageToPNG(file) };

@@ -3,6 +3,7 @@
 // field", a signature adopted once, decline with a reason, a finish page.
 
 import { errorBox, h, mount } from "./dom";
+import { fontClass } from "./fonts";
 import { Problem, problemOf } from "./http";
 import { ask } from "./modal";
 import { openPDF, placeBox, renderDocument, type DocumentView } from "./pdfview";
@@ -203,11 +204,11 @@ class Signing {
 }
 
 /** preview shows a signature as it will be drawn: the image, or the text
- * in GSign's signature font. */
+ * in the signature font the signer chose. */
 function preview(s: Signature): HTMLElement {
   return s.image_png_base64
     ? h("img", { class: "sig-image", src: s.image_png_base64, alt: "Your signature" })
-    : h("span", { class: "sig-typed" }, s.text ?? "");
+    : h("span", { class: "sig-typed " + fontClass(s.font) }, s.text ?? "");
 }
 
 function gone(e: unknown) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/pdf"
+	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
 // BenchmarkCertificate renders the certificate of an envelope with three
@@ -15,7 +16,7 @@ import (
 func BenchmarkCertificate(b *testing.B) {
 	c := sample(b)
 	for i, name := range []string{"Alice Example", "Bob Q. Signer", "Carol Lindqvist-Øberg"} {
-		png, err := (pdf.SignatureRenderer{}).RenderTyped(name)
+		png, err := (pdf.SignatureRenderer{}).RenderTyped(name, sigfont.Default)
 		if err != nil {
 			b.Fatal(err)
 		}
