@@ -131,7 +131,7 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 	}
 	inTable := map[string]bool{}
 	for _, rt := range tableRoutes(t) {
-		inTable[rt.pattern] = true
+		inTable[specPattern(rt.pattern)] = true
 	}
 	for _, r := range sortedKeys(inTable) {
 		if !inSpec[r] {
@@ -282,3 +282,7 @@ func sortedKeys(m map[string]bool) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// specPattern is a route pattern as the spec writes its path: "{$}", which
+// makes a pattern match only its exact path, has no OpenAPI spelling.
+func specPattern(pattern string) string { return strings.ReplaceAll(pattern, "{$}", "") }

@@ -92,7 +92,8 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		code, allow        string
 	}{
 		{"unknown path", "GET", "/api/v1/nope", 404, esign.CodeNotFound, ""},
-		{"root", "GET", "/", 404, esign.CodeNotFound, ""},
+		{"unknown top-level path", "GET", "/nope", 404, esign.CodeNotFound, ""},
+		{"the root takes only GET", "POST", "/", 405, codeMethodNotAllowed, "GET, HEAD"},
 		{"wrong method", "GET", "/api/v1/auth/login", 405, codeMethodNotAllowed, "POST"},
 		{"wrong method on a resource", "DELETE", "/api/v1/envelopes/env_x", 405, codeMethodNotAllowed, "GET, HEAD"},
 		{"verify takes only POST", "GET", "/api/v1/verify", 405, codeMethodNotAllowed, "POST"},

@@ -99,6 +99,7 @@ func (a *api) routes() []route {
 
 		{"POST /api/v1/verify", public, uploadBody, publicRate, a.verify},
 
+		{"GET /{$}", public, noBody, unlimited, a.home},
 		{"GET /app/{path...}", public, noBody, unlimited, a.appFile},
 		{"GET /verify", public, noBody, unlimited, a.appPage},
 	}

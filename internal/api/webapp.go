@@ -108,3 +108,10 @@ func (a *api) appNotBuilt(w http.ResponseWriter) error {
 	writeBody(w, http.StatusServiceUnavailable, "text/html; charset=utf-8", []byte(b.String()))
 	return nil
 }
+
+// home sends a visitor of the site's root to the web app (which says how
+// to build it when the binary has none).
+func (a *api) home(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/app/", http.StatusFound)
+	return nil
+}

@@ -92,3 +92,13 @@ func TestWebAppNotBuilt(t *testing.T) {
 		t.Error("without the app, a signing link does not open the self-contained page")
 	}
 }
+
+// TestRootRedirectsToApp: the site's root sends a browser to the web app
+// (TestUnknownRoutesAndMethods checks that other unknown paths stay 404).
+func TestRootRedirectsToApp(t *testing.T) {
+	e := newEnv(t)
+	w := e.expect(e.do(req{method: "GET", path: "/"}), 302, "")
+	if loc := w.Header().Get("Location"); loc != "/app/" {
+		t.Fatalf("GET / redirects to %q, want /app/", loc)
+	}
+}
