@@ -93,7 +93,7 @@ func (a *api) rateLimit(class rateClass, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // fail open
 			return
 		}
-		setRateHeaders(w.Header(), limit, d)
+		setRateHeaders(w.Header(), limit, d, a.cfg.Clock.Now())
 		if !d.Allowed {
 			w.Header().Set("Retry-After", strconv.FormatInt(ceilSeconds(d.RetryAfter, 1), 10))
 			a.writeError(w, r, rateLimited(class, limit, d))
@@ -139,12 +139,19 @@ func addressKey(ip string) string {
 }
 
 // setRateHeaders sets the IETF draft's RateLimit-* fields: the burst, what
-// is left of it, and the seconds until it is whole again.
-func setRateHeaders(h http.Header, limit ratelimit.Limit, d ratelimit.Decision) {
-	h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("RateLimit-Reset", strconv.FormatInt(ceilSeconds(d.Reset, 0), 10))
+// is left of it, and the seconds until it is whole again; and the older
+// X-RateLimit-* fields that many clients read (GitHub's convention: the
+// reset is a Unix time in seconds).
+func setRateHeaders(h http.Header, limit ratelimit.Limit, d ratelimit.Decision, now time.Time) {
+	limitText, remaining := strconv.Itoa(d.Limit), strconv.Itoa(d.Remaining)
+	reset := ceilSeconds(d.Reset, 0)
+	h.Set("RateLimit-Limit", limitText)
+	h.Set("RateLimit-Remaining", remaining)
+	h.Set("RateLimit-Reset", strconv.FormatInt(reset, 10))
 	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", limit.Capacity(), ceilSeconds(limit.Tolerance(), 1)))
+	h.Set("X-RateLimit-Limit", limitText)
+	h.Set("X-RateLimit-Remaining", remaining)
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Unix()+reset, 10))
 }
 
 // ceilSeconds rounds d up to whole seconds, and to at least least.

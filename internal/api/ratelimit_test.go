@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,6 +42,22 @@ func rateHeadersOf(w *httptest.ResponseRecorder) rateHeaders {
 	return rateHeaders{h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), h.Get("RateLimit-Reset"), h.Get("RateLimit-Policy"), h.Get("Retry-After")}
 }
 
+// checkXRateHeaders checks that the X-RateLimit-* fields say what the
+// RateLimit-* ones do, the reset as a Unix time.
+func checkXRateHeaders(t *testing.T, w *httptest.ResponseRecorder, now time.Time) {
+	t.Helper()
+	h := w.Header()
+	reset, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
+	if err != nil {
+		t.Fatalf("RateLimit-Reset %q: %v", h.Get("RateLimit-Reset"), err)
+	}
+	want := [3]string{h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), strconv.FormatInt(now.Unix()+reset, 10)}
+	got := [3]string{h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), h.Get("X-RateLimit-Reset")}
+	if got != want {
+		t.Errorf("X-RateLimit-Limit, -Remaining, -Reset = %q, want %q", got, want)
+	}
+}
+
 // TestRateLimitAuth walks one address through its sign-in burst, the
 // refusal, and the refill, checking every header on the way.
 func TestRateLimitAuth(t *testing.T) {
@@ -70,6 +87,7 @@ func TestRateLimitAuth(t *testing.T) {
 		if got := rateHeadersOf(w); got != s.want {
 			t.Errorf("%s: headers %+v, want %+v", s.name, got, s.want)
 		}
+		checkXRateHeaders(t, w, e.clock.Now())
 	}
 }
 
