@@ -20,6 +20,8 @@ import (
 // limiter outage never takes the API down.
 type Limiter interface {
 	Allow(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Decision, error)
+	// Peek says whether a request would be allowed now, counting nothing.
+	Peek(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Decision, error)
 }
 
 var _ Limiter = (*ratelimit.Memory)(nil)
@@ -37,6 +39,10 @@ type RateLimits struct {
 	// Public counts the other unauthenticated routes (verification, which
 	// is costly) per client address. Health probes are never limited.
 	Public ratelimit.Limit
+	// Guesses counts, per client address, requests to routes with a
+	// {token} in the path that answered 404: someone guessing links.
+	// Over it, every such route refuses the address until it waits.
+	Guesses ratelimit.Limit
 }
 
 // DefaultRateLimits are the limits of a Config that sets none.
@@ -46,6 +52,7 @@ func DefaultRateLimits() RateLimits {
 		API:     ratelimit.PerMinute(600),
 		Signing: ratelimit.PerMinute(120),
 		Public:  ratelimit.PerMinute(60),
+		Guesses: ratelimit.PerMinute(20),
 	}
 }
 

@@ -217,6 +217,10 @@ func (b *brokenLimiter) Allow(context.Context, string, ratelimit.Limit) (ratelim
 	return ratelimit.Decision{}, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
 }
 
+func (b *brokenLimiter) Peek(ctx context.Context, key string, l ratelimit.Limit) (ratelimit.Decision, error) {
+	return b.Allow(ctx, key, l)
+}
+
 // TestRateLimitFailsOpen: a limiter outage lets every request through and
 // is logged once per interval, not once per request.
 func TestRateLimitFailsOpen(t *testing.T) {

@@ -120,6 +120,9 @@ func (a *api) handle(rt route) http.Handler {
 	if rt.access == sender {
 		h = a.authenticate(h)
 	}
+	if takesToken(rt.pattern) {
+		h = a.guardGuesses(h) // first: a cut-off address costs nothing more
+	}
 	return h
 }
 

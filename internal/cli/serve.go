@@ -183,7 +183,7 @@ func (a *app) handler() http.Handler {
 // limits.
 func apiRateLimits(rl config.RateLimits) api.RateLimits {
 	return api.RateLimits{Auth: ratelimit.PerMinute(rl.Auth), API: ratelimit.PerMinute(rl.API),
-		Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public)}
+		Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public), Guesses: ratelimit.PerMinute(rl.Guesses)}
 }
 
 // ready is the readiness probe: the database answers and the seal's last

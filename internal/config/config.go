@@ -115,9 +115,10 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 
 // RateLimits are the API's request limits per minute (see api.RateLimits):
 // Auth per client address on sign-in routes, API per API key or user,
-// Signing per signing link, Public per client address on other open routes.
+// Signing per signing link, Public per client address on other open routes,
+// Guesses per client address for links that do not exist (unknown tokens).
 type RateLimits struct {
-	Auth, API, Signing, Public int
+	Auth, API, Signing, Public, Guesses int
 }
 
 // parseRateLimits sets the classes named in v ("class=N,…", or "off").
@@ -126,12 +127,12 @@ func (r *RateLimits) parse(v string) error {
 		*r = RateLimits{}
 		return nil
 	}
-	classes := map[string]*int{"auth": &r.Auth, "api": &r.API, "signing": &r.Signing, "public": &r.Public}
+	classes := map[string]*int{"auth": &r.Auth, "api": &r.API, "signing": &r.Signing, "public": &r.Public, "guesses": &r.Guesses}
 	for _, part := range splitList(v) {
 		name, num, ok := strings.Cut(part, "=")
 		dst, known := classes[strings.TrimSpace(name)]
 		if !ok || !known {
-			return fmt.Errorf("%q: want class=N with class auth, api, signing or public, or off", part)
+			return fmt.Errorf("%q: want class=N with class auth, api, signing, public or guesses, or off", part)
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(num))
 		if err != nil || n < 0 {
@@ -148,7 +149,7 @@ func Default() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", AutoMigrate: true,
 		Roles: slices.Clone(allRoles), MaxUploadBytes: 50 << 20,
 		LogLevel: slog.LevelInfo, LogFormat: "text", MailFrom: "GSign <no-reply@gsign.local>",
-		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
+		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60, Guesses: 20}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 		WebhookTimeout: 10 * time.Second,
 		SMSURL:         "log://", BreakerFailures: 5, BreakerOpenFor: 30 * time.Second,
 	}

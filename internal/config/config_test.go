@@ -145,7 +145,7 @@ func TestRateLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (RateLimits{Auth: 0, API: 6000, Signing: 120, Public: 60}); c.RateLimits != want {
+	if want := (RateLimits{Auth: 0, API: 6000, Signing: 120, Public: 60, Guesses: 20}); c.RateLimits != want {
 		t.Fatalf("rate limits %+v, want %+v", c.RateLimits, want)
 	}
 	c, err = load(t, map[string]string{"GSIGN_RATE_LIMITS": "off"})

@@ -42,6 +42,19 @@ func (m *Memory) Allow(_ context.Context, key string, limit Limit) (Decision, er
 	return d, nil
 }
 
+// Peek reports whether a request of key would be allowed now, without
+// counting one. It never fails.
+func (m *Memory) Peek(_ context.Context, key string, limit Limit) (Decision, error) {
+	if !limit.Enabled() {
+		return Decision{Allowed: true}, nil
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, d := limit.Step(m.tats[key], now)
+	return d, nil
+}
+
 // sweep forgets keys whose TAT has passed: they are as good as new, so
 // forgetting them changes no decision and keeps the map from growing forever.
 func (m *Memory) sweep(now time.Time) {

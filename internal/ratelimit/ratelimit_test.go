@@ -96,3 +96,26 @@ func TestMemorySweep(t *testing.T) {
 		t.Errorf("%d keys remembered after the sweep, want 1", n)
 	}
 }
+
+// TestMemoryPeek: a peek says what the next request would be told, and
+// counts nothing however often it is made.
+func TestMemoryPeek(t *testing.T) {
+	now := t0
+	m := NewMemory(func() time.Time { return now })
+	l := Limit{Rate: 2, Period: time.Minute}
+	ctx := context.Background()
+	for i := range 3 {
+		for range 5 {
+			if d, _ := m.Peek(ctx, "k", l); d.Allowed != (i < 2) {
+				t.Fatalf("peek before request %d: %+v", i+1, d)
+			}
+		}
+		if d, _ := m.Allow(ctx, "k", l); d.Allowed != (i < 2) {
+			t.Fatalf("request %d: %+v", i+1, d)
+		}
+	}
+	now = now.Add(30 * time.Second)
+	if d, _ := m.Peek(ctx, "k", l); !d.Allowed {
+		t.Errorf("peek after one interval: %+v", d)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // holds the TAT in microseconds, and expires when the TAT passes, after
 // which the key is as good as new. ARGV: the interval and the tolerance in
 // microseconds, and now in microseconds (empty: the server's clock, which
-// every process shares). It returns {allowed (1 or 0), how far the TAT runs
+// every process shares); and "peek" to decide without counting. It returns {allowed (1 or 0), how far the TAT runs
 // ahead of now in microseconds}, all ratelimit.Limit.Decide needs.
 //
 // go-redis runs it with EVALSHA and falls back to EVAL when Redis does not
@@ -37,6 +37,9 @@ local nxt = tat + interval
 if nxt - now > tolerance then
   return {0, tat - now}
 end
+if ARGV[4] == 'peek' then
+  return {1, nxt - now}
+end
 redis.call('SET', KEYS[1], string.format('%d', nxt), 'PX', math.ceil((nxt - now) / 1000))
 return {1, nxt - now}
 `)
@@ -56,6 +59,17 @@ func NewLimiter(c *Client) *Limiter { return &Limiter{c: c} }
 // returns the error, and the caller decides (the API lets the request
 // through).
 func (l *Limiter) Allow(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.run(ctx, key, limit, "count")
+}
+
+// Peek reports whether a request of key would be allowed now, without
+// counting one.
+func (l *Limiter) Peek(ctx context.Context, key string, limit ratelimit.Limit) (ratelimit.Decision, error) {
+	return l.run(ctx, key, limit, "peek")
+}
+
+// run runs the script in mode "count" or "peek".
+func (l *Limiter) run(ctx context.Context, key string, limit ratelimit.Limit, mode string) (ratelimit.Decision, error) {
 	if !limit.Enabled() {
 		return ratelimit.Decision{Allowed: true}, nil
 	}
@@ -67,7 +81,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, limit ratelimit.Limit) 
 	var res []int64
 	err := l.c.do(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = gcra.Run(ctx, l.c.rdb, []string{l.c.key("rate", key)}, interval, interval*int64(limit.Capacity()), now).Int64Slice()
+		res, err = gcra.Run(ctx, l.c.rdb, []string{l.c.key("rate", key)}, interval, interval*int64(limit.Capacity()), now, mode).Int64Slice()
 		return err
 	})
 	if err == nil && len(res) != 2 {

@@ -41,7 +41,7 @@ func TestLimiterShared(t *testing.T) {
 }
 
 // TestLimiterMatchesGCRA: on the same clock, the script decides exactly as
-// ratelimit.Limit.Step does.
+// ratelimit.Limit.Step does, and a peek as the in-process limiter's.
 func TestLimiterMatchesGCRA(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	l := NewLimiter(openTest(t, testPrefix(t)))
@@ -50,6 +50,15 @@ func TestLimiterMatchesGCRA(t *testing.T) {
 	limit := ratelimit.Limit{Rate: 6, Period: time.Minute, Burst: 3}
 	for i, step := range []time.Duration{0, 0, 0, 0, 9 * time.Second, time.Second, 250 * time.Millisecond, 0, time.Hour, 0} {
 		now = now.Add(step)
+		for range 2 { // peeking, even twice, counts nothing
+			got, err := l.Peek(context.Background(), "k", limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := mem.Peek(context.Background(), "k", limit); got != want {
+				t.Errorf("peek before request %d: redis %+v, gcra %+v", i+1, got, want)
+			}
+		}
 		got, err := l.Allow(context.Background(), "k", limit)
 		if err != nil {
 			t.Fatal(err)
