@@ -259,7 +259,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 
 // CreateAPIKey makes an API key for the caller. The key is returned once.
 func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string) (*APIKey, string, error) {
-	if err := p.require(PermAPIKeysOwn); err != nil {
+	if err := p.Require(PermAPIKeysOwn); err != nil {
 		return nil, "", err
 	}
 	name, err := requireText("name", name, 100)

@@ -5,12 +5,12 @@ import "context"
 // APIKeys lists the caller's own API keys, or with all every key of the
 // organization (PermAPIKeysAll), newest first.
 func (s *Service) APIKeys(ctx context.Context, p *Principal, all bool) ([]*APIKey, error) {
-	if err := p.require(PermAPIKeysOwn); err != nil {
+	if err := p.Require(PermAPIKeysOwn); err != nil {
 		return nil, err
 	}
 	userID := p.UserID
 	if all {
-		if err := p.require(PermAPIKeysAll); err != nil {
+		if err := p.Require(PermAPIKeysAll); err != nil {
 			return nil, err
 		}
 		userID = ""
@@ -27,7 +27,7 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, all bool) ([]*APIKe
 // key of the organization. Another's key the caller may not revoke, like
 // another organization's, is not found; revoking twice is a no-op.
 func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (*APIKey, error) {
-	if err := p.require(PermAPIKeysOwn); err != nil {
+	if err := p.Require(PermAPIKeysOwn); err != nil {
 		return nil, err
 	}
 	var k *APIKey

@@ -88,7 +88,7 @@ func loadBranding(ctx context.Context, tx Tx, orgID string) (*Branding, error) {
 
 // GetBranding returns the caller's organization's branding.
 func (s *Service) GetBranding(ctx context.Context, p *Principal) (*Branding, error) {
-	if err := p.require(PermOrgSettings); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var b *Branding
@@ -114,7 +114,7 @@ func (s *Service) UpdateBranding(ctx context.Context, p *Principal, in BrandingI
 // MaxLogoBytes and MaxLogoSide pixels a side, decoded in full so that a file
 // that only looks like an image is refused.
 func (s *Service) SetBrandingLogo(ctx context.Context, p *Principal, data []byte) (*Branding, error) {
-	if err := p.require(PermOrgSettings); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	ctype, err := checkLogo(data)
@@ -144,7 +144,7 @@ func (s *Service) PreviewBrandedMail(ctx context.Context, p *Principal, kind str
 }
 
 func (s *Service) editBranding(ctx context.Context, p *Principal, edit func(*Branding)) (*Branding, error) {
-	if err := p.require(PermOrgSettings); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var b *Branding

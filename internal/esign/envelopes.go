@@ -29,7 +29,7 @@ type CreateEnvelopeInput struct {
 
 // CreateEnvelope creates a draft owned by the caller's organization.
 func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnvelopeInput) (*EnvelopeDetail, error) {
-	if err := p.require(PermEnvelopeCreate); err != nil {
+	if err := p.Require(PermEnvelopeCreate); err != nil {
 		return nil, err
 	}
 	name, err := requireText("name", in.Name, 200)
@@ -113,7 +113,7 @@ func envelopeFor(ctx context.Context, tx Tx, p *Principal, id string, perm Permi
 	if e.OrgID != p.OrgID || !p.envelopeScope().Contains(e) {
 		return nil, NotFound("envelope")
 	}
-	if err := p.require(perm); err != nil {
+	if err := p.Require(perm); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -151,7 +151,7 @@ const MaxSearchRunes = 200
 
 // ListEnvelopes lists the organization's envelopes the caller sees, newest first.
 func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput) (*EnvelopePage, error) {
-	if err := p.require(PermEnvelopeRead); err != nil {
+	if err := p.Require(PermEnvelopeRead); err != nil {
 		return nil, err
 	}
 	scope := p.envelopeScope()

@@ -25,7 +25,7 @@ type invitationPayload struct {
 // refused (409); a removed member of this organization may be invited
 // back, and accepting reactivates their account.
 func (s *Service) Invite(ctx context.Context, p *Principal, in InviteInput) (*Invitation, error) {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return nil, err
 	}
 	email, err := normalizeEmail("email", in.Email)
@@ -119,7 +119,7 @@ func enqueueInvitationMail(ctx context.Context, tx Tx, inv *Invitation) error {
 
 // Invitations lists the organization's invitations, newest first.
 func (s *Service) Invitations(ctx context.Context, p *Principal) ([]*Invitation, error) {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return nil, err
 	}
 	var out []*Invitation
@@ -155,7 +155,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p *Principal, id string)
 // changeInvitation applies change to an invitation of the caller's
 // organization that was neither accepted nor revoked, and audits it.
 func (s *Service) changeInvitation(ctx context.Context, p *Principal, id, action string, change func(Tx, *Invitation) error) (*Invitation, error) {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return nil, err
 	}
 	var inv *Invitation

@@ -22,7 +22,7 @@ type Me struct {
 
 // Me returns who the caller is.
 func (s *Service) Me(ctx context.Context, p *Principal) (*Me, error) {
-	if err := p.require(PermAccount); err != nil {
+	if err := p.Require(PermAccount); err != nil {
 		return nil, err
 	}
 	me := &Me{APIKeyID: p.APIKeyID}
@@ -46,7 +46,7 @@ func (s *Service) Me(ctx context.Context, p *Principal) (*Me, error) {
 
 // Organization returns the caller's organization.
 func (s *Service) Organization(ctx context.Context, p *Principal) (*Organization, error) {
-	if err := p.require(PermOrgRead); err != nil {
+	if err := p.Require(PermOrgRead); err != nil {
 		return nil, err
 	}
 	var o *Organization
@@ -59,7 +59,7 @@ func (s *Service) Organization(ctx context.Context, p *Principal) (*Organization
 
 // RenameOrganization changes the caller's organization's name.
 func (s *Service) RenameOrganization(ctx context.Context, p *Principal, name string) (*Organization, error) {
-	if err := p.require(PermOrgSettings); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	name, err := requireText("name", name, 200)
@@ -83,7 +83,7 @@ func (s *Service) RenameOrganization(ctx context.Context, p *Principal, name str
 
 // Members lists the organization's members; removed ones only when asked.
 func (s *Service) Members(ctx context.Context, p *Principal, withRemoved bool) ([]*Member, error) {
-	if err := p.require(PermOrgRead); err != nil {
+	if err := p.Require(PermOrgRead); err != nil {
 		return nil, err
 	}
 	var out []*Member
@@ -115,7 +115,7 @@ func (s *Service) Members(ctx context.Context, p *Principal, withRemoved bool) (
 // viewers; only owners make or unmake owners and admins; the last owner
 // stays one.
 func (s *Service) ChangeRole(ctx context.Context, p *Principal, userID, role string) (*User, error) {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return nil, err
 	}
 	if !ValidOrgRole(role) {
@@ -147,7 +147,7 @@ func (s *Service) ChangeRole(ctx context.Context, p *Principal, userID, role str
 // checkRoleChange: making or unmaking an owner or admin needs ownership.
 func checkRoleChange(p *Principal, from, to string) error {
 	if privileged(from) || privileged(to) {
-		return p.require(PermOwnership)
+		return p.Require(PermOwnership)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func keepAnOwner(ctx context.Context, tx Tx, orgID, userID string) error {
 // and API key of theirs is revoked, they leave their teams, and their
 // envelopes stay in the organization (TransferEnvelopes moves them).
 func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string) error {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return err
 	}
 	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -230,7 +230,7 @@ func (s *Service) RemoveMember(ctx context.Context, p *Principal, userID string)
 // TransferEnvelopes gives every envelope a member (removed or not) owns to
 // another active member who may own envelopes.
 func (s *Service) TransferEnvelopes(ctx context.Context, p *Principal, fromID, toID string) (int64, error) {
-	if err := p.require(PermMembersManage); err != nil {
+	if err := p.Require(PermMembersManage); err != nil {
 		return 0, err
 	}
 	if toID == "" {

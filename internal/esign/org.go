@@ -167,7 +167,7 @@ type OrgAuditPage struct {
 // OrgAuditLog returns a page of the caller's organization's audit log,
 // newest first.
 func (s *Service) OrgAuditLog(ctx context.Context, p *Principal, in ListInput) (*OrgAuditPage, error) {
-	if err := p.require(PermOrgAudit); err != nil {
+	if err := p.Require(PermOrgAudit); err != nil {
 		return nil, err
 	}
 	f := OrgAuditFilter{OrgID: p.OrgID}

@@ -115,16 +115,13 @@ func Can(role string, perm Permission) bool {
 // Can reports whether the principal's role may do perm.
 func (p *Principal) Can(perm Permission) bool { return Can(p.Role, perm) }
 
-// require refuses with 403 forbidden_role what the caller's role may not do.
-func (p *Principal) require(perm Permission) error {
-	if !p.Can(perm) {
-		return errForbidden(perm)
+// Require refuses with 403 forbidden_role what the caller's role may not do.
+// A nil principal may do nothing.
+func (p *Principal) Require(perm Permission) error {
+	if p == nil || !p.Can(perm) {
+		return Errorf(KindForbidden, CodeForbiddenRole, "your role in the organization does not allow this (%s)", perm)
 	}
 	return nil
-}
-
-func errForbidden(perm Permission) error {
-	return Errorf(KindForbidden, CodeForbiddenRole, "your role in the organization does not allow this (%s)", perm)
 }
 
 // EnvelopeScope is which envelopes of an organization a caller sees: all of

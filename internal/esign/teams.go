@@ -13,7 +13,7 @@ type TeamDetail struct {
 
 // Teams lists the organization's teams with their members.
 func (s *Service) Teams(ctx context.Context, p *Principal) ([]*TeamDetail, error) {
-	if err := p.require(PermOrgRead); err != nil {
+	if err := p.Require(PermOrgRead); err != nil {
 		return nil, err
 	}
 	var out []*TeamDetail
@@ -26,7 +26,7 @@ func (s *Service) Teams(ctx context.Context, p *Principal) ([]*TeamDetail, error
 
 // Team returns one team of the organization with its members.
 func (s *Service) Team(ctx context.Context, p *Principal, id string) (*TeamDetail, error) {
-	if err := p.require(PermOrgRead); err != nil {
+	if err := p.Require(PermOrgRead); err != nil {
 		return nil, err
 	}
 	var out []*TeamDetail
@@ -111,7 +111,7 @@ func (s *Service) RenameTeam(ctx context.Context, p *Principal, id, name string)
 // DeleteTeam deletes a team; its envelopes stay in the organization,
 // visible to their owners and to admins.
 func (s *Service) DeleteTeam(ctx context.Context, p *Principal, id string) error {
-	if err := p.require(PermTeamsManage); err != nil {
+	if err := p.Require(PermTeamsManage); err != nil {
 		return err
 	}
 	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -129,7 +129,7 @@ func (s *Service) DeleteTeam(ctx context.Context, p *Principal, id string) error
 // AddTeamMember adds an active member of the organization to a team;
 // adding one who is in it already changes nothing.
 func (s *Service) AddTeamMember(ctx context.Context, p *Principal, teamID, userID string) error {
-	if err := p.require(PermTeamsManage); err != nil {
+	if err := p.Require(PermTeamsManage); err != nil {
 		return err
 	}
 	if userID == "" {
@@ -157,7 +157,7 @@ func (s *Service) AddTeamMember(ctx context.Context, p *Principal, teamID, userI
 
 // RemoveTeamMember removes a user from a team; not found if they are not in it.
 func (s *Service) RemoveTeamMember(ctx context.Context, p *Principal, teamID, userID string) error {
-	if err := p.require(PermTeamsManage); err != nil {
+	if err := p.Require(PermTeamsManage); err != nil {
 		return err
 	}
 	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -178,7 +178,7 @@ func (s *Service) RemoveTeamMember(ctx context.Context, p *Principal, teamID, us
 
 // teamName checks that the caller manages teams and returns the cleaned name.
 func teamName(p *Principal, name string) (string, error) {
-	if err := p.require(PermTeamsManage); err != nil {
+	if err := p.Require(PermTeamsManage); err != nil {
 		return "", err
 	}
 	return requireText("name", name, 100)
