@@ -71,6 +71,9 @@ func newAPI(cfg Config, svc *esign.Service, store esign.Store, log *slog.Logger)
 	a := &api{cfg: withDefaults(cfg, svc), svc: svc, store: store, log: log}
 	a.mux = http.NewServeMux()
 	for _, rt := range a.routes() {
+		if err := checkPolicy(rt); err != nil {
+			panic("api: " + err.Error())
+		}
 		a.mux.Handle(rt.pattern, a.handle(rt))
 	}
 	for pattern, h := range cfg.Mounts {

@@ -23,6 +23,8 @@ type envelopeResponse struct {
 	DeclinedAt   *time.Time `json:"declined_at"`
 	ExpiredAt    *time.Time `json:"expired_at"`
 	ResultStatus string     `json:"result_status"`
+	OwnerID      string     `json:"owner_id"`
+	TeamID       *string    `json:"team_id"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	reminderSettings
@@ -50,7 +52,7 @@ func newEnvelope(e *esign.Envelope) envelopeResponse {
 		ID: e.ID, Name: e.Name, Subject: e.Subject, Message: e.Message, Status: string(e.Status),
 		ExpiresAt: utc(e.ExpiresAt), SentAt: utc(e.SentAt), CompletedAt: utc(e.CompletedAt),
 		VoidedAt: utc(e.VoidedAt), VoidReason: e.VoidReason, DeclinedAt: utc(e.DeclinedAt),
-		ExpiredAt: utc(e.ExpiredAt), ResultStatus: string(e.ResultStatus),
+		ExpiredAt: utc(e.ExpiredAt), ResultStatus: string(e.ResultStatus), OwnerID: e.OwnerID, TeamID: optional(e.TeamID),
 		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), reminderSettings: newReminderSettings(e),
 	}
 }
@@ -81,6 +83,14 @@ func mapSlice[T, R any](in []T, f func(T) R) []R {
 	return out
 }
 
+// optional is s, or nil (JSON null) when it is empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func utc(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -94,6 +104,7 @@ type createEnvelopeRequest struct {
 	Subject   string     `json:"subject"`
 	Message   string     `json:"message"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	TeamID    string     `json:"team_id"`
 	reminderSettings
 }
 
@@ -104,7 +115,7 @@ func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := a.svc.CreateEnvelope(r.Context(), principal(r), esign.CreateEnvelopeInput{
 		Name: req.Name, Subject: req.Subject, Message: req.Message, ExpiresAt: req.ExpiresAt,
-		Reminders: req.domain(),
+		Reminders: req.domain(), TeamID: req.TeamID,
 	})
 	if err != nil {
 		return err

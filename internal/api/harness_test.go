@@ -244,8 +244,8 @@ func golden(t *testing.T, name string, w *httptest.ResponseRecorder) {
 }
 
 var (
-	idPattern     = regexp.MustCompile(`\b(org|usr|key|env|doc|rcp|fld|sig|fam|whe|msg|wha|ntf)_[0-9a-z]{26}\b`)
-	secretPattern = regexp.MustCompile(`\b(gsa|gsr|gsk|gst)_[A-Za-z0-9_-]{43}|\bwhsec_[A-Za-z0-9+/]{43}=`)
+	idPattern     = regexp.MustCompile(`\b(org|usr|key|env|doc|rcp|fld|sig|fam|whe|msg|wha|ntf|team|inv|oau)_[0-9a-z]{26}\b`)
+	secretPattern = regexp.MustCompile(`\b(gsa|gsr|gsk|gst|gsi)_[A-Za-z0-9_-]{43}|\bwhsec_[A-Za-z0-9+/]{43}=`)
 	hashPattern   = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
 )
 

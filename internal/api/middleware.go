@@ -88,7 +88,7 @@ func redactPath(p string) string {
 }
 
 func looksSecret(seg string) bool {
-	for _, prefix := range []string{esign.SecretRecipient, esign.SecretAccess, esign.SecretRefresh, esign.SecretAPIKey} {
+	for _, prefix := range []string{esign.SecretRecipient, esign.SecretAccess, esign.SecretRefresh, esign.SecretAPIKey, esign.SecretInvitation} {
 		if strings.HasPrefix(seg, prefix) {
 			return true
 		}

@@ -15,6 +15,8 @@ type Principal struct {
 	Email    string
 	Role     string
 	APIKeyID string // set when authenticated with an API key
+	// TeamIDs are the teams the user belongs to, read when authenticating.
+	TeamIDs []string
 }
 
 // actor returns the audit actor for p, with the request's origin from ctx.
@@ -131,7 +133,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	if err != nil && !IsKind(err, KindNotFound) {
 		return TokenPair{}, err
 	}
-	if u == nil || len(password) > MaxPasswordLen {
+	if u == nil || !u.Active() || len(password) > MaxPasswordLen {
 		s.burnPasswordCheck(password)
 		return TokenPair{}, bad
 	}
@@ -189,6 +191,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (TokenPair, 
 		if err != nil {
 			return err
 		}
+		if !u.Active() {
+			return bad
+		}
 		pair, err = s.issueTokens(ctx, tx, u, t.FamilyID)
 		return err
 	})
@@ -238,10 +243,15 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 			return bad
 		}
 		u, err := tx.UserByID(ctx, userID)
-		if err != nil {
+		if err != nil || !u.Active() {
 			return bad
 		}
-		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID}
+		teams, err := tx.TeamIDsByUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		// The role is the user's current one: a demoted user's keys are demoted.
+		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID, TeamIDs: teams}
 		return nil
 	})
 	return p, err
@@ -249,6 +259,9 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 
 // CreateAPIKey makes an API key for the caller. The key is returned once.
 func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string) (*APIKey, string, error) {
+	if err := p.Require(PermAPIKeysOwn); err != nil {
+		return nil, "", err
+	}
 	name, err := requireText("name", name, 100)
 	if err != nil {
 		return nil, "", err

@@ -16,7 +16,7 @@ type AuditReport struct {
 func (s *Service) Audit(ctx context.Context, p *Principal, envelopeID string) (*AuditReport, error) {
 	var rep *AuditReport
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeAudit, false)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ type DownloadResult struct {
 // "combined" (documents and certificate in one sealed PDF) or "evidence".
 func (s *Service) Download(ctx context.Context, p *Principal, envelopeID, part, documentID string) (*DownloadResult, error) {
 	return s.openResult(ctx, func(ctx context.Context, tx Tx) (*Envelope, error) {
-		return ownedEnvelope(ctx, tx, p, envelopeID, false)
+		return envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeDownload, false)
 	}, part, documentID)
 }
 

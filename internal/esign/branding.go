@@ -77,16 +77,6 @@ func (in *BrandingInput) validate() error {
 	return nil
 }
 
-// requireOrgAdmin lets owners and admins manage their organization: its
-// branding, and its webhooks, which see every envelope of the organization
-// and whose secrets sign as GSign.
-func requireOrgAdmin(p *Principal) error {
-	if p.Role != RoleOwner && p.Role != RoleAdmin {
-		return Errorf(KindForbidden, CodeForbiddenRole, "only the organization's owners and admins can do this")
-	}
-	return nil
-}
-
 // loadBranding returns the organization's branding, or an empty one.
 func loadBranding(ctx context.Context, tx Tx, orgID string) (*Branding, error) {
 	b, err := tx.BrandingByOrg(ctx, orgID)
@@ -98,7 +88,7 @@ func loadBranding(ctx context.Context, tx Tx, orgID string) (*Branding, error) {
 
 // GetBranding returns the caller's organization's branding.
 func (s *Service) GetBranding(ctx context.Context, p *Principal) (*Branding, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var b *Branding
@@ -124,7 +114,7 @@ func (s *Service) UpdateBranding(ctx context.Context, p *Principal, in BrandingI
 // MaxLogoBytes and MaxLogoSide pixels a side, decoded in full so that a file
 // that only looks like an image is refused.
 func (s *Service) SetBrandingLogo(ctx context.Context, p *Principal, data []byte) (*Branding, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	ctype, err := checkLogo(data)
@@ -154,7 +144,7 @@ func (s *Service) PreviewBrandedMail(ctx context.Context, p *Principal, kind str
 }
 
 func (s *Service) editBranding(ctx context.Context, p *Principal, edit func(*Branding)) (*Branding, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermOrgSettings); err != nil {
 		return nil, err
 	}
 	var b *Branding

@@ -105,7 +105,7 @@ func (s *Service) deleteBlob(key string) {
 // reading its body. AddDocument re-checks under the envelope's lock.
 func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID string) error {
 	return s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeEdit, false)
 		if err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func (s *Service) CheckDraft(ctx context.Context, p *Principal, envelopeID strin
 // lockDraft locks an envelope of the caller's organization that must still
 // be a draft.
 func lockDraft(ctx context.Context, tx Tx, p *Principal, envelopeID string) (*Envelope, error) {
-	e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+	e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeEdit, true)
 	if err != nil {
 		return nil, err
 	}

@@ -23,10 +23,15 @@ type CreateEnvelopeInput struct {
 	Message   string
 	ExpiresAt *time.Time
 	Reminders ReminderSettings
+	// TeamID, when set, shares the envelope with a team of the caller's.
+	TeamID string
 }
 
 // CreateEnvelope creates a draft owned by the caller's organization.
 func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnvelopeInput) (*EnvelopeDetail, error) {
+	if err := p.Require(PermEnvelopeCreate); err != nil {
+		return nil, err
+	}
 	name, err := requireText("name", in.Name, 200)
 	if err != nil {
 		return nil, err
@@ -44,8 +49,11 @@ func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnv
 		if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 			return Invalid("expires_at", "must be in the future")
 		}
+		if err := checkEnvelopeTeam(ctx, tx, p, in.TeamID); err != nil {
+			return err
+		}
 		e := &Envelope{
-			ID: NewID(PrefixEnvelope, now), OrgID: p.OrgID, OwnerID: p.UserID,
+			ID: NewID(PrefixEnvelope, now), OrgID: p.OrgID, OwnerID: p.UserID, TeamID: in.TeamID,
 			Name: name, Subject: subject, Message: message, Status: StatusDraft,
 			ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
 		}
@@ -83,9 +91,17 @@ func (s *Service) GetEnvelope(ctx context.Context, p *Principal, id string) (*En
 	return d, err
 }
 
-// ownedEnvelope loads (and with lock, locks) an envelope, answering not found
-// for another organization's id.
+// ownedEnvelope loads (and with lock, locks) an envelope the caller may
+// read; see envelopeFor.
 func ownedEnvelope(ctx context.Context, tx Tx, p *Principal, id string, lock bool) (*Envelope, error) {
+	return envelopeFor(ctx, tx, p, id, PermEnvelopeRead, lock)
+}
+
+// envelopeFor loads (and with lock, locks) an envelope for doing perm to
+// it. Another organization's envelope, or one outside the caller's scope,
+// is not found, exactly like a missing id; a visible envelope the caller's
+// role may not do perm to is 403 forbidden_role.
+func envelopeFor(ctx context.Context, tx Tx, p *Principal, id string, perm Permission, lock bool) (*Envelope, error) {
 	get := tx.EnvelopeByID
 	if lock {
 		get = tx.LockEnvelope
@@ -94,8 +110,11 @@ func ownedEnvelope(ctx context.Context, tx Tx, p *Principal, id string, lock boo
 	if err != nil {
 		return nil, err
 	}
-	if e.OrgID != p.OrgID {
+	if e.OrgID != p.OrgID || !p.envelopeScope().Contains(e) {
 		return nil, NotFound("envelope")
+	}
+	if err := p.Require(perm); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -130,9 +149,13 @@ type ListInput struct {
 // MaxSearchRunes bounds a listing's search text.
 const MaxSearchRunes = 200
 
-// ListEnvelopes lists the organization's envelopes, newest first.
+// ListEnvelopes lists the organization's envelopes the caller sees, newest first.
 func (s *Service) ListEnvelopes(ctx context.Context, p *Principal, in ListInput) (*EnvelopePage, error) {
-	f := EnvelopeFilter{OrgID: p.OrgID, Search: strings.TrimSpace(in.Query)}
+	if err := p.Require(PermEnvelopeRead); err != nil {
+		return nil, err
+	}
+	scope := p.envelopeScope()
+	f := EnvelopeFilter{OrgID: p.OrgID, Search: strings.TrimSpace(in.Query), Scope: &scope}
 	if utf8.RuneCountInString(f.Search) > MaxSearchRunes || !utf8.ValidString(f.Search) {
 		return nil, Invalid("q", "must be UTF-8 text of at most 200 characters")
 	}

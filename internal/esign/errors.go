@@ -65,6 +65,14 @@ const (
 	// file storage, the timestamp authority) is failing and its circuit
 	// breaker is open; try again after Retry-After.
 	CodeDependencyUnavailable = "dependency_unavailable"
+	// CodeLastOwner: the change would leave the organization without an owner.
+	CodeLastOwner = "last_owner"
+	// CodeAlreadyMember: the email belongs to an active member of the organization.
+	CodeAlreadyMember = "already_member"
+	// CodeInvitationPending: the email already has a pending invitation; resend it.
+	CodeInvitationPending = "invitation_pending"
+	// CodeInvitationGone: the invitation was accepted, revoked or has expired.
+	CodeInvitationGone = "invitation_gone"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.

@@ -64,6 +64,12 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 			return permanent(fmt.Errorf("decode webhook job %s: %w", j.ID, err))
 		}
 		return s.deliverWebhook(ctx, j, p.DeliveryID)
+	case JobInvitationMail:
+		var p invitationPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return permanent(fmt.Errorf("decode invitation job %s: %w", j.ID, err))
+		}
+		return s.sendInvitationMail(ctx, j.ID, p)
 	default:
 		return permanent(fmt.Errorf("job %s: unknown kind %q", j.ID, j.Kind))
 	}

@@ -37,6 +37,14 @@ type mailView struct {
 	// and how many recipients have still to.
 	Finished *Recipient
 	Waiting  int
+	// Invite, in an invitation, is the organization the link joins.
+	Invite *inviteView
+}
+
+// inviteView is what an invitation email says beyond its link.
+type inviteView struct {
+	OrgName   string
+	ExpiresAt time.Time
 }
 
 // brandView is the organization's branding as templates use it.
@@ -80,6 +88,7 @@ var mailSubjects = map[string]string{
 	MailReminder:           "Reminder, please sign: %s",
 	MailExpiringSoon:       "Expiring soon: %s",
 	MailRecipientCompleted: "%s",
+	MailInvitation:         "Join %s on GSign",
 }
 
 // renderMail renders the email of a kind from its templates.
@@ -95,10 +104,16 @@ func renderMail(kind string, v mailView) (*Email, error) {
 	if kind == MailRecipientCompleted {
 		subject = v.Finished.Name + " finished: %s"
 	}
+	about := ""
+	if kind == MailInvitation {
+		about = v.Invite.OrgName
+	} else {
+		about = v.Envelope.Name
+	}
 	if v.Brand.Color == "" {
 		v.Brand = newBrandView(&Branding{})
 	}
-	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
+	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, about), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
 	m.FromName = v.Brand.Name
 	if v.Brand.logo != nil {
 		m.Attachments = append(m.Attachments, *v.Brand.logo)
@@ -145,6 +160,10 @@ func PreviewMail(kind string, b *Branding) (*Email, error) {
 		SenderName: "Olive Owner", SenderEmail: "olive@example.com", ToName: "Ana Müller", ToEmail: "ana@example.com", Role: string(RoleSigner),
 		Link: "https://gsign.example/s/gst_preview", Reason: "Ben Bauer declined: the terms changed.", Brand: newBrandView(b),
 		Finished: &Recipient{Name: "Ben Bauer", Email: "ben@example.com", Role: RoleSigner}, Waiting: 1,
+		Invite: &inviteView{OrgName: "Acme Leasing", ExpiresAt: exp},
+	}
+	if kind == MailInvitation {
+		v.Role, v.Link = RoleMember, "https://gsign.example/app/invite/gsi_preview"
 	}
 	m, err := renderMail(kind, v)
 	if err != nil {

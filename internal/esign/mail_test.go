@@ -38,6 +38,14 @@ func TestMailGolden(t *testing.T) {
 		{"completed_owner_link", MailCompleted, func(v *mailView) {
 			v.Role, v.ResultLink = "", "https://sign.example.com/api/v1/envelopes/env_1/download?part=combined"
 		}},
+		{"invitation", MailInvitation, func(v *mailView) {
+			v.Envelope, v.ToName, v.Role, v.Link = nil, "", RoleAdmin, "https://sign.example.com/app/invite/gsi_EXAMPLE"
+			v.Invite = &inviteView{OrgName: "Acme <Leasing>", ExpiresAt: exp}
+		}},
+		{"invitation_viewer", MailInvitation, func(v *mailView) {
+			v.Envelope, v.ToName, v.Role, v.Link = nil, "", RoleOrgViewer, "https://sign.example.com/app/invite/gsi_EXAMPLE"
+			v.Invite = &inviteView{OrgName: "Acme", ExpiresAt: exp}
+		}},
 	}
 	brand := newBrandView(&Branding{DisplayName: "Acme Leasing", Color: "#c0392b", ReplyTo: "contracts@acme.example", Logo: []byte("\x89PNG…"), LogoType: "image/png"})
 	for _, tt := range tests {

@@ -10,13 +10,6 @@ type Organization struct {
 	CreatedAt time.Time
 }
 
-// User role within an organization.
-const (
-	RoleOwner  = "owner"
-	RoleAdmin  = "admin"
-	RoleMember = "member"
-)
-
 // User is a sender: someone who logs in and creates envelopes.
 type User struct {
 	ID           string
@@ -26,7 +19,13 @@ type User struct {
 	Role         string
 	PasswordHash string
 	CreatedAt    time.Time
+	// RemovedAt is when the user was removed from the organization: they
+	// can no longer sign in, and their envelopes stay with the organization.
+	RemovedAt *time.Time
 }
+
+// Active reports whether the user may sign in.
+func (u *User) Active() bool { return u.RemovedAt == nil }
 
 // TokenKind distinguishes bearer tokens issued to users.
 type TokenKind string
@@ -91,9 +90,11 @@ const (
 
 // Envelope groups documents, recipients and fields sent for signature together.
 type Envelope struct {
-	ID           string
-	OrgID        string
-	OwnerID      string
+	ID      string
+	OrgID   string
+	OwnerID string
+	// TeamID, when set, shares the envelope with the team's members.
+	TeamID       string
 	Name         string
 	Subject      string
 	Message      string

@@ -66,6 +66,9 @@ func notificationMessage(e *Envelope, typ EventType, ev *AuditEvent) string {
 // Notifications lists the caller's notifications, newest first; with
 // UnreadOnly, only those not read yet.
 func (s *Service) Notifications(ctx context.Context, p *Principal, in ListInput, unreadOnly bool) (*NotificationPage, error) {
+	if err := p.Require(PermAccount); err != nil {
+		return nil, err
+	}
 	f := NotificationFilter{UserID: p.UserID, UnreadOnly: unreadOnly}
 	var err error
 	if f.Limit, f.BeforeCreatedAt, f.BeforeID, err = pageParams(in, PrefixNotification); err != nil {
@@ -87,6 +90,9 @@ func (s *Service) Notifications(ctx context.Context, p *Principal, in ListInput,
 // MarkNotificationRead marks one of the caller's notifications read; marking
 // it again changes nothing. Another user's is not found.
 func (s *Service) MarkNotificationRead(ctx context.Context, p *Principal, id string) (*Notification, error) {
+	if err := p.Require(PermAccount); err != nil {
+		return nil, err
+	}
 	var n *Notification
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		if n, err = tx.NotificationByID(ctx, id); err != nil {
@@ -109,6 +115,9 @@ func (s *Service) MarkNotificationRead(ctx context.Context, p *Principal, id str
 // MarkAllNotificationsRead marks every unread notification of the caller
 // read and reports how many it marked.
 func (s *Service) MarkAllNotificationsRead(ctx context.Context, p *Principal) (int64, error) {
+	if err := p.Require(PermAccount); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) (err error) {
 		n, err = tx.MarkNotificationsRead(ctx, p.UserID, "", tx.Now())

@@ -21,6 +21,8 @@ const (
 	// MailRecipientCompleted tells the owner that a recipient signed or
 	// approved while others have still to.
 	MailRecipientCompleted = "recipient_completed"
+	// MailInvitation invites someone to join an organization.
+	MailInvitation = "invitation"
 )
 
 // mailCarriesLink reports whether a kind of email gives its recipient a

@@ -11,7 +11,7 @@ import (
 func (s *Service) OriginalDocument(ctx context.Context, p *Principal, envelopeID, documentID string) (*Document, io.ReadSeekCloser, error) {
 	var doc *Document
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, false)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeDownload, false)
 		if err != nil {
 			return err
 		}

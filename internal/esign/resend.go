@@ -13,7 +13,7 @@ import (
 func (s *Service) Resend(ctx context.Context, p *Principal, envelopeID, recipientID string) (*Recipient, error) {
 	var out *Recipient
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeSend, true)
 		if err != nil {
 			return err
 		}

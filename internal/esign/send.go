@@ -10,7 +10,7 @@ import (
 func (s *Service) Send(ctx context.Context, p *Principal, envelopeID string) (*EnvelopeDetail, error) {
 	var d *EnvelopeDetail
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeSend, true)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Service) Void(ctx context.Context, p *Principal, envelopeID, reason str
 	}
 	var d *EnvelopeDetail
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeVoid, true)
 		if err != nil {
 			return err
 		}

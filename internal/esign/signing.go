@@ -266,7 +266,7 @@ func (s *Service) SigningDocument(ctx context.Context, raw, documentID string) (
 func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, recipientID string) (string, error) {
 	var url string
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := ownedEnvelope(ctx, tx, p, envelopeID, true)
+		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeSend, true)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ type Tx interface {
 	// Now is the transaction's fixed time.
 	Now() time.Time
 	AccountTx
+	OrgTx
 	EnvelopeTx
 	SigningTx
 	AuditTx
@@ -97,6 +98,10 @@ type EnvelopeFilter struct {
 	// Search, when set, keeps envelopes whose name or subject contains it;
 	// ASCII letters match regardless of case.
 	Search string
+	// Scope, when set, keeps only the envelopes a caller sees (an empty
+	// scope keeps none); nil keeps the whole organization, for internal
+	// work. Every listing for a caller sets it.
+	Scope *EnvelopeScope
 }
 
 // EnvelopeTx persists envelopes and what they contain.

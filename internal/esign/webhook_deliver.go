@@ -228,7 +228,7 @@ func disableGone(ctx context.Context, tx Tx, endpointID string, now time.Time) e
 // idempotency key, and a replay is the same message, not a new one. The
 // attempts start over on the schedule. A pending delivery is not replayed.
 func (s *Service) ReplayWebhookDelivery(ctx context.Context, p *Principal, endpointID, deliveryID string) (*WebhookDelivery, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	var d *WebhookDelivery

@@ -23,7 +23,7 @@ type DeliveryPage struct {
 // WebhookDeliveries returns a page of an endpoint's delivery log, newest
 // first, each delivery with its attempts.
 func (s *Service) WebhookDeliveries(ctx context.Context, p *Principal, endpointID string, in ListInput) (*DeliveryPage, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	f := DeliveryFilter{EndpointID: endpointID}

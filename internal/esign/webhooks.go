@@ -87,7 +87,7 @@ type WebhookEndpointInput struct {
 // CreateWebhookEndpoint adds an endpoint. It returns its secret in the
 // clear, the only time the API shows it.
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, p *Principal, in WebhookEndpointInput) (*WebhookEndpoint, string, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, "", err
 	}
 	if in.URL == nil {
@@ -228,7 +228,7 @@ func NewWebhookSecret() string {
 
 // WebhookEndpoints lists the organization's endpoints, oldest first.
 func (s *Service) WebhookEndpoints(ctx context.Context, p *Principal) ([]*WebhookEndpoint, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	var eps []*WebhookEndpoint
@@ -241,7 +241,7 @@ func (s *Service) WebhookEndpoints(ctx context.Context, p *Principal) ([]*Webhoo
 
 // WebhookEndpoint returns one of the organization's endpoints.
 func (s *Service) WebhookEndpoint(ctx context.Context, p *Principal, id string) (*WebhookEndpoint, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	var ep *WebhookEndpoint
@@ -268,7 +268,7 @@ func ownedEndpoint(ctx context.Context, tx Tx, p *Principal, id string) (*Webhoo
 // UpdateWebhookEndpoint changes an endpoint's URL, events, description or
 // whether it is enabled.
 func (s *Service) UpdateWebhookEndpoint(ctx context.Context, p *Principal, id string, in WebhookEndpointInput) (*WebhookEndpoint, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	in, err := s.checkEndpointInput(ctx, in)
@@ -296,7 +296,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, p *Principal, id stri
 
 // changeEndpoint applies change to one of the organization's endpoints.
 func (s *Service) changeEndpoint(ctx context.Context, p *Principal, id string, change func(*WebhookEndpoint, time.Time)) (*WebhookEndpoint, error) {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return nil, err
 	}
 	var ep *WebhookEndpoint
@@ -317,7 +317,7 @@ func (s *Service) changeEndpoint(ctx context.Context, p *Principal, id string, c
 // DeleteWebhookEndpoint deletes an endpoint with its delivery log. Jobs of
 // its pending deliveries find nothing to deliver and end.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, p *Principal, id string) error {
-	if err := requireOrgAdmin(p); err != nil {
+	if err := p.Require(PermWebhooks); err != nil {
 		return err
 	}
 	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {

@@ -261,8 +261,12 @@ func checkTemplate(t *testing.T, msg *smtptest.Parsed, m *esign.Email, branded b
 	if text == nil || string(text.Body) != m.Text || html == nil || string(html.Body) != m.HTML {
 		t.Fatalf("bodies differ from the rendered email")
 	}
-	if !strings.Contains(m.Text, "Office lease 2030") || !strings.Contains(m.HTML, "Office lease 2030") {
-		t.Errorf("the envelope's name is missing from the bodies")
+	about := "Office lease 2030" // the envelope's name; an invitation is about the organization
+	if strings.HasPrefix(m.ID, "preview:"+esign.MailInvitation) {
+		about = "Acme Leasing"
+	}
+	if !strings.Contains(m.Text, about) || !strings.Contains(m.HTML, about) {
+		t.Errorf("%q is missing from the bodies", about)
 	}
 	logo := msg.Find("image/png")
 	if branded != (logo != nil) || branded && !strings.Contains(m.HTML, `src="cid:`+strings.Trim(logo.Header.Get("Content-ID"), "<>")+`"`) {

@@ -26,11 +26,11 @@ func (t *tx) OrganizationByID(ctx context.Context, id string) (*esign.Organizati
 	return getOne(ctx, t, "organization", scanOrg, `SELECT `+orgCols+` FROM organizations WHERE id = ?`, id)
 }
 
-const userCols = `id, org_id, email, name, role, password_hash, created_at`
+const userCols = `id, org_id, email, name, role, password_hash, created_at, removed_at`
 
 func scanUser(s rowScanner) (*esign.User, error) {
 	u := &esign.User{}
-	return u, s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt})
+	return u, s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, timeCol{&u.CreatedAt}, nullTimeCol{&u.RemovedAt})
 }
 
 // normEmail is the form in which emails are compared. Lowercasing happens
@@ -39,8 +39,8 @@ func normEmail(email string) string { return strings.ToLower(email) }
 
 // CreateUser inserts u; its email is unique whatever its case.
 func (t *tx) CreateUser(ctx context.Context, u *esign.User) error {
-	const q = `INSERT INTO users (` + userCols + `, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err := t.exec(ctx, q, u.ID, u.OrgID, u.Email, u.Name, u.Role, u.PasswordHash, micros(u.CreatedAt), normEmail(u.Email))
+	const q = `INSERT INTO users (` + userCols + `, email_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err := t.exec(ctx, q, u.ID, u.OrgID, u.Email, u.Name, u.Role, u.PasswordHash, micros(u.CreatedAt), nullMicros(u.RemovedAt), normEmail(u.Email))
 	switch t.d.conflictOf(err) {
 	case conflictUnique: // email_norm is the only UNIQUE column besides the key
 		return esign.Errorf(esign.KindConflict, esign.CodeEmailTaken, "an account with this email already exists")

@@ -94,3 +94,28 @@ func blob(b []byte) []byte {
 	}
 	return b
 }
+
+// nullString is s as stored in an optional reference column: NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullStringCol scans an optional text column into *p, "" for NULL.
+type nullStringCol struct{ p *string }
+
+func (c nullStringCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.p = ""
+	case string:
+		*c.p = v
+	case []byte:
+		*c.p = string(v)
+	default:
+		return fmt.Errorf("text column holds %T, want text", src)
+	}
+	return nil
+}

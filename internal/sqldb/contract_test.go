@@ -48,6 +48,12 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Notifications", testNotifications},
 		{"Schedule", testSchedule},
 		{"JobCounts", testJobCounts},
+		{"Members", testMembers},
+		{"APIKeyListing", testAPIKeyListing},
+		{"Teams", testTeams},
+		{"ListEnvelopesByScope", testListEnvelopesByScope},
+		{"Invitations", testInvitations},
+		{"OrgAudit", testOrgAudit},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {

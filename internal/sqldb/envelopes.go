@@ -11,7 +11,7 @@ import (
 const envelopeCols = `id, org_id, owner_id, name, subject, message, status,
 	expires_at, sent_at, completed_at, voided_at, void_reason, declined_at, expired_at,
 	result_status, result_error, audit_seq, audit_head, created_at, updated_at,
-	reminder_delay, reminder_frequency, expiry_warning, expiry_warning_at`
+	reminder_delay, reminder_frequency, expiry_warning, expiry_warning_at, team_id`
 
 func scanEnvelope(s rowScanner) (*esign.Envelope, error) {
 	e := &esign.Envelope{}
@@ -19,7 +19,7 @@ func scanEnvelope(s rowScanner) (*esign.Envelope, error) {
 		nullTimeCol{&e.ExpiresAt}, nullTimeCol{&e.SentAt}, nullTimeCol{&e.CompletedAt},
 		nullTimeCol{&e.VoidedAt}, &e.VoidReason, nullTimeCol{&e.DeclinedAt}, nullTimeCol{&e.ExpiredAt},
 		&e.ResultStatus, &e.ResultError, &e.AuditSeq, &e.AuditHead, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt},
-		durationCol{&e.ReminderDelay}, durationCol{&e.ReminderFrequency}, durationCol{&e.ExpiryWarning}, nullTimeCol{&e.ExpiryWarningAt})
+		durationCol{&e.ReminderDelay}, durationCol{&e.ReminderFrequency}, durationCol{&e.ExpiryWarning}, nullTimeCol{&e.ExpiryWarningAt}, nullStringCol{&e.TeamID})
 }
 
 // CreateEnvelope inserts e.
@@ -29,7 +29,7 @@ func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
 		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt),
 		nullMicros(e.VoidedAt), e.VoidReason, nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt),
 		string(e.ResultStatus), e.ResultError, e.AuditSeq, e.AuditHead, micros(e.CreatedAt), micros(e.UpdatedAt),
-		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt))
+		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt), nullString(e.TeamID))
 }
 
 // EnvelopeByID returns the envelope with the id, whatever its organization.
@@ -88,6 +88,9 @@ func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
 	if !f.AllOrgs {
 		add(`org_id = ?`, f.OrgID)
 	}
+	if f.Scope != nil && !f.AllOrgs {
+		scopeSQL(*f.Scope, add)
+	}
 	if f.Status != "" {
 		add(`status = ?`, string(f.Status))
 	}
@@ -111,4 +114,29 @@ func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
 		args = append(args, f.Limit)
 	}
 	return q, args
+}
+
+// scopeSQL adds the condition that keeps the envelopes of a caller's scope:
+// all of them, or those of an owner and those of some teams (none when the
+// scope names neither). The domain decides the scope; this only applies it.
+func scopeSQL(s esign.EnvelopeScope, add func(cond string, a ...any)) {
+	if s.All {
+		return
+	}
+	var or []string
+	var args []any
+	if s.OwnerID != "" {
+		or, args = append(or, `owner_id = ?`), append(args, s.OwnerID)
+	}
+	if len(s.TeamIDs) > 0 {
+		or = append(or, `team_id IN (`+strings.Repeat("?, ", len(s.TeamIDs)-1)+`?)`)
+		for _, id := range s.TeamIDs {
+			args = append(args, id)
+		}
+	}
+	if len(or) == 0 {
+		add(`1 = 0`)
+		return
+	}
+	add(`(`+strings.Join(or, ` OR `)+`)`, args...)
 }

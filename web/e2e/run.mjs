@@ -407,6 +407,58 @@ await test("cookie-authenticated writes need the app's header", async () => {
   assert.equal((await res.json()).code, "csrf_rejected");
 });
 
+/** inviteLink waits for the invitation email to addr and returns its link. */
+async function inviteLink(addr) {
+  for (let i = 0; i < 150; i++) {
+    for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml"))) {
+      const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
+      if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
+      const m = text.match(/https?:\/\/[^\s"<>]*\/app\/invite\/(gsi_[A-Za-z0-9_-]+)/);
+      if (m) return `${base}/app/invite/${m[1]}`;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no invitation email to ${addr}`);
+}
+
+await test("an owner invites a viewer from the settings, who accepts and sees no admin actions", async () => {
+  await sp.goto(`${base}/app/settings/organization`);
+  await sp.waitForSelector("[data-settings] [data-invite-form]");
+  await sp.fill("[data-invite-form] input[name=email]", "vic@example.com");
+  await sp.selectOption("[data-invite-form] select[name=role]", "viewer");
+  await sp.click("[data-invite-form] button[type=submit]");
+  await sp.waitForSelector("tr[data-invitation='vic@example.com']");
+  await shot(sp, "settings-invited");
+  await noXSS(sp);
+
+  const link = await inviteLink("vic@example.com");
+  const viewer = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const vp = await viewer.newPage();
+  guard(vp);
+  await vp.goto(link);
+  await vp.waitForSelector("[data-invite=open]");
+  assert.match(await vp.textContent("[data-invite=open]"), /as a viewer/);
+  await vp.fill("input[name=name]", `Vic ${X}`);
+  await vp.fill("input[name=password]", "correct horse battery");
+  await vp.click("button[type=submit]");
+  await vp.waitForSelector("text=Envelopes");
+  await vp.goto(`${base}/app/settings/organization`);
+  await vp.waitForSelector("tr[data-member='vic@example.com']");
+  assert.equal(await vp.locator("[data-invite-form]").count(), 0, "a viewer is not offered invitations");
+  assert.ok(await vp.locator("tr[data-member='olive@example.com'] select").isDisabled(), "a viewer cannot change roles");
+  await shot(vp, "settings-as-viewer");
+  await noXSS(vp);
+  await vp.goto(link);
+  await vp.waitForSelector("[data-invite=gone]");
+
+  await sp.reload();
+  await sp.waitForSelector("tr[data-member='vic@example.com']");
+  await sp.selectOption("tr[data-member='vic@example.com'] select", "member");
+  await sp.waitForSelector("tr[data-member='vic@example.com'] select option[value=member][selected]", { state: "attached" });
+  await noXSS(sp);
+  await viewer.close();
+});
+
 /** touchStroke draws a zigzag with real touch events through the DevTools
  * protocol, as a finger would. */
 async function touchStroke(page, selector) {

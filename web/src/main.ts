@@ -8,6 +8,8 @@ import { loginPage, registerPage } from "./account";
 import { dashboardPage, newEnvelopePage } from "./dashboard";
 import { editorPage } from "./editor";
 import { envelopePage } from "./envelope";
+import { invitePage } from "./invite";
+import { settingsPage } from "./settings";
 import { signingPage } from "./signer";
 import { verifyPage } from "./verify";
 
@@ -18,8 +20,10 @@ async function route(): Promise<void> {
   if (path === "/verify") return verifyPage();
   if (path === "/app/login") return loginPage();
   if (path === "/app/register") return registerPage();
+  if ((m = path.match(/^\/app\/invite\/([^/]+)$/))) return invitePage(decodeURIComponent(m[1]));
   try {
     if (path === "/app/new") return newEnvelopePage();
+    if (path === "/app/settings/organization") return await settingsPage();
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)\/edit$/))) return await editorPage(m[1]);
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)$/))) return await envelopePage(m[1]);
     return await dashboardPage();

@@ -30,3 +30,16 @@ export interface AuditEvent {
   hash: string; previous_hash: string;
 }
 export interface Audit { envelope_id: string; verified: boolean; events: AuditEvent[] }
+export interface Team { id: string; name: string; member_ids: string[]; created_at: string }
+export interface Me {
+  user: { id: string; email: string; name: string; role: string };
+  organization: { id: string; name: string }; role: string; teams: Team[]; permissions: string[];
+}
+export interface Member { id: string; email: string; name: string; role: string; team_ids: string[]; created_at: string; removed_at: string | null }
+export interface Invitation {
+  id: string; email: string; role: string; team_ids: string[]; invited_by: string; status: string;
+  created_at: string; expires_at: string; accepted_at: string | null; user_id: string | null; revoked_at: string | null;
+}
+export interface InvitationView {
+  organization: { id: string; name: string }; inviter_name: string; inviter_email: string; email: string; role: string; expires_at: string;
+}
