@@ -37,6 +37,11 @@ type RateLimits struct {
 	// Public counts the other unauthenticated routes (verification, which
 	// is costly) per client address. Health probes are never limited.
 	Public ratelimit.Limit
+	// AuthFailures counts failed sign-ins (wrong password or code) per
+	// client address, so that one address cannot try many accounts: over
+	// it, sign-ins from the address are refused before any password is
+	// checked.
+	AuthFailures ratelimit.Limit
 }
 
 // DefaultRateLimits are the limits of a Config that sets none.
@@ -46,6 +51,8 @@ func DefaultRateLimits() RateLimits {
 		API:     ratelimit.PerMinute(600),
 		Signing: ratelimit.PerMinute(120),
 		Public:  ratelimit.PerMinute(60),
+		// AuthFailures: 30 at once, then one every two minutes.
+		AuthFailures: ratelimit.Limit{Rate: 30, Period: time.Hour},
 	}
 }
 

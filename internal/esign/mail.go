@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"sort"
+	"strings"
 	texttemplate "text/template"
 	"time"
 )
@@ -80,6 +81,7 @@ var mailSubjects = map[string]string{
 	MailReminder:           "Reminder, please sign: %s",
 	MailExpiringSoon:       "Expiring soon: %s",
 	MailRecipientCompleted: "%s",
+	MailPasswordReset:      "Reset your GSign password",
 }
 
 // renderMail renders the email of a kind from its templates.
@@ -95,10 +97,13 @@ func renderMail(kind string, v mailView) (*Email, error) {
 	if kind == MailRecipientCompleted {
 		subject = v.Finished.Name + " finished: %s"
 	}
+	if strings.Contains(subject, "%s") {
+		subject = fmt.Sprintf(subject, v.Envelope.Name)
+	}
 	if v.Brand.Color == "" {
 		v.Brand = newBrandView(&Branding{})
 	}
-	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, v.Envelope.Name), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
+	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: subject, Link: v.Link, ReplyTo: v.Brand.ReplyTo}
 	m.FromName = v.Brand.Name
 	if v.Brand.logo != nil {
 		m.Attachments = append(m.Attachments, *v.Brand.logo)

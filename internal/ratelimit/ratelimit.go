@@ -93,3 +93,16 @@ func (l Limit) Decide(allowed bool, ahead time.Duration) Decision {
 	}
 	return d
 }
+
+// probeShare is how many probes cost as much as one request.
+const probeShare = 1000
+
+// Probe returns a limit that, counted on the same key as l, is refused
+// exactly when one more request under l would be, with the same
+// RetryAfter, while an allowed probe costs a thousandth of a request. It
+// asks whether a key has room without spending it, through any limiter
+// that runs GCRA (the in-process one and Redis alike): a failure counter
+// probes before the expensive work and counts with l only on failure.
+func (l Limit) Probe() Limit {
+	return Limit{Rate: l.Rate * probeShare, Period: l.Period, Burst: probeShare*(l.Capacity()-1) + 1}
+}

@@ -96,3 +96,34 @@ func TestMemorySweep(t *testing.T) {
 		t.Errorf("%d keys remembered after the sweep, want 1", n)
 	}
 }
+
+// TestProbe: a probe is allowed while the key has room for one more
+// request and refused, with the same RetryAfter, once it has none; a probe
+// costs a thousandth of a request, which the passing time pays back.
+func TestProbe(t *testing.T) {
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMemory(func() time.Time { return now })
+	l := Limit{Rate: 3, Period: time.Minute}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if d, _ := m.Allow(ctx, "k", l.Probe()); !d.Allowed {
+			t.Fatalf("probe refused after %d requests", i)
+		}
+		now = now.Add(100 * time.Millisecond) // pays the probe's 20ms back
+		if d, _ := m.Allow(ctx, "k", l); !d.Allowed {
+			t.Fatalf("request %d refused", i+1)
+		}
+	}
+	probe, _ := m.Allow(ctx, "k", l.Probe())
+	real, _ := m.Allow(ctx, "k", l)
+	if probe.Allowed || real.Allowed {
+		t.Fatalf("over the limit: probe %v, request %v", probe.Allowed, real.Allowed)
+	}
+	if diff := probe.RetryAfter - real.RetryAfter; diff < -time.Second || diff > time.Second {
+		t.Fatalf("probe RetryAfter %v, request %v", probe.RetryAfter, real.RetryAfter)
+	}
+	now = now.Add(real.RetryAfter)
+	if d, _ := m.Allow(ctx, "k", l.Probe()); !d.Allowed {
+		t.Fatal("probe refused once the key had room again")
+	}
+}

@@ -48,6 +48,11 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Notifications", testNotifications},
 		{"Schedule", testSchedule},
 		{"JobCounts", testJobCounts},
+		{"LoginLocks", testLoginLocks},
+		{"PasswordResets", testPasswordResets},
+		{"TOTP", testTOTP},
+		{"MFAChallenges", testMFAChallenges},
+		{"Sessions", testSessions},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
