@@ -169,6 +169,7 @@ func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
 
 func (a *app) handler() http.Handler {
 	limits := apiRateLimits(a.cfg.RateLimits)
+	limits.AuthFailures = ratelimit.Limit{Rate: a.cfg.SignIn.FailuresPerAddress, Period: time.Hour}
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
 		Mounts: a.pkiMounts(), RateLimits: &limits}
 	c.WebApp = webapp.Dist()

@@ -95,11 +95,12 @@ func (l Limit) Decide(allowed bool, ahead time.Duration) Decision {
 }
 
 // probeShare is how many probes cost as much as one request.
-const probeShare = 1000
+const probeShare = 100_000
 
 // Probe returns a limit that, counted on the same key as l, is refused
 // exactly when one more request under l would be, with the same
-// RetryAfter, while an allowed probe costs a thousandth of a request. It
+// RetryAfter, while an allowed probe costs a hundred-thousandth of a request
+// (which the passing time pays back). It
 // asks whether a key has room without spending it, through any limiter
 // that runs GCRA (the in-process one and Redis alike): a failure counter
 // probes before the expensive work and counts with l only on failure.

@@ -99,7 +99,7 @@ func TestMemorySweep(t *testing.T) {
 
 // TestProbe: a probe is allowed while the key has room for one more
 // request and refused, with the same RetryAfter, once it has none; a probe
-// costs a thousandth of a request, which the passing time pays back.
+// costs a hundred-thousandth of a request, which the passing time pays back.
 func TestProbe(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	m := NewMemory(func() time.Time { return now })
@@ -109,7 +109,7 @@ func TestProbe(t *testing.T) {
 		if d, _ := m.Allow(ctx, "k", l.Probe()); !d.Allowed {
 			t.Fatalf("probe refused after %d requests", i)
 		}
-		now = now.Add(100 * time.Millisecond) // pays the probe's 20ms back
+		now = now.Add(100 * time.Millisecond) // pays the probe's 200µs back
 		if d, _ := m.Allow(ctx, "k", l); !d.Allowed {
 			t.Fatalf("request %d refused", i+1)
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-
 // testLoginLocks: failures count up atomically, even concurrently; a lock
 // is stored and read back; deleting forgets them.
 func testLoginLocks(t *testing.T, open func(t *testing.T) *DB) {
