@@ -146,6 +146,9 @@ func (a *app) housekeep(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		a.log.Error("purge idempotency keys", "err", err)
 	}
+	if _, err := a.svc.PurgeSignIn(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("purge sign-in state", "err", err)
+	}
 	if d, ok := a.blobs.(interface{ CleanTemp(time.Duration) error }); ok {
 		if err := d.CleanTemp(time.Hour); err != nil {
 			a.log.Error("clean blob temp files", "err", err)

@@ -26,6 +26,23 @@ func DefaultSignInPolicy() SignInPolicy {
 	return SignInPolicy{LockAfter: 5, LockFor: time.Minute, LockMax: time.Hour, ResetTTL: time.Hour, MFATTL: 5 * time.Minute}
 }
 
+// signInRetention is how long spent sign-in state is kept: expired
+// challenges and reset links, and failure counts that saw no failure for
+// that long (so "consecutive" failures a day apart do not add up).
+const signInRetention = 24 * time.Hour
+
+// PurgeSignIn deletes sign-in state older than signInRetention; the
+// scheduler's housekeeping calls it.
+func (s *Service) PurgeSignIn(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		n, err = tx.PurgeSignIn(ctx, tx.Now().Add(-signInRetention))
+		return err
+	})
+	return n, err
+}
+
 // lockDuration is how long the failures-th consecutive failure locks for.
 func (p SignInPolicy) lockDuration(failures int) time.Duration {
 	d := p.LockFor

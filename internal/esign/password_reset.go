@@ -69,6 +69,9 @@ func (s *Service) handleAccountMail(ctx context.Context, j *Job) error {
 		msg, err = renderMail(MailPasswordReset, mailView{Envelope: &Envelope{}, ToName: u.Name, ToEmail: u.Email, Link: link, ResultExpires: expires})
 		return err
 	})
+	if IsKind(err, KindNotFound) {
+		return permanent(fmt.Errorf("account mail job %s: %w", j.ID, err)) // the user is gone
+	}
 	if err != nil {
 		return err
 	}

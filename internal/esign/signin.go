@@ -161,4 +161,9 @@ type SignInTx interface {
 	// those of the family except (empty: none spared), and reports how many
 	// sessions it revoked. API keys are not tokens: they stay.
 	RevokeUserTokens(ctx context.Context, userID, except string, at time.Time) (int64, error)
+
+	// PurgeSignIn deletes MFA challenges and password resets that expired
+	// before before, and failure counts last updated before it whose lock
+	// (if any) ended before it; it reports how many rows it deleted.
+	PurgeSignIn(ctx context.Context, before time.Time) (int64, error)
 }

@@ -63,8 +63,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) ([
 			return err
 		}
 		step, err := s.matchTOTP(tx, t, code)
-		if err != nil {
+		if IsKind(err, KindUnauthorized) {
 			return Errorf(KindInvalid, CodeInvalidOTP, "the code is not the one the app shows now")
+		}
+		if err != nil {
+			return err
 		}
 		now := tx.Now()
 		t.EnabledAt, t.LastStep = &now, step

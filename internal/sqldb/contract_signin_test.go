@@ -58,6 +58,34 @@ func testLoginLocks(t *testing.T, open func(t *testing.T) *DB) {
 		wantErr(t, err, esign.KindNotFound, "")
 		return nil
 	})
+	testPurgeLocks(t, db)
+}
+
+// testPurgeLocks: purging keeps failure counts updated since the cutoff and
+// locks that still run, and deletes the rest.
+func testPurgeLocks(t *testing.T, db *DB) {
+	cut := t0.Add(24 * time.Hour)
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		for key, at := range map[string]time.Time{"old": t0, "old-locked": t0, "recent": cut.Add(time.Second)} {
+			if _, err := tx.AddLoginFailure(ctx, key, at); err != nil {
+				return err
+			}
+		}
+		return tx.LockLogin(ctx, "old-locked", cut.Add(time.Hour))
+	})
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		n, err := tx.PurgeSignIn(ctx, cut)
+		if err == nil && n != 1 {
+			t.Errorf("purged %d, want 1", n)
+		}
+		for key, kept := range map[string]bool{"old": false, "old-locked": true, "recent": true} {
+			_, err := tx.LoginLockByKey(ctx, key)
+			if (err == nil) != kept {
+				t.Errorf("%s kept %v, want %v (%v)", key, err == nil, kept, err)
+			}
+		}
+		return err
+	})
 }
 
 // testPasswordResets: resets round-trip, spending marks every unused one
@@ -183,6 +211,12 @@ func testMFAChallenges(t *testing.T, open func(t *testing.T) *DB) {
 		}
 		_, err = tx.MFAChallengeByHash(ctx, "nope")
 		wantErr(t, err, esign.KindNotFound, "")
+		if n, err := tx.PurgeSignIn(ctx, c.ExpiresAt); n != 0 || err != nil {
+			t.Errorf("purged %d (%v) at the expiry, want 0", n, err)
+		}
+		if n, err := tx.PurgeSignIn(ctx, c.ExpiresAt.Add(time.Microsecond)); n != 1 || err != nil {
+			t.Errorf("purged %d (%v) after the expiry, want 1", n, err)
+		}
 		return nil
 	})
 }

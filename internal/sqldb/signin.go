@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
@@ -178,4 +179,25 @@ func (t *tx) UseMFAChallenge(ctx context.Context, hash string, at time.Time) (bo
 		return false, fmt.Errorf("use MFA challenge: %w", err)
 	}
 	return n > 0, nil
+}
+
+// PurgeSignIn deletes spent sign-in state from before before.
+func (t *tx) PurgeSignIn(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM mfa_challenges WHERE expires_at < ?`,
+		`DELETE FROM password_resets WHERE expires_at < ?`,
+		`DELETE FROM login_locks WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)`,
+	} {
+		args := []any{micros(before)}
+		if strings.Count(q, "?") == 2 {
+			args = append(args, micros(before))
+		}
+		n, err := t.changed(ctx, q, args...)
+		if err != nil {
+			return total, fmt.Errorf("purge sign-in state: %w", err)
+		}
+		total += n
+	}
+	return total, nil
 }

@@ -30,3 +30,9 @@ export interface AuditEvent {
   hash: string; previous_hash: string;
 }
 export interface Audit { envelope_id: string; verified: boolean; events: AuditEvent[] }
+export interface SessionStart { expires_in: number; mfa_required?: boolean; mfa_token: string }
+export interface TOTPStatus { enabled: boolean; recovery_codes_left: number }
+export interface TOTPEnrollment { secret: string; otpauth_uri: string; qr_code: string }
+export interface SessionInfo {
+  id: string; created_at: string; last_used_at: string; expires_at: string; ip: string; user_agent: string; current: boolean;
+}
