@@ -66,21 +66,29 @@ type loginRequest struct {
 }
 
 func (a *api) login(w http.ResponseWriter, r *http.Request) error {
-	pair, err := a.checkPassword(r)
+	res, err := a.checkPassword(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newTokens(pair))
+	if res.MFAToken != "" {
+		return writeJSON(w, http.StatusOK, newMFAChallenge(res))
+	}
+	return writeJSON(w, http.StatusOK, newTokens(res.Tokens))
 }
 
 // checkPassword signs in with the loginRequest in the body; the token and
 // the cookie login share it.
-func (a *api) checkPassword(r *http.Request) (esign.TokenPair, error) {
+func (a *api) checkPassword(r *http.Request) (*esign.SignInResult, error) {
 	var req loginRequest
 	if err := decodeJSON(r, &req); err != nil {
-		return esign.TokenPair{}, err
+		return nil, err
 	}
-	return a.svc.Login(r.Context(), req.Email, req.Password)
+	var res *esign.SignInResult
+	err := a.limitFailures(r, func() (err error) {
+		res, err = a.svc.Login(r.Context(), req.Email, req.Password)
+		return err
+	})
+	return res, err
 }
 
 type refreshRequest struct {

@@ -43,6 +43,8 @@ var publicRoutes = []string{
 	"POST /api/v1/auth/session", "POST /api/v1/auth/session/refresh", "DELETE /api/v1/auth/session",
 	"POST /api/v1/verify", "GET /{$}", "GET /app/{path...}", "GET /verify",
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/accept",
+	"POST /api/v1/auth/login/mfa", "POST /api/v1/auth/session/mfa",
+	"POST /api/v1/auth/password-reset", "POST /api/v1/auth/password-reset/{token}",
 }
 
 func withBody(v any) func(resources) any { return func(resources) any { return v } }
@@ -54,6 +56,19 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/api-keys":         {allow: anySender},
 	"DELETE /api/v1/api-keys/{id}": {allow: []caller{owner}},
 	"GET /api/v1/me":               {allow: anySender},
+
+	// Each caller's own account: a recipient's link is no sign-in.
+	"POST /api/v1/auth/password": {body: withBody(map[string]string{"current_password": "correct horse battery", "new_password": "another horse battery"}), allow: anySender},
+	"GET /api/v1/auth/totp":      {allow: anySender},
+	"POST /api/v1/auth/totp":     {allow: anySender},
+	// Without TOTP enrolled these refuse everyone (409); the TOTP tests
+	// walk them with a real enrolment.
+	"POST /api/v1/auth/totp/confirm":           {body: withBody(map[string]string{"code": "123456"}), allow: nil},
+	"DELETE /api/v1/auth/totp":                 {body: withBody(map[string]string{"password": "correct horse battery"}), allow: anySender}, // nothing to turn off: 204
+	"POST /api/v1/auth/totp/recovery-codes":    {allow: nil},
+	"GET /api/v1/auth/sessions":                {allow: anySender},
+	"DELETE /api/v1/auth/sessions/{id}":        {allow: []caller{owner}},
+	"POST /api/v1/auth/sessions/revoke-others": {allow: anySender},
 
 	"GET /api/v1/organization":                             {allow: anySender},
 	"PATCH /api/v1/organization":                           {body: withBody(map[string]string{"name": "Renamed"}), allow: []caller{owner, otherAdmin}},
@@ -255,7 +270,7 @@ func missingResources(x resources) resources {
 	}
 	return resources{envelope: m(x.envelope), document: m(x.document), recipient: m(x.recipient), field: m(x.field),
 		signingToken: x.signingToken, resultToken: x.resultToken, webhook: m(x.webhook), delivery: m(x.delivery), notification: m(x.notification),
-		team: m(x.team), member: m(x.member), self: m(x.self), invitation: m(x.invitation), apiKey: m(x.apiKey)}
+		team: m(x.team), member: m(x.member), self: m(x.self), invitation: m(x.invitation), apiKey: m(x.apiKey), session: m(x.session)}
 }
 
 var anyID = regexp.MustCompile(`\b[a-z]{3}_[0-9a-z]{26}\b`)
@@ -276,7 +291,8 @@ func blankIDs(w *httptest.ResponseRecorder) string {
 // fill puts x's ids and token into a route's path.
 func fill(pattern string, x resources, token string) string {
 	byPrefix := map[string]string{"/api/v1/envelopes/": x.envelope, "/api/v1/webhooks/": x.webhook, "/api/v1/notifications/": x.notification,
-		"/api/v1/api-keys/": x.apiKey, "/api/v1/teams/": x.team, "/api/v1/organization/invitations/": x.invitation}
+		"/api/v1/api-keys/": x.apiKey, "/api/v1/teams/": x.team, "/api/v1/organization/invitations/": x.invitation,
+		"/api/v1/auth/sessions/": x.session}
 	id := ""
 	for prefix, v := range byPrefix {
 		if strings.HasPrefix(pattern, prefix) {

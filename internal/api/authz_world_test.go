@@ -46,6 +46,7 @@ type resources struct {
 	webhook, delivery, notification      string
 	team, member, self                   string // a team, a member in it, the organization's first owner
 	invitation, apiKey                   string // pending; the owner's
+	session                              string // the owner's sign-in
 }
 
 // world is two organizations with one envelope each, at the same stage: the
@@ -92,6 +93,11 @@ func (w *world) organization(token, name, signer string, s stage) resources {
 	x.member = e.me(e.join(token, "mo@"+domainOf(signer), "member", x.team)).User.ID
 	x.invitation = e.invite(token, "pending@"+domainOf(signer), "member").ID
 	x.apiKey = e.apiKey(token).ID
+	sessions := decode[sessionListResponse](e.t, e.expect(e.do(req{method: "GET", path: "/api/v1/auth/sessions", token: token}), 200, "")).Sessions
+	if len(sessions) == 0 {
+		e.t.Fatal("registering started no session")
+	}
+	x.session = sessions[0].ID
 	x.envelope = e.envelope(token, name, x.team)
 	base := "/api/v1/envelopes/" + x.envelope
 	x.document = decode[documentResponse](e.t, e.expect(e.do(req{method: "POST", path: base + "/documents", token: token,

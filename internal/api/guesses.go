@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/ratelimit"
 )
 
 // guessKeyPrefix names the per-address counters of unknown links.
@@ -29,11 +30,7 @@ func (a *api) guardGuesses(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := guessKeyPrefix + addressKey(a.clientIP(r))
-		d, err := a.cfg.Limiter.Peek(r.Context(), key, limit)
-		switch {
-		case err != nil:
-			a.limiterFailed(r, err) // fail open, as every limit does
-		case !d.Allowed:
+		if d, over := a.overBudget(r, key, limit); over {
 			setRateHeaders(w.Header(), limit, d, a.cfg.Clock.Now())
 			retry := ceilSeconds(d.RetryAfter, 1)
 			w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
@@ -44,11 +41,27 @@ func (a *api) guardGuesses(next http.Handler) http.Handler {
 		}
 		tw := &trackingWriter{ResponseWriter: w}
 		next.ServeHTTP(tw, r)
-		if tw.status != http.StatusNotFound {
-			return
-		}
-		if _, err := a.cfg.Limiter.Allow(r.Context(), key, limit); err != nil {
-			a.limiterFailed(r, err)
+		if tw.status == http.StatusNotFound {
+			a.chargeFailure(r, key, limit)
 		}
 	})
+}
+
+// overBudget reports whether key has no failures left to spend under
+// limit, counting nothing. A failing limiter lets the caller through, as
+// for every rate limit.
+func (a *api) overBudget(r *http.Request, key string, limit ratelimit.Limit) (ratelimit.Decision, bool) {
+	d, err := a.cfg.Limiter.Peek(r.Context(), key, limit)
+	if err != nil {
+		a.limiterFailed(r, err)
+		return d, false
+	}
+	return d, !d.Allowed
+}
+
+// chargeFailure counts one failure of key under limit.
+func (a *api) chargeFailure(r *http.Request, key string, limit ratelimit.Limit) {
+	if _, err := a.cfg.Limiter.Allow(r.Context(), key, limit); err != nil {
+		a.limiterFailed(r, err)
+	}
 }

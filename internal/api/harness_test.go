@@ -33,6 +33,7 @@ import (
 	"github.com/gsign/gsign/internal/pki/pkitest"
 	"github.com/gsign/gsign/internal/sqldb"
 	"github.com/gsign/gsign/internal/teststack"
+	"github.com/gsign/gsign/internal/totp"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -72,6 +73,7 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		Mailer:    e.mail,
 		SMS:       &esigntest.SMS{},
+		TOTP:      totp.Authenticator{},
 	}
 	e.svc.Config.PublicURL = "https://sign.example.com"
 	cfg := Config{TempDir: t.TempDir()}

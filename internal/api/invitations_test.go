@@ -41,7 +41,9 @@ func TestInvitationAccept(t *testing.T) {
 		{"unknown field", map[string]string{"name": "Ana", "password": "correct horse battery", "role": "owner"}, 400, esign.CodeInvalidJSON},
 		{"no body", nil, 400, esign.CodeInvalidJSON},
 	} {
-		t.Run(tt.name, func(t *testing.T) { e.expect(e.do(req{method: "POST", path: accept, body: tt.body}), tt.status, tt.code) })
+		t.Run(tt.name, func(t *testing.T) {
+			e.expect(e.do(req{method: "POST", path: accept, body: tt.body}), tt.status, tt.code)
+		})
 	}
 
 	reg := e.accept(token)

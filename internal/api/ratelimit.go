@@ -43,6 +43,11 @@ type RateLimits struct {
 	// {token} in the path that answered 404: someone guessing links.
 	// Over it, every such route refuses the address until it waits.
 	Guesses ratelimit.Limit
+	// AuthFailures counts failed sign-ins (wrong password or code) per
+	// client address, so that one address cannot try many accounts: over
+	// it, sign-ins from the address are refused before any password is
+	// checked.
+	AuthFailures ratelimit.Limit
 }
 
 // DefaultRateLimits are the limits of a Config that sets none.
@@ -53,6 +58,8 @@ func DefaultRateLimits() RateLimits {
 		Signing: ratelimit.PerMinute(120),
 		Public:  ratelimit.PerMinute(60),
 		Guesses: ratelimit.PerMinute(20),
+		// AuthFailures: 30 at once, then one every two minutes.
+		AuthFailures: ratelimit.Limit{Rate: 30, Period: time.Hour},
 	}
 }
 

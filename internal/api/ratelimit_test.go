@@ -181,6 +181,7 @@ func TestRateLimitDisabled(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := limited(t, RateLimits{Auth: tt.limit, Public: ratelimit.PerMinute(1)})
+			e.svc.Config.SignIn.LockAfter = 0 // about the rate limit, not the account's lock
 			for range 20 {
 				w := e.expect(e.do(badLogin()), 401, esign.CodeInvalidCredentials)
 				if got := rateHeadersOf(w); got != (rateHeaders{}) {

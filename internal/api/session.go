@@ -34,11 +34,14 @@ type sessionResponse struct {
 
 // startSession signs in with email and password and sets the session cookies.
 func (a *api) startSession(w http.ResponseWriter, r *http.Request) error {
-	pair, err := a.checkPassword(r)
+	res, err := a.checkPassword(r)
 	if err != nil {
 		return err
 	}
-	return a.writeSession(w, r, pair)
+	if res.MFAToken != "" {
+		return writeJSON(w, http.StatusOK, newMFAChallenge(res))
+	}
+	return a.writeSession(w, r, res.Tokens)
 }
 
 // refreshSession rotates the refresh cookie and issues a new access cookie.

@@ -170,5 +170,5 @@ func (e *env) member(email, ownerToken string) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return pair.AccessToken
+	return pair.Tokens.AccessToken
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/gsign/gsign/internal/pki"
 	gsredis "github.com/gsign/gsign/internal/redis"
 	"github.com/gsign/gsign/internal/sqldb"
+	"github.com/gsign/gsign/internal/totp"
 	"github.com/gsign/gsign/internal/webhook"
 )
 
@@ -146,6 +147,7 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 	sc := esign.DefaultConfig()
 	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
 	sc.AttachMaxBytes = a.cfg.MailAttachMaxBytes
+	sc.SignIn.LockAfter, sc.SignIn.LockFor, sc.SignIn.LockMax = a.cfg.SignIn.LockAfter, a.cfg.SignIn.LockFor, a.cfg.SignIn.LockMax
 	signer, chain := a.pki.Seal()
 	sealer := newSealer(a.cfg, a.pki, signer, chain)
 	sealer.TSA = &breaker.TSA{Next: sealer.TSA, Breaker: a.breakers.Get("tsa")}
@@ -156,6 +158,7 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 		Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.DefaultParams},
 		Mailer:    mailer,
+		TOTP:      totp.Authenticator{},
 		Webhooks: &breaker.Webhooks{Hosts: a.breakers.Group("webhook"),
 			Next: webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout})},
 	}

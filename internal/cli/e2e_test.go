@@ -64,6 +64,7 @@ func startServerClock(t *testing.T, clock esign.Clock, configure ...func(*config
 	cfg.DatabaseURL = filepath.Join(data, "gsign.db")
 	if st := teststack.ForTest(t); st.DatabaseURL != "" {
 		cfg.DatabaseURL, cfg.BlobURL, cfg.QueueURL, cfg.RedisURL = st.DatabaseURL, st.BlobURL, st.QueueURL, st.RedisURL
+		cfg.MasterKey, _ = config.ParseMasterKey(teststack.MasterKey)
 		stacks.Store(data, st)
 	}
 	for _, c := range configure {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,7 +32,7 @@ func TestMultiProcess(t *testing.T) {
 	}
 	st := teststack.Require(t)
 	n := 200
-	env := append(st.Env(), "GSIGN_MASTER_KEY="+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)),
+	env := append(st.Env(), // with the shared GSIGN_MASTER_KEY
 		"GSIGN_JOB_CONCURRENCY=4", "GSIGN_LOG_LEVEL=warn", "GSIGN_RATE_LIMITS=api=0")
 	dataA, dataB := t.TempDir(), t.TempDir()
 	if code, out := runCLIEnv(t, dataA, env, "migrate"); code != 0 {

@@ -146,6 +146,9 @@ func (a *app) housekeep(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		a.log.Error("purge idempotency keys", "err", err)
 	}
+	if _, err := a.svc.PurgeSignIn(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("purge sign-in state", "err", err)
+	}
 	if d, ok := a.blobs.(interface{ CleanTemp(time.Duration) error }); ok {
 		if err := d.CleanTemp(time.Hour); err != nil {
 			a.log.Error("clean blob temp files", "err", err)
@@ -169,6 +172,7 @@ func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
 
 func (a *app) handler() http.Handler {
 	limits := apiRateLimits(a.cfg.RateLimits)
+	limits.AuthFailures = ratelimit.Limit{Rate: a.cfg.SignIn.FailuresPerAddress, Period: time.Hour}
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
 		Mounts: a.pkiMounts(), RateLimits: &limits}
 	c.WebApp = webapp.Dist()

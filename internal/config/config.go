@@ -58,6 +58,12 @@ type Config struct {
 	// MasterKey encrypts the platform's private keys at rest: 32 bytes,
 	// base64 in GSIGN_MASTER_KEY. Empty: read or create <data>/master.key.
 	MasterKey []byte
+	// MasterKeyFile is a file holding the master key that every process
+	// shares (a mounted secret); it must exist. Empty: <data>/master.key,
+	// created on first start, which only a single-machine deployment may use.
+	MasterKeyFile string
+	// SignIn is the lockout and failed sign-in policy.
+	SignIn SignIn
 	// TSAURL is an external RFC 3161 timestamp authority; empty: built in.
 	TSAURL string
 	// TrustStore is a PEM file of extra trust anchors for verification,
@@ -152,6 +158,7 @@ func Default() Config {
 		MailLogLinks: true, MailAttachMaxBytes: 10 << 20, PKIKeyAlgorithm: "ecdsa-p256", RateLimits: RateLimits{Auth: 10, API: 600, Signing: 120, Public: 60, Guesses: 20}, JobConcurrency: 4 * runtime.GOMAXPROCS(0), JobLease: 5 * time.Minute, ExpiryInterval: 30 * time.Second,
 		WebhookTimeout: 10 * time.Second,
 		SMSURL:         "log://", BreakerFailures: 5, BreakerOpenFor: 30 * time.Second,
+		SignIn: DefaultSignIn(),
 	}
 }
 
@@ -235,11 +242,19 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	for _, p := range parsers {
 		if v := getenv(p.key); v != "" {
 			if err := p.parse(v); err != nil {
-				return fmt.Errorf("config: %s=%q: %w", p.key, v, err)
+				return fmt.Errorf("config: %s=%q: %w", p.key, maskSecret(p.key, v), err)
 			}
 		}
 	}
-	return nil
+	return c.signInFromEnv(getenv)
+}
+
+// maskSecret hides the value of a secret setting in error messages.
+func maskSecret(key, v string) string {
+	if key == "GSIGN_MASTER_KEY" {
+		return "***"
+	}
+	return v
 }
 
 // allRoles are the roles a process plays unless told otherwise.
@@ -259,6 +274,9 @@ func splitList(v string) []string {
 
 func (c *Config) validate() error {
 	if err := c.validateRoles(); err != nil {
+		return err
+	}
+	if err := c.validateSignIn(); err != nil {
 		return err
 	}
 	switch {
@@ -338,13 +356,14 @@ func (c Config) Postgres() bool {
 // S3 reports whether files live in S3.
 func (c Config) S3() bool { return strings.HasPrefix(c.BlobURL, "s3://") }
 
-// ParseMasterKey decodes a base64 (standard or URL) 32-byte master key.
+// ParseMasterKey decodes a base64 (standard or URL) 32-byte master key and
+// refuses a weak one (CheckMasterKey).
 func ParseMasterKey(v string) ([]byte, error) {
 	v = strings.TrimSpace(v)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if k, err := enc.DecodeString(v); err == nil {
-			if len(k) != 32 {
-				return nil, fmt.Errorf("master key must be 32 bytes, got %d", len(k))
+			if err := CheckMasterKey(k); err != nil {
+				return nil, err
 			}
 			return k, nil
 		}
@@ -376,6 +395,8 @@ func (c Config) String() string {
 	key := "from " + filepath.Join(c.DataDir, "master.key")
 	if len(c.MasterKey) > 0 {
 		key = "***"
+	} else if c.MasterKeyFile != "" {
+		key = "from " + c.MasterKeyFile
 	}
 	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s webhook_allow_nets=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),

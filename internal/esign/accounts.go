@@ -17,6 +17,8 @@ type Principal struct {
 	APIKeyID string // set when authenticated with an API key
 	// TeamIDs are the teams the user belongs to, read when authenticating.
 	TeamIDs []string
+	// SessionID is the session (refresh-token family) of an access token.
+	SessionID string
 }
 
 // actor returns the audit actor for p, with the request's origin from ctx.
@@ -77,13 +79,21 @@ func requireText(field, s string, max int) (string, error) {
 	return s, nil
 }
 
+// checkPasswordLen refuses a new password that is too short or too long.
+func checkPasswordLen(field, pw string) error {
+	if n := utf8.RuneCountInString(pw); n < MinPasswordLen || len(pw) > MaxPasswordLen {
+		return Invalid(field, "must be at least 10 characters (and at most 1024 bytes)")
+	}
+	return nil
+}
+
 func (in *RegisterInput) validate() error {
 	var err error
 	if in.Email, err = normalizeEmail("email", in.Email); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen || len(in.Password) > MaxPasswordLen {
-		return Invalid("password", "must be at least 10 characters (and at most 1024 bytes)")
+	if err := checkPasswordLen("password", in.Password); err != nil {
+		return err
 	}
 	if in.Name, err = requireText("name", in.Name, 200); err != nil {
 		return err
@@ -113,43 +123,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Registration
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		pair, err := s.issueTokens(ctx, tx, u, NewID(PrefixFamily, now))
+		pair, err := s.newSession(ctx, tx, u)
 		reg = &Registration{User: u, Organization: org, Tokens: pair}
 		return err
 	})
 	return reg, err
-}
-
-// Login checks a password and issues tokens.
-func (s *Service) Login(ctx context.Context, email, password string) (TokenPair, error) {
-	bad := Errorf(KindUnauthorized, CodeInvalidCredentials, "email or password is incorrect")
-	email = strings.ToLower(strings.TrimSpace(email))
-	var u *User
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		u, err = tx.UserByEmail(ctx, email)
-		return err
-	})
-	if err != nil && !IsKind(err, KindNotFound) {
-		return TokenPair{}, err
-	}
-	if u == nil || !u.Active() || len(password) > MaxPasswordLen {
-		s.burnPasswordCheck(password)
-		return TokenPair{}, bad
-	}
-	ok, err := s.Passwords.Verify(u.PasswordHash, password)
-	if err != nil {
-		return TokenPair{}, err
-	}
-	if !ok {
-		return TokenPair{}, bad
-	}
-	var pair TokenPair
-	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		pair, err = s.issueTokens(ctx, tx, u, NewID(PrefixFamily, tx.Now()))
-		return err
-	})
-	return pair, err
 }
 
 // burnPasswordCheck verifies against a dummy hash when no user matches, so a
@@ -194,8 +172,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (TokenPair, 
 		if !u.Active() {
 			return bad
 		}
-		pair, err = s.issueTokens(ctx, tx, u, t.FamilyID)
-		return err
+		if pair, err = s.issueTokens(ctx, tx, u, t.FamilyID); err != nil {
+			return err
+		}
+		return tx.TouchSession(ctx, t.FamilyID, tx.Now(), tx.Now().Add(s.Config.RefreshTTL))
 	})
 	if err == nil && reused {
 		s.Log.Warn("refresh token reused; token family revoked")
@@ -225,14 +205,14 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 	bad := Errorf(KindUnauthorized, CodeUnauthorized, "missing, invalid or expired credentials")
 	var p *Principal
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		var userID, keyID string
+		var userID, keyID, family string
 		switch {
 		case SecretHasPrefix(bearer, SecretAccess):
 			t, err := tx.AuthTokenByHash(ctx, HashSecret(bearer))
 			if err != nil || t.Kind != TokenAccess || t.RevokedAt != nil || !tx.Now().Before(t.ExpiresAt) {
 				return bad
 			}
-			userID = t.UserID
+			userID, family = t.UserID, t.FamilyID
 		case SecretHasPrefix(bearer, SecretAPIKey):
 			k, err := tx.APIKeyByHash(ctx, HashSecret(bearer))
 			if err != nil || k.RevokedAt != nil {
@@ -251,7 +231,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 			return err
 		}
 		// The role is the user's current one: a demoted user's keys are demoted.
-		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID, TeamIDs: teams}
+		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID, TeamIDs: teams, SessionID: family}
 		return nil
 	})
 	return p, err

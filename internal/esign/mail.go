@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"sort"
+	"strings"
 	texttemplate "text/template"
 	"time"
 )
@@ -89,6 +90,7 @@ var mailSubjects = map[string]string{
 	MailExpiringSoon:       "Expiring soon: %s",
 	MailRecipientCompleted: "%s",
 	MailInvitation:         "Join %s on GSign",
+	MailPasswordReset:      "Reset your GSign password",
 }
 
 // renderMail renders the email of a kind from its templates.
@@ -104,16 +106,19 @@ func renderMail(kind string, v mailView) (*Email, error) {
 	if kind == MailRecipientCompleted {
 		subject = v.Finished.Name + " finished: %s"
 	}
-	about := ""
-	if kind == MailInvitation {
-		about = v.Invite.OrgName
-	} else {
-		about = v.Envelope.Name
+	if strings.Contains(subject, "%s") {
+		var about string
+		if kind == MailInvitation {
+			about = v.Invite.OrgName // an invitation is about the organization
+		} else {
+			about = v.Envelope.Name
+		}
+		subject = fmt.Sprintf(subject, about)
 	}
 	if v.Brand.Color == "" {
 		v.Brand = newBrandView(&Branding{})
 	}
-	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: fmt.Sprintf(subject, about), Link: v.Link, ReplyTo: v.Brand.ReplyTo}
+	m := &Email{To: v.ToEmail, ToName: v.ToName, Subject: subject, Link: v.Link, ReplyTo: v.Brand.ReplyTo}
 	m.FromName = v.Brand.Name
 	if v.Brand.logo != nil {
 		m.Attachments = append(m.Attachments, *v.Brand.logo)

@@ -35,6 +35,9 @@ func TestMailGolden(t *testing.T) {
 		{"completed_link", MailCompleted, func(v *mailView) {
 			v.ResultLink, v.ResultExpires = "https://sign.example.com/api/v1/signing/gst_EXAMPLE/result", exp.AddDate(0, 0, 30)
 		}},
+		{"password_reset", MailPasswordReset, func(v *mailView) {
+			v.Envelope, v.Link, v.ResultExpires = &Envelope{}, "https://sign.example.com/app/reset/gsp_EXAMPLE", exp
+		}},
 		{"completed_owner_link", MailCompleted, func(v *mailView) {
 			v.Role, v.ResultLink = "", "https://sign.example.com/api/v1/envelopes/env_1/download?part=combined"
 		}},

@@ -12,6 +12,9 @@ type PasswordHasher interface {
 	Hash(password string) (string, error)
 	// Verify reports whether password matches encoded.
 	Verify(encoded, password string) (bool, error)
+	// NeedsRehash reports whether encoded was made with weaker parameters
+	// than Hash uses now; a successful sign-in then hashes the password anew.
+	NeedsRehash(encoded string) bool
 }
 
 // Email is a message to one recipient.
@@ -72,6 +75,8 @@ type Config struct {
 	// attachment, when the results are too large, lets a recipient download
 	// them.
 	ResultLinkTTL time.Duration
+	// SignIn is the lockout policy and the lifetimes of sign-in secrets.
+	SignIn SignInPolicy
 }
 
 // DefaultConfig returns the defaults documented in docs/operations.md.
@@ -85,6 +90,7 @@ func DefaultConfig() Config {
 		SessionTTL:     time.Hour,
 		AttachMaxBytes: 10 << 20,
 		ResultLinkTTL:  30 * 24 * time.Hour,
+		SignIn:         DefaultSignInPolicy(),
 	}
 }
 
@@ -115,6 +121,8 @@ type Service struct {
 	Wake func()
 	// SMS sends text messages to recipients who gave a phone number.
 	SMS SMSSender
+	// TOTP checks second-factor codes; nil turns TOTP enrollment off.
+	TOTP TOTP
 
 	dummyOnce sync.Once
 	dummyHash string

@@ -34,6 +34,7 @@ type Tx interface {
 	NotificationTx
 	ScheduleTx
 	OutboxStatsTx
+	SignInTx
 }
 
 // JobCount is how many outbox jobs of a kind are in a status.
@@ -75,7 +76,8 @@ type AccountTx interface {
 	// RevokeAuthToken sets revoked_at if it is unset and reports whether it did,
 	// so that two concurrent refreshes cannot both rotate the same token.
 	RevokeAuthToken(ctx context.Context, hash string, at time.Time) (bool, error)
-	// RevokeTokenFamily revokes every unrevoked token of the family.
+	// RevokeTokenFamily revokes every unrevoked token of the family, and
+	// the family's session.
 	RevokeTokenFamily(ctx context.Context, familyID string, at time.Time) error
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)

@@ -261,12 +261,17 @@ func checkTemplate(t *testing.T, msg *smtptest.Parsed, m *esign.Email, branded b
 	if text == nil || string(text.Body) != m.Text || html == nil || string(html.Body) != m.HTML {
 		t.Fatalf("bodies differ from the rendered email")
 	}
-	about := "Office lease 2030" // the envelope's name; an invitation is about the organization
-	if strings.HasPrefix(m.ID, "preview:"+esign.MailInvitation) {
-		about = "Acme Leasing"
+	// Account emails are about no envelope: an invitation names the
+	// organization, a password reset carries its link.
+	want, what := "Office lease 2030", "the envelope's name"
+	switch {
+	case strings.HasPrefix(m.ID, "preview:"+esign.MailInvitation):
+		want, what = "Acme Leasing", "the organization's name"
+	case strings.HasPrefix(m.ID, "preview:"+esign.MailPasswordReset+":"):
+		want, what = m.Link, "the link"
 	}
-	if !strings.Contains(m.Text, about) || !strings.Contains(m.HTML, about) {
-		t.Errorf("%q is missing from the bodies", about)
+	if want == "" || !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+		t.Errorf("%s is missing from the bodies", what)
 	}
 	logo := msg.Find("image/png")
 	if branded != (logo != nil) || branded && !strings.Contains(m.HTML, `src="cid:`+strings.Trim(logo.Header.Get("Content-ID"), "<>")+`"`) {

@@ -48,29 +48,50 @@ func (a *Argon2id) Hash(password string) (string, error) {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
+// NeedsRehash reports whether encoded was made with weaker parameters than
+// a's (less memory, fewer passes or lanes, a shorter key or salt), or cannot
+// be read: the caller hashes the password again after a successful login.
+func (a *Argon2id) NeedsRehash(encoded string) bool {
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return true
+	}
+	want := a.Params
+	return p.Memory < want.Memory || p.Time < want.Time || p.Threads < want.Threads ||
+		uint32(len(salt)) < want.SaltLen || uint32(len(key)) < want.KeyLen
+}
+
 // ErrMalformed reports a stored hash this package cannot read.
 var ErrMalformed = errors.New("password: malformed argon2id hash")
 
 // Verify reports whether password matches the PHC string encoded, using the
 // parameters stored in it, in constant time.
 func (a *Argon2id) Verify(encoded, password string) (bool, error) {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, ErrMalformed
-	}
-	var version int
-	var p Params
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, ErrMalformed
-	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, ErrMalformed
-	}
-	salt, err1 := b64.DecodeString(parts[4])
-	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false, ErrMalformed
+	p, salt, want, err := decode(encoded)
+	if err != nil {
+		return false, err
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// decode reads a PHC string's parameters, salt and key.
+func decode(encoded string) (p Params, salt, key []byte, err error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, ErrMalformed
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, nil, nil, ErrMalformed
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, ErrMalformed
+	}
+	salt, err1 := b64.DecodeString(parts[4])
+	key, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(key) == 0 || p.Time == 0 || p.Threads == 0 {
+		return p, nil, nil, ErrMalformed
+	}
+	return p, salt, key, nil
 }

@@ -51,3 +51,65 @@ func TestVerifyUsesStoredParams(t *testing.T) {
 		t.Fatalf("hash made with older parameters no longer verifies: %v %v", ok, err)
 	}
 }
+
+// owaspRows are OWASP's argon2id configurations of equal strength (Password
+// Storage Cheat Sheet): memory in KiB, passes, lanes.
+var owaspRows = []Params{
+	{Memory: 47104, Time: 1, Threads: 1},
+	{Memory: 19456, Time: 2, Threads: 1},
+	{Memory: 12288, Time: 3, Threads: 1},
+	{Memory: 9216, Time: 4, Threads: 1},
+	{Memory: 7168, Time: 5, Threads: 1},
+}
+
+// TestDefaultParamsMeetOWASP: the defaults are at or above one of OWASP's
+// rows in every parameter, with a 128-bit salt and a 256-bit key.
+func TestDefaultParamsMeetOWASP(t *testing.T) {
+	d := DefaultParams
+	ok := false
+	for _, row := range owaspRows {
+		if d.Memory >= row.Memory && d.Time >= row.Time && d.Threads >= row.Threads {
+			ok = true
+		}
+	}
+	if !ok {
+		t.Errorf("DefaultParams %+v are below every OWASP row %+v", d, owaspRows)
+	}
+	if d.SaltLen < 16 || d.KeyLen < 32 {
+		t.Errorf("salt %d bytes, key %d bytes; want at least 16 and 32", d.SaltLen, d.KeyLen)
+	}
+}
+
+// TestNeedsRehash: a hash made with weaker parameters, or unreadable, needs
+// rehashing; one made with the current (or stronger) ones does not.
+func TestNeedsRehash(t *testing.T) {
+	cur := Params{Memory: 2048, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	hashWith := func(p Params) string {
+		h, err := (&Argon2id{Params: p}).Hash("a long enough password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a := &Argon2id{Params: cur}
+	tests := []struct {
+		name    string
+		encoded string
+		want    bool
+	}{
+		{"current", hashWith(cur), false},
+		{"stronger", hashWith(Params{Memory: 4096, Time: 3, Threads: 2, SaltLen: 16, KeyLen: 32}), false},
+		{"less memory", hashWith(Params{Memory: 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}), true},
+		{"fewer passes", hashWith(Params{Memory: 2048, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}), true},
+		{"shorter salt", hashWith(Params{Memory: 2048, Time: 2, Threads: 1, SaltLen: 8, KeyLen: 32}), true},
+		{"shorter key", hashWith(Params{Memory: 2048, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 16}), true},
+		{"malformed", "$2a$10$abc", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := a.NeedsRehash(tt.encoded); got != tt.want {
+				t.Fatalf("NeedsRehash = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -94,11 +94,15 @@ func (t *tx) RevokeAuthToken(ctx context.Context, hash string, at time.Time) (bo
 	return n > 0, nil
 }
 
-// RevokeTokenFamily revokes every unrevoked token of the family.
+// RevokeTokenFamily revokes every unrevoked token of the family, and its session.
 func (t *tx) RevokeTokenFamily(ctx context.Context, familyID string, at time.Time) error {
 	_, err := t.exec(ctx, `UPDATE auth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, micros(at), familyID)
 	if err != nil {
 		return fmt.Errorf("revoke token family %s: %w", familyID, err)
+	}
+	_, err = t.exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, micros(at), familyID)
+	if err != nil {
+		return fmt.Errorf("revoke session %s: %w", familyID, err)
 	}
 	return nil
 }

@@ -240,7 +240,9 @@ func testInvitations(t *testing.T, open func(t *testing.T) *DB) {
 		TeamIDs: []string{"team_x"}, InvitedBy: w.User.ID, CreatedAt: t0, ExpiresAt: t0.Add(esign.InvitationTTL)}
 	bare := &esign.Invitation{ID: w.Org.ID + "_inv2", OrgID: w.Org.ID, Email: "ben@example.com", Role: esign.RoleMember,
 		TeamIDs: []string{}, InvitedBy: w.User.ID, CreatedAt: t0.Add(time.Second), ExpiresAt: t0.Add(esign.InvitationTTL)}
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return errors.Join(tx.CreateInvitation(ctx, inv), tx.CreateInvitation(ctx, bare)) })
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		return errors.Join(tx.CreateInvitation(ctx, inv), tx.CreateInvitation(ctx, bare))
+	})
 	view(t, db, func(ctx context.Context, tx esign.Tx) error {
 		got, err := tx.InvitationByID(ctx, inv.ID)
 		wantEqual(t, got, inv)
@@ -253,7 +255,9 @@ func testInvitations(t *testing.T, open func(t *testing.T) *DB) {
 	at := t0.Add(time.Hour)
 	inv.TokenHash, inv.AcceptedAt, inv.UserID, inv.ExpiresAt = "hash1", &at, w.User.ID, t0.Add(2*esign.InvitationTTL)
 	bare.TokenHash = "hash2"
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return errors.Join(tx.UpdateInvitation(ctx, inv), tx.UpdateInvitation(ctx, bare)) })
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		return errors.Join(tx.UpdateInvitation(ctx, inv), tx.UpdateInvitation(ctx, bare))
+	})
 	view(t, db, func(ctx context.Context, tx esign.Tx) error {
 		got, err := tx.InvitationByTokenHash(ctx, "hash1")
 		wantEqual(t, got, inv)

@@ -54,6 +54,11 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"ListEnvelopesByScope", testListEnvelopesByScope},
 		{"Invitations", testInvitations},
 		{"OrgAudit", testOrgAudit},
+		{"LoginLocks", testLoginLocks},
+		{"PasswordResets", testPasswordResets},
+		{"TOTP", testTOTP},
+		{"MFAChallenges", testMFAChallenges},
+		{"Sessions", testSessions},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {

@@ -82,11 +82,20 @@ func Require(t testing.TB) Stack {
 	}
 }
 
+// MasterKey is the master key of every test process on a scaled stack,
+// which shares one (gsign refuses PostgreSQL without GSIGN_MASTER_KEY). It
+// is random bytes, so it passes the weak-key checks; it protects nothing.
+const MasterKey = "YkXnHDCUa+VeIyRxvlLwO9exsmr5aZwtiWaukTIXe28="
+
 // Env returns the stack as the GSIGN_* settings of a gsign process.
 func (s Stack) Env() []string {
 	var env []string
+	key := ""
+	if s.DatabaseURL != "" {
+		key = MasterKey
+	}
 	for k, v := range map[string]string{"GSIGN_DATABASE_URL": s.DatabaseURL, "GSIGN_BLOB_URL": s.BlobURL,
-		"GSIGN_QUEUE_URL": s.QueueURL, "GSIGN_REDIS_URL": s.RedisURL} {
+		"GSIGN_QUEUE_URL": s.QueueURL, "GSIGN_REDIS_URL": s.RedisURL, "GSIGN_MASTER_KEY": key} {
 		if v != "" {
 			env = append(env, k+"="+v)
 		}

@@ -11,7 +11,7 @@ const statuses = ["", "draft", "sent", "delivered", "completed", "declined", "vo
 /** nav is the sender pages' header. */
 export function nav(): HTMLElement {
   return h("nav", { class: "topnav" }, link("/app/", h("strong", {}, "GSign")), link("/app/new", "New envelope"),
-    h("a", { href: "/verify" }, "Verify a PDF"), h("button", { type: "button", class: "link", onclick: () => void signOut() }, "Sign out"));
+    h("a", { href: "/verify" }, "Verify a PDF"), link("/app/settings/organization", "Organization"), link("/app/settings/security", "Security"), h("button", { type: "button", class: "link", onclick: () => void signOut() }, "Sign out"));
 }
 
 /** dashboardPage lists the sender's envelopes. */

@@ -4,7 +4,8 @@
 import "./style.css";
 import { h, mount } from "./dom";
 import { Problem } from "./http";
-import { loginPage, registerPage } from "./account";
+import { forgotPage, loginPage, registerPage, resetPage } from "./account";
+import { securityPage } from "./security";
 import { dashboardPage, newEnvelopePage } from "./dashboard";
 import { editorPage } from "./editor";
 import { envelopePage } from "./envelope";
@@ -21,9 +22,12 @@ async function route(): Promise<void> {
   if (path === "/app/login") return loginPage();
   if (path === "/app/register") return registerPage();
   if ((m = path.match(/^\/app\/invite\/([^/]+)$/))) return invitePage(decodeURIComponent(m[1]));
+  if (path === "/app/forgot") return forgotPage();
+  if ((m = path.match(/^\/app\/reset\/([^/]+)$/))) return resetPage(decodeURIComponent(m[1]));
   try {
     if (path === "/app/new") return newEnvelopePage();
     if (path === "/app/settings/organization") return await settingsPage();
+    if (path === "/app/settings/security") return await securityPage();
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)\/edit$/))) return await editorPage(m[1]);
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)$/))) return await envelopePage(m[1]);
     return await dashboardPage();

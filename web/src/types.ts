@@ -43,3 +43,9 @@ export interface Invitation {
 export interface InvitationView {
   organization: { id: string; name: string }; inviter_name: string; inviter_email: string; email: string; role: string; expires_at: string;
 }
+export interface SessionStart { expires_in: number; mfa_required?: boolean; mfa_token: string }
+export interface TOTPStatus { enabled: boolean; recovery_codes_left: number }
+export interface TOTPEnrollment { secret: string; otpauth_uri: string; qr_code: string }
+export interface SessionInfo {
+  id: string; created_at: string; last_used_at: string; expires_at: string; ip: string; user_agent: string; current: boolean;
+}
