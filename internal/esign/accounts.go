@@ -124,6 +124,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	email = strings.ToLower(strings.TrimSpace(email))
 	var u *User
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		if err := refuseEnforcedPassword(ctx, tx, email); err != nil {
+			return err
+		}
 		var err error
 		u, err = tx.UserByEmail(ctx, email)
 		return err
@@ -131,7 +134,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	if err != nil && !IsKind(err, KindNotFound) {
 		return TokenPair{}, err
 	}
-	if u == nil || len(password) > MaxPasswordLen {
+	if u == nil || u.PasswordHash == "" || len(password) > MaxPasswordLen { // SSO-only users have no password
 		s.burnPasswordCheck(password)
 		return TokenPair{}, bad
 	}

@@ -115,6 +115,12 @@ type Service struct {
 	Wake func()
 	// SMS sends text messages to recipients who gave a phone number.
 	SMS SMSSender
+	// OpenID talks to organizations' OpenID Connect providers; nil turns
+	// single sign-on off.
+	OpenID OpenID
+	// DNS finds the TXT records that verify SSO domains; nil means
+	// net.DefaultResolver.
+	DNS TXTResolver
 
 	dummyOnce sync.Once
 	dummyHash string

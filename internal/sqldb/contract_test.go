@@ -48,6 +48,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Notifications", testNotifications},
 		{"Schedule", testSchedule},
 		{"JobCounts", testJobCounts},
+		{"SSO", testSSO},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {
