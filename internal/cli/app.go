@@ -17,6 +17,7 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/jobs"
 	"github.com/gsign/gsign/internal/metrics"
+	"github.com/gsign/gsign/internal/oidc"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
 	"github.com/gsign/gsign/internal/pdf/certificate"
@@ -160,6 +161,7 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 			Next: webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout})},
 	}
 	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
+	svc.OpenID = oidc.New(oidc.Config{Now: clock.Now})
 	return svc
 }
 
