@@ -2,7 +2,7 @@
 // POST /api/v1/auth/session sets; no credential is ever kept in script.
 
 import { errorBox, h, link, mount, navigate } from "./dom";
-import { request } from "./http";
+import { problemOf, request } from "./http";
 
 function form(title: string, fields: HTMLElement[], submit: string, onSubmit: (data: FormData) => Promise<void>, footer: HTMLElement): void {
   const err = errorBox();
@@ -38,6 +38,25 @@ export function loginPage(next = "/app/"): void {
     await startSession(String(d.get("email")), String(d.get("password")));
     navigate(next);
   }, h("p", {}, "No account yet? ", link("/app/register", "Create one")));
+  document.querySelector("form")?.append(ssoButton());
+}
+
+/** ssoButton signs in at the provider of the email's organization. The
+ * start is tried first without following its redirect, so that an email
+ * without SSO shows a message here instead of a problem page. */
+function ssoButton(): HTMLElement {
+  const err = errorBox();
+  const button = h("button", { type: "button", class: "secondary", "data-sso": "" }, "Sign in with SSO");
+  button.addEventListener("click", async () => {
+    err.clear();
+    const email = (document.querySelector("input[name=email]") as HTMLInputElement).value.trim();
+    if (!email) return err.show(new Error("Enter your email first."));
+    const url = "/api/v1/sso/start?email=" + encodeURIComponent(email);
+    const res = await fetch(url, { redirect: "manual", credentials: "same-origin" });
+    if (res.type === "opaqueredirect") return void location.assign(url);
+    err.show(await problemOf(res));
+  });
+  return h("div", {}, button, err.el);
 }
 
 /** registerPage creates a user and its organization, then signs in. */

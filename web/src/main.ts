@@ -9,6 +9,7 @@ import { dashboardPage, newEnvelopePage } from "./dashboard";
 import { editorPage } from "./editor";
 import { envelopePage } from "./envelope";
 import { signingPage } from "./signer";
+import { ssoSettingsPage } from "./sso";
 import { verifyPage } from "./verify";
 
 async function route(): Promise<void> {
@@ -20,6 +21,7 @@ async function route(): Promise<void> {
   if (path === "/app/register") return registerPage();
   try {
     if (path === "/app/new") return newEnvelopePage();
+    if (path === "/app/settings/sso") return await ssoSettingsPage();
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)\/edit$/))) return await editorPage(m[1]);
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)$/))) return await envelopePage(m[1]);
     return await dashboardPage();

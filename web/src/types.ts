@@ -30,3 +30,8 @@ export interface AuditEvent {
   hash: string; previous_hash: string;
 }
 export interface Audit { envelope_id: string; verified: boolean; events: AuditEvent[] }
+export interface SSODomain { domain: string; verified: boolean; verified_at: string | null; txt_name: string; txt_value: string }
+export interface SSOConfig {
+  issuer: string; client_id: string; client_secret_set: boolean; domains: SSODomain[];
+  default_role: string; enforce: boolean; redirect_url: string; created_at: string; updated_at: string;
+}
