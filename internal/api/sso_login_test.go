@@ -138,7 +138,7 @@ func TestSSOState(t *testing.T) {
 	other := *f.browser
 	other.Value = "gsb_" + strings.Repeat("A", 43)
 	s.expect(s.finish(ssoFlow{browser: &other, callback: f.callback}), 401, esign.CodeSSOState) // another browser
-	s.signedIn(s.finish(f))                                                                        // the right browser still can
+	s.signedIn(s.finish(f))                                                                     // the right browser still can
 
 	f = s.begin("bob@acme.example")
 	s.clock.Advance(10*time.Minute + time.Second)
@@ -190,7 +190,9 @@ func TestSSOForgedTokens(t *testing.T) {
 			return s.idp.Sign(c.With(map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
 		}, 401, esign.CodeSSOToken},
 		{"wrong audience", func(c ssotest.Claims) string { return s.idp.Sign(c.With(map[string]any{"aud": "another-client"})) }, 401, esign.CodeSSOToken},
-		{"wrong issuer", func(c ssotest.Claims) string { return s.idp.Sign(c.With(map[string]any{"iss": "https://evil.example"})) }, 401, esign.CodeSSOToken},
+		{"wrong issuer", func(c ssotest.Claims) string {
+			return s.idp.Sign(c.With(map[string]any{"iss": "https://evil.example"}))
+		}, 401, esign.CodeSSOToken},
 		{"wrong nonce", func(c ssotest.Claims) string { return s.idp.Sign(c.With(map[string]any{"nonce": "replayed-nonce"})) }, 401, esign.CodeSSOToken},
 		{"no nonce", func(c ssotest.Claims) string { return s.idp.Sign(c.With(map[string]any{"nonce": nil})) }, 401, esign.CodeSSOToken},
 		{"not a JWT", func(ssotest.Claims) string { return "gsa_" + strings.Repeat("x", 43) }, 401, esign.CodeSSOToken},
@@ -204,7 +206,7 @@ func TestSSOForgedTokens(t *testing.T) {
 	// reasons keeps each case honest: refused for its forgery, not another fault.
 	reasons := map[string]string{
 		"alg none": `unexpected signature algorithm \"none\"`, "alg none, signature stripped from a genuine token": "failed to verify signature",
-		"HS256 keyed with the provider's public key": `unexpected signature algorithm \"HS256\"`,
+		"HS256 keyed with the provider's public key":     `unexpected signature algorithm \"HS256\"`,
 		"signed by another key under the provider's kid": "failed to verify signature", "signed by another key under its own kid": "failed to verify signature",
 		"expired": "token is expired", "wrong audience": `expected audience \"gsign-client\"`, "wrong issuer": "issued by a different provider",
 		"wrong nonce": "nonce", "no nonce": "nonce", "not a JWT": "compact JWS format", "email_verified false": "email address is verified",

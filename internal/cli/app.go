@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -162,7 +163,20 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 	}
 	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
 	svc.OpenID = oidc.New(oidc.Config{Now: clock.Now})
+	svc.DNS = ssoResolver(a.cfg.SSODNSServer)
 	return svc
+}
+
+// ssoResolver asks server for the TXT records that verify SSO domains;
+// with no server, the system's resolver.
+func ssoResolver(server string) *net.Resolver {
+	if server == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }
 
 func (a *app) Close() {

@@ -88,7 +88,9 @@ func testSSODomains(t *testing.T, db *DB, w, other *world) {
 	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSODomain(ctx, "a.acme.example") })
 	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSODomain(ctx, "a.acme.example") })
 	wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
-	err = db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error { return tx.MarkSSODomainVerified(ctx, "a.acme.example", at) })
+	err = db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		return tx.MarkSSODomainVerified(ctx, "a.acme.example", at)
+	})
 	wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
 }
 
@@ -139,7 +141,9 @@ func testSSOIdentities(t *testing.T, db *DB, w *world) {
 	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error { return tx.CreateSSOIdentity(ctx, id) })
 	wantErr(t, err, esign.KindConflict, esign.CodeAlreadyExists)
 	later := t0.Add(time.Hour)
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.TouchSSOIdentity(ctx, id.Issuer, id.Subject, later) })
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		return tx.TouchSSOIdentity(ctx, id.Issuer, id.Subject, later)
+	})
 	view(t, db, func(ctx context.Context, tx esign.Tx) error {
 		got, err := tx.SSOIdentityBySubject(ctx, id.Issuer, id.Subject)
 		checkErr(t, err, "", "")

@@ -13,6 +13,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
+import { ssoTests } from "./sso.mjs";
 
 const base = process.env.GSIGN_E2E_URL;
 const mailDir = process.env.GSIGN_E2E_MAIL;
@@ -417,6 +418,8 @@ async function touchStroke(page, selector) {
   for (let i = 1; i <= 12; i++) await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [pt(i)] });
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
 }
+
+if (process.env.GSIGN_E2E_IDP) await ssoTests({ browser, base, test, register, shot, guard });
 
 await browser.close();
 const failed = results.filter((r) => r.error);

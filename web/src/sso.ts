@@ -28,7 +28,7 @@ export async function ssoSettingsPage(): Promise<void> {
 
 function draw(cfg: SSOConfig | null): void {
   const err = errorBox();
-  const issuer = h("input", { name: "issuer", type: "url", required: true, value: cfg?.issuer ?? "", placeholder: "https://login.example.com/realms/acme" });
+  const issuer = h("input", { name: "issuer", type: "text", inputmode: "url", required: true, value: cfg?.issuer ?? "", placeholder: "https://login.example.com/realms/acme" });
   const clientID = h("input", { name: "client_id", required: true, value: cfg?.client_id ?? "" });
   const secret = h("input", { name: "client_secret", type: "password", autocomplete: "off",
     placeholder: cfg?.client_secret_set ? "stored — leave empty to keep it" : "" });
