@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gsign/gsign/internal/blob"
 	"github.com/gsign/gsign/internal/breaker"
@@ -162,7 +163,10 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 			Next: webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout})},
 	}
 	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
-	svc.OpenID = oidc.New(oidc.Config{Now: clock.Now})
+	// Providers are reached like webhooks: an organization's admin chooses
+	// the URL, so only public addresses unless allowed.
+	ssoHTTP := webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.SSOAllowNets}, Timeout: 10 * time.Second}).HTTPClient()
+	svc.OpenID = oidc.New(oidc.Config{Now: clock.Now, HTTP: ssoHTTP})
 	svc.DNS = ssoResolver(a.cfg.SSODNSServer)
 	return svc
 }

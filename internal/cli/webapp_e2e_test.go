@@ -89,7 +89,7 @@ func startSSOFixtures(t *testing.T) ssoFixtures {
 	addr := l.Addr().String()
 	l.Close()
 	return ssoFixtures{addr: addr,
-		serverEnv: []string{"GSIGN_PUBLIC_URL=http://" + addr, "GSIGN_SSO_DNS_SERVER=" + dns.Addr},
+		serverEnv: []string{"GSIGN_PUBLIC_URL=http://" + addr, "GSIGN_SSO_DNS_SERVER=" + dns.Addr, "GSIGN_SSO_ALLOW_NETS=127.0.0.0/8"},
 		scriptEnv: []string{"GSIGN_E2E_IDP=" + idp.Issuer, "GSIGN_E2E_IDP_CLIENT=" + idp.ClientID,
 			"GSIGN_E2E_IDP_SECRET=" + idp.ClientSecret, "GSIGN_E2E_DNS_CONTROL=" + control.URL}}
 }

@@ -92,6 +92,11 @@ type Config struct {
 	// domain verification asks for TXT records; empty: the system's
 	// resolver. Set it where the system's DNS sees an internal view.
 	SSODNSServer string
+	// SSOAllowNets are internal networks single sign-on's providers may be
+	// reached in (a Keycloak on the private network): discovery, JWKS and
+	// token requests go only to public addresses otherwise, as webhooks do,
+	// so an organization's admin cannot point GSign at internal services.
+	SSOAllowNets []netip.Prefix
 
 	// SMSURL names the SMS provider: log:// (default: files in
 	// <data>/sms, and the log) or twilio://SID:TOKEN@api.twilio.com?from=….
@@ -234,6 +239,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_WEBHOOK_ALLOW_NETS", func(v string) (err error) { c.WebhookAllowNets, err = parsePrefixes(v); return }},
 		{"GSIGN_WEBHOOK_TIMEOUT", func(v string) (err error) { c.WebhookTimeout, err = time.ParseDuration(v); return }},
 		{"GSIGN_SSO_DNS_SERVER", func(v string) error { c.SSODNSServer = v; return nil }},
+		{"GSIGN_SSO_ALLOW_NETS", func(v string) (err error) { c.SSOAllowNets, err = parsePrefixes(v); return }},
 		{"GSIGN_BREAKER_FAILURES", func(v string) (err error) { c.BreakerFailures, err = strconv.Atoi(v); return }},
 		{"GSIGN_BREAKER_OPEN_FOR", func(v string) (err error) { c.BreakerOpenFor, err = time.ParseDuration(v); return }},
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -117,12 +118,26 @@ func (d *discoveryDoc) check() error {
 func discoveryError(issuer string, err error) error {
 	var mismatch *oidc.IssuerMismatchError
 	msg := "the issuer did not answer with a valid discovery document at " + strings.TrimSuffix(issuer, "/") +
-		"/.well-known/openid-configuration: " + short(err.Error())
+		"/.well-known/openid-configuration: " + reason(err)
 	if errors.As(err, &mismatch) {
 		msg = "the discovery document names the issuer " + short(mismatch.Discovered) + ", not " + issuer +
 			" (the issuer must match exactly, including any trailing slash)"
 	}
 	return esign.Errorf(esign.KindInvalid, esign.CodeSSODiscovery, "%s", msg)
+}
+
+// statusError is how go-oidc reports a discovery answer other than 200:
+// the status, then the body.
+var statusError = regexp.MustCompile(`^([1-5][0-9]{2} [^:]*): `)
+
+// reason explains a failed discovery without quoting what the server
+// answered beyond its status: the admin who typed the URL learns whether
+// it answered, not what an internal page says.
+func reason(err error) string {
+	if m := statusError.FindStringSubmatch(err.Error()); m != nil {
+		return "it answered " + m[1]
+	}
+	return short(err.Error())
 }
 
 // short keeps the first line of a reason, at most 200 bytes: a provider's
