@@ -245,8 +245,8 @@ func (s *ssoEnv) configurePlusUnverified(t *testing.T) {
 }
 
 // TestSSOEnforce: with enforce, no email of the organization's verified
-// domains signs in with a password (whether or not an account exists),
-// while other domains and SSO still work.
+// domains signs in with a password (whether or not an account exists) or
+// registers, while other domains and SSO still work.
 func TestSSOEnforce(t *testing.T) {
 	s := newSSOEnv(t)
 	s.verified("acme.example")
@@ -263,6 +263,12 @@ func TestSSOEnforce(t *testing.T) {
 		}
 		s.expect(login(path, "nobody@acme.example"), 403, esign.CodeSSORequired)
 		s.expect(login(path, "pat@else.example"), 200, "")
+	}
+	// Nor can a new account with a password be registered at the domain.
+	s.expect(s.do(req{method: "POST", path: "/api/v1/auth/register", body: map[string]string{
+		"email": "newbie@acme.example", "password": "correct horse battery", "name": "N", "organization": "Side"}}), 403, esign.CodeSSORequired)
+	if s.user("newbie@acme.example") != nil {
+		t.Fatal("a refused registration created the user")
 	}
 	s.idp.SignIn(ssotest.User{Subject: "sub-olive", Email: "olive@acme.example", EmailVerified: true})
 	s.signedIn(s.finish(s.begin("olive@acme.example")))

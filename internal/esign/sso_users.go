@@ -94,9 +94,10 @@ func ssoName(id *OIDCIdentity) string {
 	return local
 }
 
-// refuseEnforcedPassword refuses password login to an email of a domain
-// whose organization verified it and enforces SSO. It depends on the
-// domain alone, so it tells nothing about which accounts exist.
+// refuseEnforcedPassword refuses password login, and registration, to an
+// email of a domain whose organization verified it and enforces SSO. It
+// depends on the domain alone, so it tells nothing about which accounts
+// exist.
 func refuseEnforcedPassword(ctx context.Context, tx Tx, email string) error {
 	d, err := tx.SSODomainByName(ctx, emailDomain(email))
 	if IsKind(err, KindNotFound) || err == nil && d.VerifiedAt == nil {
