@@ -47,6 +47,7 @@ type resources struct {
 	team, member, self                   string // a team, a member in it, the organization's first owner
 	invitation, apiKey                   string // pending; the owner's
 	session                              string // the owner's sign-in
+	domain                               string // its people's email domain
 }
 
 // world is two organizations with one envelope each, at the same stage: the
@@ -89,6 +90,7 @@ func (w *world) organization(token, name, signer string, s stage) resources {
 	var x resources
 	x.webhook = ep.ID
 	x.self = e.me(token).User.ID
+	x.domain = domainOf(signer)
 	x.team = e.team(token, "Leasing")
 	x.member = e.me(e.join(token, "mo@"+domainOf(signer), "member", x.team)).User.ID
 	x.invitation = e.invite(token, "pending@"+domainOf(signer), "member").ID

@@ -82,6 +82,8 @@ func (a *api) routes() []route {
 		{"GET /api/v1/me", sender, esign.PermAccount, noBody, apiRate, a.me},
 		{"GET /api/v1/invitations/{token}", public, noPerm, noBody, authRate, a.openInvitation},
 		{"POST /api/v1/invitations/{token}/accept", public, noPerm, jsonBody, authRate, a.acceptInvitation},
+		{"GET /api/v1/sso/start", public, noPerm, noBody, authRate, a.startSSO},
+		{"GET /api/v1/sso/callback", public, noPerm, noBody, authRate, a.ssoCallback},
 
 		{"POST /api/v1/envelopes", sender, esign.PermEnvelopeCreate, jsonBody, apiRate, a.createEnvelope},
 		{"GET /api/v1/envelopes", sender, esign.PermEnvelopeRead, noBody, apiRate, a.listEnvelopes},
@@ -120,6 +122,10 @@ func (a *api) routes() []route {
 		{"DELETE /api/v1/teams/{id}", sender, esign.PermTeamsManage, noBody, apiRate, a.deleteTeam},
 		{"POST /api/v1/teams/{id}/members", sender, esign.PermTeamsManage, jsonBody, apiRate, a.addTeamMember},
 		{"DELETE /api/v1/teams/{id}/members/{user_id}", sender, esign.PermTeamsManage, noBody, apiRate, a.removeTeamMember},
+		{"GET /api/v1/organization/sso", sender, esign.PermOrgSettings, noBody, apiRate, a.getSSO},
+		{"PUT /api/v1/organization/sso", sender, esign.PermOrgSettings, jsonBody, apiRate, a.putSSO},
+		{"DELETE /api/v1/organization/sso", sender, esign.PermOrgSettings, noBody, apiRate, a.deleteSSO},
+		{"POST /api/v1/organization/sso/domains/{domain}/verify", sender, esign.PermOrgSettings, jsonBody, apiRate, a.verifySSODomain},
 
 		{"GET /api/v1/organization/branding", sender, esign.PermOrgSettings, noBody, apiRate, a.getBranding},
 		{"PUT /api/v1/organization/branding", sender, esign.PermOrgSettings, jsonBody, apiRate, a.putBranding},

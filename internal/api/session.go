@@ -74,9 +74,15 @@ func (a *api) endSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) writeSession(w http.ResponseWriter, r *http.Request, pair esign.TokenPair) error {
+	a.setSessionCookies(w, r, pair)
+	return writeJSON(w, http.StatusOK, sessionResponse{ExpiresIn: int64(pair.ExpiresIn.Seconds())})
+}
+
+// setSessionCookies starts the browser's session with the pair: a
+// password sign-in, a refresh, or a finished SSO sign-in.
+func (a *api) setSessionCookies(w http.ResponseWriter, r *http.Request, pair esign.TokenPair) {
 	http.SetCookie(w, a.cookie(r, accessCookie, pair.AccessToken, "/", pair.ExpiresIn))
 	http.SetCookie(w, a.cookie(r, refreshCookie, pair.RefreshToken, refreshCookiePath, refreshCookieAge))
-	return writeJSON(w, http.StatusOK, sessionResponse{ExpiresIn: int64(pair.ExpiresIn.Seconds())})
 }
 
 // cookie builds a session cookie; a negative age deletes it.

@@ -14,7 +14,7 @@ const module = "github.com/gsign/gsign"
 // The domain imports only the standard library; adapters never import each
 // other or a transport; transports never import storage adapters; only cli
 // (and main) wire everything.
-var adapters = []string{"internal/sqldb", "internal/blob", "internal/pdf", "internal/pdf/pades", "internal/pdf/certificate", "internal/pki", "internal/mail", "internal/jobs", "internal/password", "internal/totp", "internal/rabbitmq", "internal/redis", "internal/webhook", "internal/sms", "internal/breaker", "internal/metrics"}
+var adapters = []string{"internal/sqldb", "internal/blob", "internal/pdf", "internal/pdf/pades", "internal/pdf/certificate", "internal/pki", "internal/mail", "internal/jobs", "internal/password", "internal/totp", "internal/rabbitmq", "internal/redis", "internal/webhook", "internal/sms", "internal/breaker", "internal/metrics", "internal/oidc"}
 var transports = []string{"internal/api", "internal/server"}
 
 func TestImportRules(t *testing.T) {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gsign/gsign/internal/blob"
 	"github.com/gsign/gsign/internal/breaker"
@@ -17,6 +19,7 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/jobs"
 	"github.com/gsign/gsign/internal/metrics"
+	"github.com/gsign/gsign/internal/oidc"
 	"github.com/gsign/gsign/internal/password"
 	"github.com/gsign/gsign/internal/pdf"
 	"github.com/gsign/gsign/internal/pdf/certificate"
@@ -163,7 +166,24 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 			Next: webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.WebhookAllowNets}, Timeout: a.cfg.WebhookTimeout})},
 	}
 	svc.Mailer = &breaker.Sender[esign.Email]{Next: svc.Mailer, Breaker: a.breakers.Get("mail")}
+	// Providers are reached like webhooks: an organization's admin chooses
+	// the URL, so only public addresses unless allowed.
+	ssoHTTP := webhook.New(webhook.Config{Policy: webhook.Policy{Allow: a.cfg.SSOAllowNets}, Timeout: 10 * time.Second}).HTTPClient()
+	svc.OpenID = oidc.New(oidc.Config{Now: clock.Now, HTTP: ssoHTTP})
+	svc.DNS = ssoResolver(a.cfg.SSODNSServer)
 	return svc
+}
+
+// ssoResolver asks server for the TXT records that verify SSO domains;
+// with no server, the system's resolver.
+func ssoResolver(server string) *net.Resolver {
+	if server == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }
 
 func (a *app) Close() {

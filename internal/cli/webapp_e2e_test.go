@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gsign/gsign/internal/esign/esigntest"
+	"github.com/gsign/gsign/internal/ssotest"
 	"github.com/gsign/gsign/internal/webapp"
 )
 
@@ -16,7 +20,7 @@ import (
 // Chromium through the web app against a real `gsign serve` (a sender
 // registers, sends to two signers who sign by drawing on a phone and by
 // typing, downloads and verifies the result; a decline; markup in every
-// input never runs). It needs Node, web/node_modules and a built app, so it
+// input never runs; an admin sets up SSO and a user signs in with it). It needs Node, web/node_modules and a built app, so it
 // runs only when GSIGN_TEST_BROWSER names the browser; .ci/run sets it.
 func TestWebAppInChromium(t *testing.T) {
 	browser := os.Getenv("GSIGN_TEST_BROWSER")
@@ -38,7 +42,8 @@ func TestWebAppInChromium(t *testing.T) {
 		t.Fatal("GSIGN_TEST_BROWSER is set but node is not installed")
 	}
 	data, files := t.TempDir(), t.TempDir()
-	_, url := startProcEnv(t, data, nil)
+	sso := startSSOFixtures(t)
+	_, url := startProcEnv(t, data, sso.serverEnv, "--addr", sso.addr)
 	shots := screenshotDir(t)
 	short, long := filepath.Join(files, "lease.pdf"), filepath.Join(files, "long.pdf")
 	writeFile(t, short, esigntest.PDF(2, 612, 792))
@@ -50,11 +55,43 @@ func TestWebAppInChromium(t *testing.T) {
 	cmd.Dir = webDir
 	cmd.Env = append(os.Environ(), "GSIGN_E2E_URL="+url, "GSIGN_E2E_MAIL="+filepath.Join(data, "mail"),
 		"GSIGN_E2E_PDF="+short, "GSIGN_E2E_PDF_LONG="+long, "GSIGN_E2E_SCREENSHOTS="+shots, "GSIGN_TEST_BROWSER="+browser)
+	cmd.Env = append(cmd.Env, sso.scriptEnv...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("web app end-to-end tests (screenshots in %s):\n%s", shots, out)
 	if err != nil {
 		t.Fatalf("web/e2e/run.mjs failed: %v", err)
 	}
+}
+
+// ssoFixtures are what web/e2e/sso.mjs signs in with: an OpenID provider,
+// a DNS server that verifies domains, and a URL that publishes TXT records
+// in it.
+type ssoFixtures struct {
+	addr                 string // the address gsign must listen on, for its public URL
+	serverEnv, scriptEnv []string
+}
+
+func startSSOFixtures(t *testing.T) ssoFixtures {
+	idp := ssotest.NewProvider(t, "gsign-e2e", "e2e-client-secret", time.Now)
+	idp.SignIn(ssotest.User{Subject: "sub-sam", Email: "sam@sso.example", EmailVerified: true, Name: "Sam Single"})
+	dns := ssotest.NewDNS(t)
+	control := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dns.SetTXT(r.FormValue("name"), r.FormValue("value"))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(control.Close)
+	// The provider redirects to the public URL, so gsign listens on a port
+	// chosen here rather than on port 0.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return ssoFixtures{addr: addr,
+		serverEnv: []string{"GSIGN_PUBLIC_URL=http://" + addr, "GSIGN_SSO_DNS_SERVER=" + dns.Addr, "GSIGN_SSO_ALLOW_NETS=127.0.0.0/8"},
+		scriptEnv: []string{"GSIGN_E2E_IDP=" + idp.Issuer, "GSIGN_E2E_IDP_CLIENT=" + idp.ClientID,
+			"GSIGN_E2E_IDP_SECRET=" + idp.ClientSecret, "GSIGN_E2E_DNS_CONTROL=" + control.URL}}
 }
 
 // screenshotDir is GSIGN_E2E_SCREENSHOTS, or a new folder that outlives the

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -93,6 +94,15 @@ type Config struct {
 	// WebhookTimeout bounds one webhook attempt, so a hanging receiver holds
 	// a worker only that long.
 	WebhookTimeout time.Duration
+	// SSODNSServer ("host:port") is the DNS server that single sign-on's
+	// domain verification asks for TXT records; empty: the system's
+	// resolver. Set it where the system's DNS sees an internal view.
+	SSODNSServer string
+	// SSOAllowNets are internal networks single sign-on's providers may be
+	// reached in (a Keycloak on the private network): discovery, JWKS and
+	// token requests go only to public addresses otherwise, as webhooks do,
+	// so an organization's admin cannot point GSign at internal services.
+	SSOAllowNets []netip.Prefix
 
 	// SMSURL names the SMS provider: log:// (default: files in
 	// <data>/sms, and the log) or twilio://SID:TOKEN@api.twilio.com?from=….
@@ -236,6 +246,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_RATE_LIMITS", c.RateLimits.parse},
 		{"GSIGN_WEBHOOK_ALLOW_NETS", func(v string) (err error) { c.WebhookAllowNets, err = parsePrefixes(v); return }},
 		{"GSIGN_WEBHOOK_TIMEOUT", func(v string) (err error) { c.WebhookTimeout, err = time.ParseDuration(v); return }},
+		{"GSIGN_SSO_DNS_SERVER", func(v string) error { c.SSODNSServer = v; return nil }},
+		{"GSIGN_SSO_ALLOW_NETS", func(v string) (err error) { c.SSOAllowNets, err = parsePrefixes(v); return }},
 		{"GSIGN_BREAKER_FAILURES", func(v string) (err error) { c.BreakerFailures, err = strconv.Atoi(v); return }},
 		{"GSIGN_BREAKER_OPEN_FOR", func(v string) (err error) { c.BreakerOpenFor, err = time.ParseDuration(v); return }},
 	}
@@ -296,6 +308,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_EXPIRY_INTERVAL must be at least 1s")
 	case c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > time.Minute:
 		return fmt.Errorf("config: GSIGN_WEBHOOK_TIMEOUT must be between 100ms and 1m")
+	case c.SSODNSServer != "" && !validHostPort(c.SSODNSServer):
+		return fmt.Errorf("config: GSIGN_SSO_DNS_SERVER must be host:port, such as 10.0.0.2:53, not %q", c.SSODNSServer)
 	case c.HSMModule != "" && (c.HSMToken == "" || c.HSMPin == "" || c.HSMKey == ""):
 		return fmt.Errorf("config: GSIGN_HSM_MODULE needs GSIGN_HSM_TOKEN, GSIGN_HSM_PIN and GSIGN_HSM_KEY")
 	case c.SealLevel != "" && c.SealLevel != "B-T" && c.SealLevel != "B-LT" && c.SealLevel != "B-LTA":
@@ -448,4 +462,12 @@ func maskURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// validHostPort reports whether s is host:port with a non-empty host and a
+// port number.
+func validHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	n, perr := strconv.Atoi(port)
+	return err == nil && host != "" && perr == nil && n > 0 && n < 65536
 }

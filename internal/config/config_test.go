@@ -49,6 +49,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"bad webhook network", map[string]string{"GSIGN_WEBHOOK_ALLOW_NETS": "127.0.0.0/8,localhost"}, "GSIGN_WEBHOOK_ALLOW_NETS"},
 		{"webhook timeout too long", map[string]string{"GSIGN_WEBHOOK_TIMEOUT": "5m"}, "GSIGN_WEBHOOK_TIMEOUT"},
 		{"unknown sms provider", map[string]string{"GSIGN_SMS_URL": "nexmo://x"}, "GSIGN_SMS_URL must be log:// or twilio://"},
+		{"SSO DNS server without a port", map[string]string{"GSIGN_SSO_DNS_SERVER": "10.0.0.2"}, "GSIGN_SSO_DNS_SERVER must be host:port"},
+		{"SSO DNS server with a bad port", map[string]string{"GSIGN_SSO_DNS_SERVER": "10.0.0.2:dns"}, "GSIGN_SSO_DNS_SERVER must be host:port"},
+		{"bad SSO network", map[string]string{"GSIGN_SSO_ALLOW_NETS": "10.0.0.0/8,keycloak"}, "GSIGN_SSO_ALLOW_NETS"},
 		{"zero breaker failures", map[string]string{"GSIGN_BREAKER_FAILURES": "0"}, "GSIGN_BREAKER_FAILURES"},
 		{"bad breaker period", map[string]string{"GSIGN_BREAKER_OPEN_FOR": "10ms"}, "GSIGN_BREAKER_OPEN_FOR"},
 	}
@@ -165,7 +168,11 @@ func TestWebhookSettings(t *testing.T) {
 	if !strings.Contains(c.String(), "webhook_allow_nets=127.0.0.0/8,::1/128") {
 		t.Errorf("String() does not show the allow-list: %s", c)
 	}
-	if d, _ := load(t, nil); len(d.WebhookAllowNets) != 0 || d.WebhookTimeout != 10*time.Second {
+	if c, err := load(t, map[string]string{"GSIGN_SSO_DNS_SERVER": "[::1]:5353", "GSIGN_SSO_ALLOW_NETS": "10.1.0.0/16"}); err != nil ||
+		c.SSODNSServer != "[::1]:5353" || joinPrefixes(c.SSOAllowNets) != "10.1.0.0/16" {
+		t.Errorf("SSO DNS server %q, networks %v, %v", c.SSODNSServer, c.SSOAllowNets, err)
+	}
+	if d, _ := load(t, nil); len(d.WebhookAllowNets) != 0 || d.WebhookTimeout != 10*time.Second || d.SSODNSServer != "" {
 		t.Errorf("defaults: %v %v", d.WebhookAllowNets, d.WebhookTimeout)
 	}
 }

@@ -114,6 +114,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Registration
 	}
 	var reg *Registration
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if err := refuseEnforcedPassword(ctx, tx, in.Email); err != nil {
+			return err
+		}
 		now := tx.Now()
 		org := &Organization{ID: NewID(PrefixOrg, now), Name: in.Organization, CreatedAt: now}
 		u := &User{ID: NewID(PrefixUser, now), OrgID: org.ID, Email: in.Email, Name: in.Name, Role: RoleOwner, PasswordHash: hash, CreatedAt: now}

@@ -91,7 +91,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, raw string, in AcceptInp
 		if err := orgAudit(ctx, tx, p, "invitation.accepted", "user", u.ID, inv.ID+" as "+u.Role); err != nil {
 			return err
 		}
-		pair, err := s.issueTokens(ctx, tx, u, NewID(PrefixFamily, now))
+		pair, err := s.newSession(ctx, tx, u)
 		reg = &Registration{User: u, Organization: v.Organization, Tokens: pair}
 		return err
 	})

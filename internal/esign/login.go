@@ -51,6 +51,9 @@ func (s *Service) checkPassword(ctx context.Context, email, password string) (*U
 	email = strings.ToLower(strings.TrimSpace(email))
 	var u *User
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		if err := refuseEnforcedPassword(ctx, tx, email); err != nil {
+			return err
+		}
 		var err error
 		u, err = tx.UserByEmail(ctx, email)
 		return err
@@ -58,7 +61,9 @@ func (s *Service) checkPassword(ctx context.Context, email, password string) (*U
 	if err != nil && !IsKind(err, KindNotFound) {
 		return nil, err
 	}
-	if u == nil || !u.Active() || len(password) > MaxPasswordLen {
+	// Removed users and users of single sign-on only (no password) are
+	// refused exactly like a wrong password.
+	if u == nil || !u.Active() || u.PasswordHash == "" || len(password) > MaxPasswordLen {
 		s.burnPasswordCheck(password)
 		return nil, bad
 	}

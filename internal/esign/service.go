@@ -123,6 +123,12 @@ type Service struct {
 	SMS SMSSender
 	// TOTP checks second-factor codes; nil turns TOTP enrollment off.
 	TOTP TOTP
+	// OpenID talks to organizations' OpenID Connect providers; nil turns
+	// single sign-on off.
+	OpenID OpenID
+	// DNS finds the TXT records that verify SSO domains; nil means
+	// net.DefaultResolver.
+	DNS TXTResolver
 
 	dummyOnce sync.Once
 	dummyHash string

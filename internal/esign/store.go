@@ -35,6 +35,7 @@ type Tx interface {
 	ScheduleTx
 	OutboxStatsTx
 	SignInTx
+	SSOTx
 }
 
 // JobCount is how many outbox jobs of a kind are in a status.

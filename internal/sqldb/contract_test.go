@@ -59,6 +59,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"TOTP", testTOTP},
 		{"MFAChallenges", testMFAChallenges},
 		{"Sessions", testSessions},
+		{"SSO", testSSO},
 		{"ConcurrentReadModifyWrite", testConcurrentCounter},
 	}
 	for _, g := range groups {

@@ -72,6 +72,11 @@ func New(cfg Config) *Client {
 	return c
 }
 
+// HTTPClient is the client's guarded HTTP client, for other requests to
+// URLs that an organization chooses (single sign-on's providers): the same
+// dial-time address policy, no proxy from the environment, no redirects.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
 // addrs resolves host to the addresses a connection may use, and refuses
 // the host if any of them is not allowed: an attacker who controls DNS may
 // answer with a mix. IP literals in every notation are checked as the

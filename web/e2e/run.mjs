@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import assert from "node:assert/strict";
+import { ssoTests } from "./sso.mjs";
 
 const base = process.env.GSIGN_E2E_URL;
 const mailDir = process.env.GSIGN_E2E_MAIL;
@@ -572,6 +573,7 @@ await test("security: TOTP on, sign in with a recovery code, sessions, password 
   await shot(p, "security-after-reset");
   await ctx.close();
 });
+if (process.env.GSIGN_E2E_IDP) await ssoTests({ browser, base, test, register, shot, guard });
 
 await browser.close();
 const failed = results.filter((r) => r.error);

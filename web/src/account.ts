@@ -2,7 +2,7 @@
 // POST /api/v1/auth/session sets; no credential is ever kept in script.
 
 import { errorBox, h, link, mount, navigate } from "./dom";
-import { request } from "./http";
+import { problemOf, request } from "./http";
 import type { SessionStart } from "./types";
 
 function form(title: string, fields: HTMLElement[], submit: string, onSubmit: (data: FormData) => Promise<void>, footer: HTMLElement): void {
@@ -49,6 +49,7 @@ export function loginPage(next = "/app/"): void {
     if (challenge) return mfaPage(challenge, next);
     navigate(next);
   }, h("p", {}, link("/app/forgot", "Forgot your password?"), " · No account yet? ", link("/app/register", "Create one")));
+  document.querySelector("form")?.append(ssoButton());
 }
 
 /** mfaPage is the sign-in's second step: a code from the authenticator
@@ -90,6 +91,24 @@ export function resetPage(token: string): void {
     mount(h("div", { class: "card narrow" }, h("h1", {}, "Password changed"),
       h("p", { class: "notice" }, "You are signed out everywhere; sign in with the new password."), h("p", {}, link("/app/login", "Sign in"))));
   }, h("p", {}, link("/app/forgot", "Ask for a new link")));
+}
+
+/** ssoButton signs in at the provider of the email's organization. The
+ * start is tried first without following its redirect, so that an email
+ * without SSO shows a message here instead of a problem page. */
+function ssoButton(): HTMLElement {
+  const err = errorBox();
+  const button = h("button", { type: "button", class: "secondary", "data-sso": "" }, "Sign in with SSO");
+  button.addEventListener("click", async () => {
+    err.clear();
+    const email = (document.querySelector("input[name=email]") as HTMLInputElement).value.trim();
+    if (!email) return err.show(new Error("Enter your email first."));
+    const url = "/api/v1/sso/start?email=" + encodeURIComponent(email);
+    const res = await fetch(url, { redirect: "manual", credentials: "same-origin" });
+    if (res.type === "opaqueredirect") return void location.assign(url);
+    err.show(await problemOf(res));
+  });
+  return h("div", {}, button, err.el);
 }
 
 /** registerPage creates a user and its organization, then signs in. */

@@ -12,6 +12,7 @@ import { envelopePage } from "./envelope";
 import { invitePage } from "./invite";
 import { settingsPage } from "./settings";
 import { signingPage } from "./signer";
+import { ssoSettingsPage } from "./sso";
 import { verifyPage } from "./verify";
 
 async function route(): Promise<void> {
@@ -28,6 +29,7 @@ async function route(): Promise<void> {
     if (path === "/app/new") return newEnvelopePage();
     if (path === "/app/settings/organization") return await settingsPage();
     if (path === "/app/settings/security") return await securityPage();
+    if (path === "/app/settings/sso") return await ssoSettingsPage();
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)\/edit$/))) return await editorPage(m[1]);
     if ((m = path.match(/^\/app\/envelopes\/([^/]+)$/))) return await envelopePage(m[1]);
     return await dashboardPage();
