@@ -94,6 +94,10 @@ func (a *api) routes() []route {
 		{"POST /api/v1/signing/{token}/complete", recipient, jsonBody, signingRate, a.completeSigning},
 		{"POST /api/v1/signing/{token}/decline", recipient, jsonBody, signingRate, a.declineSigning},
 		{"GET /api/v1/signing/{token}/result", recipient, noBody, signingRate, a.signingResult},
+		{"POST /api/v1/signing/{token}/auth", recipient, jsonBody, signingRate, a.verifyAuth},
+		{"POST /api/v1/signing/{token}/auth/code", recipient, jsonBody, signingRate, a.sendAuthCode},
+		{"POST /api/v1/signing/{token}/auth/idv", recipient, jsonBody, signingRate, a.startIDV},
+		{"POST /api/v1/idv/callback", public, jsonBody, publicRate, a.idvCallback},
 
 		{"GET /s/{token}", recipient, noBody, signingRate, a.signingPage},
 
@@ -117,8 +121,11 @@ func (a *api) handle(rt route) http.Handler {
 		h = a.limitBody(rt.body, h)
 	}
 	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate
-	if rt.access == sender {
+	switch rt.access {
+	case sender:
 		h = a.authenticate(h)
+	case recipient:
+		h = recipientProof(h)
 	}
 	return h
 }

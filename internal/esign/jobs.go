@@ -58,6 +58,8 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 			s.markResultFailed(ctx, p.EnvelopeID, err)
 		}
 		return err
+	case JobAuthCode:
+		return s.deliverAuthCode(ctx, j)
 	case JobWebhook:
 		var p webhookPayload
 		if err := json.Unmarshal(j.Payload, &p); err != nil {

@@ -72,6 +72,11 @@ type Config struct {
 	// attachment, when the results are too large, lets a recipient download
 	// them.
 	ResultLinkTTL time.Duration
+	// IDVURL is the identity verification provider's start page and
+	// IDVSecret the key both sides sign with (HMAC-SHA256); empty: the idv
+	// method is refused (docs/recipient-auth.md).
+	IDVURL    string
+	IDVSecret []byte
 }
 
 // DefaultConfig returns the defaults documented in docs/operations.md.
@@ -115,9 +120,16 @@ type Service struct {
 	Wake func()
 	// SMS sends text messages to recipients who gave a phone number.
 	SMS SMSSender
+	// AuthKey (32 bytes, derived from the master key) keys the HMAC of
+	// one-time codes and seals them in their outbox jobs; nil: a random key
+	// per process, which suits a single process and tests.
+	AuthKey []byte
 
 	dummyOnce sync.Once
 	dummyHash string
+	keyOnce   sync.Once
+	authKey   []byte
+	codeBox   *SecretBox
 }
 
 // RequestMeta is where a request came from; it goes into the audit trail.

@@ -33,6 +33,7 @@ type Tx interface {
 	NotificationTx
 	ScheduleTx
 	OutboxStatsTx
+	RecipientAuthTx
 }
 
 // JobCount is how many outbox jobs of a kind are in a status.
