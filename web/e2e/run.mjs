@@ -67,6 +67,20 @@ async function signingLink(addr, after = new Set()) {
   throw new Error(`no signing email to ${addr}`);
 }
 
+/** mailedCode waits for a one-time code email to addr and returns the code. */
+async function mailedCode(addr, after) {
+  for (let i = 0; i < 150; i++) {
+    for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml") && !after.has(f))) {
+      const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
+      if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
+      const m = text.match(/one-time code to open[^]*? is:\s+(\d{6})/);
+      if (m) { after.add(f); return m[1]; }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no code email to ${addr}`);
+}
+
 async function test(name, fn) {
   const started = Date.now();
   try {
@@ -100,10 +114,11 @@ async function newDraft(name, pdf) {
   await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
 }
 
-async function addRecipient(name, email, role = "signer") {
+async function addRecipient(name, email, role = "signer", auth = "none") {
   await sp.fill("#add-recipient input[name=name]", name);
   await sp.fill("#add-recipient input[name=email]", email);
   await sp.selectOption("#add-recipient select[name=role]", role);
+  await sp.selectOption("#add-recipient select[name=auth]", auth);
   await sp.click("#add-recipient button[type=submit]");
 }
 
@@ -383,6 +398,35 @@ await test("the sender voids a sent envelope with a reason", async () => {
   assert.equal(await sp.locator("#void").count(), 0, "a voided envelope cannot be voided again");
   await shot(sp, "envelope-voided");
   await noXSS(sp);
+});
+
+await test("a signer with an email code enters it before seeing the documents", async () => {
+  await newDraft("Code check", pdfPath);
+  await addRecipient("Otto Code", "otto@example.com", "signer", "email_otp");
+  await sp.waitForSelector("#recipients [data-auth=email_otp]");
+  await dropField(sp, "signature", "otto@example.com", ".page[data-page='1']", 150, 150);
+  await sp.click("#send");
+  await sp.waitForSelector("#void");
+  const p = await browser.newPage();
+  guard(p);
+  await p.goto(await signingLink("otto@example.com", seen));
+  await p.waitForSelector("#auth");
+  assert.match(await p.textContent("#auth"), /o\*\*\*@example\.com/);
+  assert.equal(await p.locator(".page").count(), 0, "no document before the code");
+  await p.click("#auth-send");
+  const code = await mailedCode("otto@example.com", seen);
+  await p.fill("#auth-code", code === "000000" ? "000001" : "000000");
+  await p.click("#auth-verify");
+  await p.waitForSelector(".error:has-text('wrong')");
+  await shot(p, "auth-wrong-code");
+  await p.fill("#auth-code", code);
+  await p.click("#auth-verify");
+  await p.check("#consent");
+  await p.click("#consent-continue");
+  // The document frames load with the HttpOnly proof cookie.
+  await p.waitForSelector(".page[data-page='1'][data-rendered=true]");
+  await shot(p, "auth-documents");
+  await p.close();
 });
 
 await test("the service worker controls /app/ and caches the shell only", async () => {
