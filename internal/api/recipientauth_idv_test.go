@@ -205,7 +205,7 @@ func TestIDVFailedAndExpired(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	st := start()
 	e.clock.Advance(esign.IDVStateTTL + time.Second)
-		u, _ := url.Parse(st.RedirectURL)
+	u, _ := url.Parse(st.RedirectURL)
 	body, _ := json.Marshal(esign.IDVResult{State: u.Query().Get("state"), Outcome: "passed", Reference: "late"})
 	if got := prov.post(body, esign.SignIDVCallback(prov.secret, e.clock.Now(), body)); got != 401 {
 		t.Errorf("a result after the state expired: %d, want 401", got)

@@ -51,34 +51,32 @@ async function noXSS(page) {
   assert.equal(await page.evaluate(() => window.__xss), undefined, `script from user input ran on ${page.url()}`);
 }
 
-/** signingLink waits for the email to addr and returns its /s/ link. */
-async function signingLink(addr, after = new Set()) {
+/** mailMatch waits for an email to addr, not in after, whose text matches
+ * re, marks it seen and returns the match. */
+async function mailMatch(addr, after, re, what) {
   for (let i = 0; i < 150; i++) {
     for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml") && !after.has(f))) {
       // Undo quoted-printable soft breaks and header folding (a long,
       // encoded display name puts the address on a continuation line).
       const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
       if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
-      const m = text.match(/https?:\/\/[^\s"<>]*\/s\/(gst_[A-Za-z0-9_-]+)/);
-      if (m) { after.add(f); return `${base}/s/${m[1]}`; }
+      const m = text.match(re);
+      if (m) { after.add(f); return m; }
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no signing email to ${addr}`);
+  throw new Error(`no ${what} email to ${addr}`);
+}
+
+/** signingLink waits for the email to addr and returns its /s/ link. */
+async function signingLink(addr, after = new Set()) {
+  const m = await mailMatch(addr, after, /https?:\/\/[^\s"<>]*\/s\/(gst_[A-Za-z0-9_-]+)/, "signing");
+  return `${base}/s/${m[1]}`;
 }
 
 /** mailedCode waits for a one-time code email to addr and returns the code. */
 async function mailedCode(addr, after) {
-  for (let i = 0; i < 150; i++) {
-    for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml") && !after.has(f))) {
-      const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
-      if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
-      const m = text.match(/one-time code to open[^]*? is:\s+(\d{6})/);
-      if (m) { after.add(f); return m[1]; }
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no code email to ${addr}`);
+  return (await mailMatch(addr, after, /one-time code to open[^]*? is:\s+(\d{6})/, "code"))[1];
 }
 
 async function test(name, fn) {
@@ -404,7 +402,10 @@ await test("a signer with an email code enters it before seeing the documents", 
   await newDraft("Code check", pdfPath);
   await addRecipient("Otto Code", "otto@example.com", "signer", "email_otp");
   await sp.waitForSelector("#recipients [data-auth=email_otp]");
-  await dropField(sp, "signature", "otto@example.com", ".page[data-page='1']", 150, 150);
+  await sp.click(".tool[data-type=signature]");
+  await sp.click(".page[data-page='1'] .overlay", { position: { x: 150, y: 150 } });
+  assert.equal(await sp.locator(".placed").count(), 1);
+  await shot(sp, "auth-editor");
   await sp.click("#send");
   await sp.waitForSelector("#void");
   const p = await browser.newPage();

@@ -130,8 +130,8 @@ class Editor {
         this.saveOrder(r);
       });
       const li = h("li", { draggable: "true", "data-recipient": r.key, class: `color-${r.key % colors}` },
-        order, h("span", { class: "who" }, h("strong", {}, r.name), " ", r.email), h("span", { class: "role" }, r.role),
-        r.auth && r.auth !== "none" && h("span", { class: "auth", "data-auth": r.auth }, authMethods.find(([v]) => v === r.auth)?.[1] ?? r.auth),
+        order, h("span", { class: "who" }, h("strong", {}, r.name), " ", r.email), h("span", { class: "role", "data-auth": r.auth ?? "none" }, r.role,
+          r.auth && r.auth !== "none" ? ` · ${authMethods.find(([v]) => v === r.auth)?.[1] ?? r.auth}` : ""),
         h("button", { type: "button", class: "link", "aria-label": `Remove ${r.name}`, onclick: () => this.removeRecipient(r) }, "×"));
       li.addEventListener("dragstart", (e) => e.dataTransfer!.setData("text/x-gsign-recipient", String(i)));
       li.addEventListener("dragover", (e) => { if (e.dataTransfer!.types.includes("text/x-gsign-recipient")) e.preventDefault(); });
