@@ -19,6 +19,7 @@ const (
 	otherAdmin     caller = "another organization's admin"
 	viewer         caller = "a viewer of the owner's organization"
 	otherRecipient caller = "another envelope's recipient"
+	unverified     caller = "the recipient before giving the access code"
 	theRecipient   caller = "the recipient"
 	owner          caller = "the owner"
 )
@@ -26,7 +27,7 @@ const (
 // callers is every caller, in the order the matrix calls them: those
 // expected to be refused come before those expected to succeed, since a
 // success may change what a later call finds.
-var callers = []caller{anonymous, otherAdmin, viewer, otherRecipient, theRecipient, owner}
+var callers = []caller{anonymous, otherAdmin, viewer, otherRecipient, unverified, theRecipient, owner}
 
 // stage is how far the world's envelopes have come.
 type stage int
@@ -58,6 +59,21 @@ type world struct {
 	bearer       map[caller]string // sender credentials; the recipients' links
 	mine, theirs resources
 	marker       string // in the owner's envelope's name: a response that shows it leaked it
+	// proof is the owner's signer's, for having given the access code on
+	// the link proofToken.
+	proof, proofToken string
+}
+
+// accessCode is what the owner's signer must give before signing.
+const accessCode = "7391-lark"
+
+// asSigner adds the signer's proof of authentication to a request with the
+// owner's signer's link.
+func (w *world) asSigner(q req) req {
+	if w.proof != "" && strings.Contains(q.path, w.proofToken) {
+		q.header = map[string]string{recipientAuthHeader: w.proof}
+	}
+	return q
 }
 
 // newWorld builds a world with envelopes at stage s.
@@ -73,6 +89,7 @@ func newWorld(t *testing.T, s stage) *world {
 	w.theirs = w.organization(otherToken, "Their lease", "otto@other.example", s)
 	w.bearer[viewer] = e.join(ownerToken, "vic@example.com", "viewer", w.mine.team)
 	w.bearer[theRecipient], w.bearer[otherRecipient] = w.mine.signingToken, w.theirs.signingToken
+	w.bearer[unverified] = w.mine.signingToken
 	return w
 }
 
@@ -104,8 +121,12 @@ func (w *world) organization(token, name, signer string, s stage) resources {
 	base := "/api/v1/envelopes/" + x.envelope
 	x.document = decode[documentResponse](e.t, e.expect(e.do(req{method: "POST", path: base + "/documents", token: token,
 		body: pdfUpload("file", "lease.pdf", testPDF)}), 201, "")).ID
+	signerBody := map[string]any{"name": "Signer", "email": signer}
+	if name == w.marker { // the owner's signer must give an access code first
+		signerBody["auth"], signerBody["access_code"] = "access_code", accessCode
+	}
 	x.recipient = decode[recipientResponse](e.t, e.expect(e.do(req{method: "POST", path: base + "/recipients", token: token,
-		body: map[string]any{"name": "Signer", "email": signer}}), 201, "")).ID
+		body: signerBody}), 201, "")).ID
 	x.field = decode[fieldResponse](e.t, e.expect(e.do(req{method: "POST", path: base + "/fields", token: token, body: map[string]any{
 		"document_id": x.document, "recipient_id": x.recipient, "type": "signature", "page": 1, "x": 72, "y": 600, "width": 200, "height": 50}}), 201, "")).ID
 	if s == drafted {
@@ -117,6 +138,12 @@ func (w *world) organization(token, name, signer string, s stage) resources {
 	var err error
 	if x.signingToken, err = e.mail.TokenFor(signer); err != nil {
 		e.t.Fatal(err)
+	}
+	if name == w.marker {
+		w.proofToken = x.signingToken
+		w.proof = decode[struct {
+			AuthProof string `json:"auth_proof"`
+		}](e.t, e.expect(e.do(req{method: "POST", path: "/api/v1/signing/" + x.signingToken + "/auth", body: map[string]string{"code": accessCode}}), 200, "")).AuthProof
 	}
 	x.delivery = decode[webhookDeliveryListResponse](e.t, e.expect(e.do(req{method: "GET", path: "/api/v1/webhooks/" + ep.ID + "/deliveries", token: token}), 200, "")).Items[0].ID
 	if s >= filled {
@@ -132,15 +159,15 @@ func (w *world) organization(token, name, signer string, s stage) resources {
 func (w *world) fill(x resources) {
 	e := w.e
 	sp := "/api/v1/signing/" + x.signingToken
-	e.expect(e.do(req{method: "GET", path: sp}), 200, "")
-	e.expect(e.do(req{method: "POST", path: sp + "/fields/" + x.field, body: `{"signature": {"kind": "typed", "text": "Signer"}}`}), 200, "")
+	e.expect(e.do(w.asSigner(req{method: "GET", path: sp})), 200, "")
+	e.expect(e.do(w.asSigner(req{method: "POST", path: sp + "/fields/" + x.field, body: `{"signature": {"kind": "typed", "text": "Signer"}}`})), 200, "")
 }
 
 // complete finishes the signing and the jobs, and picks up the result link
 // and the owner's notification.
 func (w *world) complete(token string, x *resources, signer string) {
 	e := w.e
-	e.expect(e.do(req{method: "POST", path: "/api/v1/signing/" + x.signingToken + "/complete"}), 200, "")
+	e.expect(e.do(w.asSigner(req{method: "POST", path: "/api/v1/signing/" + x.signingToken + "/complete"})), 200, "")
 	e.svc.Config.AttachMaxBytes = 1 // the completed email links to the result
 	e.drain()
 	mails := e.mail.To(signer)

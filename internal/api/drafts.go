@@ -15,6 +15,7 @@ type updateRecipientRequest struct {
 	Auth         *string `json:"auth"`
 	Embedded     *bool   `json:"embedded"`
 	Phone        *string `json:"phone"`
+	AccessCode   *string `json:"access_code"`
 }
 
 func (a *api) updateRecipient(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +25,7 @@ func (a *api) updateRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	rc, err := a.svc.UpdateRecipient(r.Context(), principal(r), r.PathValue("id"), r.PathValue("rid"), esign.RecipientPatch{
 		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
-		Embedded: req.Embedded, Phone: req.Phone,
+		Embedded: req.Embedded, Phone: req.Phone, AccessCode: req.AccessCode,
 	})
 	if err != nil {
 		return err

@@ -184,11 +184,19 @@ type signingURLResponse struct {
 	URL string `json:"url"`
 }
 
+// signingURLRequest: auth_performed_by_sender declares that the sender's
+// application authenticated the signer itself.
+type signingURLRequest struct {
+	AuthPerformedBySender bool `json:"auth_performed_by_sender"`
+}
+
 func (a *api) signingURL(w http.ResponseWriter, r *http.Request) error {
-	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
+	var req signingURLRequest
+	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	url, err := a.svc.SigningURL(r.Context(), principal(r), r.PathValue("id"), r.PathValue("rid"))
+	url, err := a.svc.SigningURL(r.Context(), principal(r), r.PathValue("id"), r.PathValue("rid"),
+		esign.SigningURLOptions{AuthPerformedBySender: req.AuthPerformedBySender})
 	if err != nil {
 		return err
 	}

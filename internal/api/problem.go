@@ -60,6 +60,9 @@ type problem struct {
 	Detail string            `json:"detail"`
 	Code   string            `json:"code"`
 	Errors map[string]string `json:"errors,omitempty"`
+	// Details are facts a client may act on: the method and masked
+	// destination of recipient_auth_required.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // writeError writes err as a problem response. Errors that are not an
@@ -73,12 +76,24 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := statusOf(e.Kind)
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", bearerChallenge)
+		w.Header().Set("WWW-Authenticate", challengeOf(e))
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
-	a.writeProblem(w, r, status, e.Code, e.Message, e.Fields)
+	a.writeProblemDetails(w, r, status, e.Code, e.Message, e.Fields, e.Details)
+}
+
+// challengeOf is a 401's WWW-Authenticate: a recipient proves who they are
+// with the recipient-auth proof, a sender with a bearer token.
+func challengeOf(e *esign.Error) string {
+	switch e.Code {
+	case esign.CodeRecipientAuthRequired, esign.CodeAuthCodeInvalid, esign.CodeAuthCodeExpired:
+		return `GSign-Recipient-Auth realm="gsign"`
+	case esign.CodeIDVCallbackInvalid:
+		return `GSign-IDV-Signature realm="gsign"`
+	}
+	return bearerChallenge
 }
 
 func (a *api) logInternal(r *http.Request, err error) {
@@ -91,9 +106,14 @@ func (a *api) logInternal(r *http.Request, err error) {
 
 // writeProblem writes a problem response with the given status and code.
 func (a *api) writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields map[string]string) {
+	a.writeProblemDetails(w, r, status, code, detail, fields, nil)
+}
+
+// writeProblemDetails is writeProblem with the problem's details member.
+func (a *api) writeProblemDetails(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields, details map[string]string) {
 	p := problem{
 		Type: problemTypeBase + code, Title: http.StatusText(status), Status: status,
-		Detail: detail, Code: code, Errors: fields,
+		Detail: detail, Code: code, Errors: fields, Details: details,
 	}
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(p); err != nil {

@@ -8,13 +8,19 @@ import (
 )
 
 type recipientResponse struct {
-	ID            string     `json:"id"`
-	Name          string     `json:"name"`
-	Email         string     `json:"email"`
-	Role          string     `json:"role"`
-	RoutingOrder  int        `json:"routing_order"`
-	Status        string     `json:"status"`
-	Auth          string     `json:"auth"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Role         string `json:"role"`
+	RoutingOrder int    `json:"routing_order"`
+	Status       string `json:"status"`
+	Auth         string `json:"auth"`
+	// AccessCodeSet says an access code is set; the code is never returned.
+	AccessCodeSet bool `json:"access_code_set"`
+	// AuthUsed and AuthDetail: how the recipient authenticated when they
+	// finished; empty until then.
+	AuthUsed      string     `json:"auth_used"`
+	AuthDetail    string     `json:"auth_detail"`
 	Embedded      bool       `json:"embedded"`
 	SentAt        *time.Time `json:"sent_at"`
 	DeliveredAt   *time.Time `json:"delivered_at"`
@@ -34,6 +40,7 @@ func newRecipient(r *esign.Recipient) recipientResponse {
 		Status: string(r.Status), Auth: r.AuthMethod, Embedded: r.Embedded, SentAt: utc(r.SentAt), DeliveredAt: utc(r.DeliveredAt),
 		CompletedAt: utc(r.CompletedAt), DeclinedAt: utc(r.DeclinedAt), DeclineReason: r.DeclineReason,
 		Phone: r.Phone, RemindersSent: r.RemindersSent, NextReminderAt: utc(r.NextReminderAt),
+		AccessCodeSet: r.AccessCodeHash != "", AuthUsed: r.AuthUsed, AuthDetail: r.AuthDetail,
 	}
 }
 
@@ -45,6 +52,7 @@ type addRecipientRequest struct {
 	Auth         string `json:"auth"`
 	Embedded     bool   `json:"embedded"`
 	Phone        string `json:"phone"`
+	AccessCode   string `json:"access_code"`
 }
 
 func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +62,7 @@ func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), esign.RecipientInput{
 		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
-		Embedded: req.Embedded, Phone: req.Phone,
+		Embedded: req.Embedded, Phone: req.Phone, AccessCode: req.AccessCode,
 	})
 	if err != nil {
 		return err

@@ -152,6 +152,10 @@ func (a *api) routes() []route {
 		{"POST /api/v1/signing/{token}/complete", recipient, noPerm, jsonBody, signingRate, a.completeSigning},
 		{"POST /api/v1/signing/{token}/decline", recipient, noPerm, jsonBody, signingRate, a.declineSigning},
 		{"GET /api/v1/signing/{token}/result", recipient, noPerm, noBody, signingRate, a.signingResult},
+		{"POST /api/v1/signing/{token}/auth", recipient, noPerm, jsonBody, signingRate, a.verifyAuth},
+		{"POST /api/v1/signing/{token}/auth/code", recipient, noPerm, jsonBody, signingRate, a.sendAuthCode},
+		{"POST /api/v1/signing/{token}/auth/idv", recipient, noPerm, jsonBody, signingRate, a.startIDV},
+		{"POST /api/v1/idv/callback", public, noPerm, jsonBody, publicRate, a.idvCallback},
 
 		{"GET /s/{token}", recipient, noPerm, noBody, signingRate, a.signingPage},
 
@@ -188,8 +192,11 @@ func (a *api) handle(rt route) http.Handler {
 		h = a.limitBody(rt.body, h)
 	}
 	h = a.rateLimit(rt.rate, h) // before any body is read; after authenticate, for apiRate
-	if rt.access == sender {
+	switch rt.access {
+	case sender:
 		h = a.authenticate(a.authorize(rt.perm, h))
+	case recipient:
+		h = recipientProof(h)
 	}
 	if takesToken(rt.pattern) {
 		h = a.guardGuesses(h) // first: a cut-off address costs nothing more

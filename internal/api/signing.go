@@ -24,12 +24,27 @@ type signingRecipientResponse struct {
 	Email  string `json:"email"`
 	Role   string `json:"role"`
 	Status string `json:"status"`
+	Auth   string `json:"auth"`
 }
 
-// signingViewResponse is what a recipient sees: only its own fields.
+type signingSenderResponse struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// authRequiredResponse tells a recipient how to authenticate first.
+type authRequiredResponse struct {
+	Method      string `json:"method"`
+	Destination string `json:"destination,omitempty"`
+}
+
+// signingViewResponse is what a recipient sees: only its own fields, and
+// until it authenticated (auth_required), neither documents nor fields.
 type signingViewResponse struct {
 	Envelope     signingEnvelopeResponse  `json:"envelope"`
+	Sender       signingSenderResponse    `json:"sender"`
 	Recipient    signingRecipientResponse `json:"recipient"`
+	AuthRequired *authRequiredResponse    `json:"auth_required,omitempty"`
 	Documents    []documentResponse       `json:"documents"`
 	Fields       []fieldResponse          `json:"fields"`
 	SessionToken string                   `json:"session_token,omitempty"`
@@ -37,13 +52,21 @@ type signingViewResponse struct {
 
 func newSigningView(v *esign.SigningView) signingViewResponse {
 	e := v.Envelope
-	return signingViewResponse{
+	out := signingViewResponse{
 		Envelope:     signingEnvelopeResponse{ID: e.ID, Name: e.Name, Subject: e.Subject, Message: e.Message, Status: string(e.Status)},
 		Recipient:    newSigningRecipient(v.Recipient),
 		Documents:    mapSlice(v.Documents, newDocument),
 		Fields:       mapSlice(v.Fields, newField),
 		SessionToken: v.SessionToken,
 	}
+	if v.Sender != nil {
+		out.Sender = signingSenderResponse{Name: v.Sender.Name, Email: v.Sender.Email}
+	}
+	if q := v.AuthRequired; q != nil {
+		out.AuthRequired = &authRequiredResponse{Method: q.Method, Destination: q.Destination}
+		out.Envelope.Subject, out.Envelope.Message = "", "" // the name and the sender only, until then
+	}
+	return out
 }
 
 // openSigning shows the recipient its envelope. Opening an embedded signing
@@ -151,7 +174,7 @@ func (a *api) completeSigning(w http.ResponseWriter, r *http.Request) error {
 }
 
 func newSigningRecipient(r *esign.Recipient) signingRecipientResponse {
-	return signingRecipientResponse{ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role), Status: string(r.Status)}
+	return signingRecipientResponse{ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role), Status: string(r.Status), Auth: r.AuthMethod}
 }
 
 type declineRequest struct {

@@ -22,7 +22,7 @@ func TestSigningPage(t *testing.T) {
 		t.Fatalf("CSP %q lacks a nonce for script and style", csp)
 	}
 	body := w.Body.String()
-	for _, want := range []string{`<script nonce="` + m[0][1] + `">`, `<style nonce="` + m[0][1] + `">`, "history.replaceState", "session_token", "toDataURL"} {
+	for _, want := range []string{`<script nonce="` + m[0][1] + `">`, `<style nonce="` + m[0][1] + `">`, "history.replaceState", "session_token", "toDataURL", "auth_required", "X-GSign-Recipient-Auth", "/auth/code"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"crypto"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/x509"
 	"flag"
 	"fmt"
@@ -93,7 +95,7 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a.svc = a.newService(clock, mailer)
-	if a.svc.Secrets, err = secretBox(cfg, log); err != nil {
+	if a.svc.Secrets, a.svc.AuthKey, err = secretKeys(cfg, log); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -151,6 +153,7 @@ func (a *app) newService(clock esign.Clock, mailer esign.Mailer) *esign.Service 
 	sc.PublicURL, sc.MaxUploadBytes = a.cfg.PublicURL, a.cfg.MaxUploadBytes
 	sc.AttachMaxBytes = a.cfg.MailAttachMaxBytes
 	sc.SignIn.LockAfter, sc.SignIn.LockFor, sc.SignIn.LockMax = a.cfg.SignIn.LockAfter, a.cfg.SignIn.LockFor, a.cfg.SignIn.LockMax
+	sc.IDVURL, sc.IDVSecret = a.cfg.IDVURL, []byte(a.cfg.IDVSecret)
 	signer, chain := a.pki.Seal()
 	sealer := newSealer(a.cfg, a.pki, signer, chain)
 	sealer.TSA = &breaker.TSA{Next: sealer.TSA, Breaker: a.breakers.Get("tsa")}
@@ -207,14 +210,18 @@ func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x50
 		}}
 }
 
-// secretBox seals webhook secrets under the master key (read, or created by
-// openPKI before).
-func secretBox(cfg config.Config, log *slog.Logger) (*esign.SecretBox, error) {
+// secretKeys derives from the master key (read, or created by openPKI
+// before) the box that seals webhook secrets and the key of recipient
+// authentication codes, so that every process of a deployment shares them.
+func secretKeys(cfg config.Config, log *slog.Logger) (*esign.SecretBox, []byte, error) {
 	key, err := masterKey(cfg, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return esign.NewSecretBox(key)
+	box, err := esign.NewSecretBox(key)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("gsign recipient auth v1"))
+	return box, m.Sum(nil), err
 }
 
 // openPKI opens the platform PKI (creating it on first start, with keys of

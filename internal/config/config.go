@@ -107,6 +107,12 @@ type Config struct {
 	// SMSURL names the SMS provider: log:// (default: files in
 	// <data>/sms, and the log) or twilio://SID:TOKEN@api.twilio.com?from=….
 	SMSURL string
+	// IDVURL is the identity verification provider's start page and
+	// IDVSecret the HMAC-SHA256 key shared with it (GSIGN_IDV_URL,
+	// GSIGN_IDV_SECRET; secret: masked when printed). Empty: the idv
+	// recipient authentication is refused.
+	IDVURL    string
+	IDVSecret string
 	// MetricsAddr is where Prometheus metrics are served, on a listener of
 	// their own; empty: not served. Internal only: it has no authentication.
 	MetricsAddr string
@@ -225,6 +231,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("GSIGN_HSM_PIN", &c.HSMPin)
 	str("GSIGN_HSM_KEY", &c.HSMKey)
 	str("GSIGN_SMS_URL", &c.SMSURL)
+	str("GSIGN_IDV_URL", &c.IDVURL)
+	str("GSIGN_IDV_SECRET", &c.IDVSecret)
 	str("GSIGN_METRICS_ADDR", &c.MetricsAddr)
 	if v := getenv("GSIGN_ROLES"); v != "" {
 		c.Roles = splitList(v)
@@ -324,6 +332,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_BREAKER_OPEN_FOR must be at least 1s")
 	case !strings.HasPrefix(c.SMSURL, "log://") && !strings.HasPrefix(c.SMSURL, "twilio://"):
 		return fmt.Errorf("config: GSIGN_SMS_URL must be log:// or twilio://SID:TOKEN@host?from=…")
+	case (c.IDVURL == "") != (c.IDVSecret == ""):
+		return fmt.Errorf("config: GSIGN_IDV_URL and GSIGN_IDV_SECRET go together")
+	case c.IDVURL != "" && !strings.HasPrefix(c.IDVURL, "https://") && !strings.HasPrefix(c.IDVURL, "http://"):
+		return fmt.Errorf("config: GSIGN_IDV_URL must be an http(s) URL")
+	case c.IDVSecret != "" && len(c.IDVSecret) < 32:
+		return fmt.Errorf("config: GSIGN_IDV_SECRET must have at least 32 characters")
 	}
 	return nil
 }
@@ -415,7 +429,15 @@ func (c Config) String() string {
 	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s webhook_allow_nets=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
 		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer(), joinPrefixes(c.WebhookAllowNets)) +
-		fmt.Sprintf(" sms=%s metrics=%s breaker_failures=%d breaker_open_for=%s", maskURL(c.SMSURL), c.MetricsAddr, c.BreakerFailures, c.BreakerOpenFor)
+		fmt.Sprintf(" sms=%s metrics=%s breaker_failures=%d breaker_open_for=%s idv=%s", maskURL(c.SMSURL), c.MetricsAddr, c.BreakerFailures, c.BreakerOpenFor, c.idv())
+}
+
+// idv prints the identity verification provider, never its secret.
+func (c Config) idv() string {
+	if c.IDVURL == "" {
+		return "off"
+	}
+	return maskURL(c.IDVURL) + " secret=***"
 }
 
 // validSender reports whether from is an RFC 5322 address, with or

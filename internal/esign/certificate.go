@@ -36,10 +36,20 @@ func (w *finalWork) certificateData(ctx context.Context) (*Certificate, error) {
 			return nil, err
 		}
 		c.Recipients = append(c.Recipients, CertificateRecipient{Name: r.Name, Email: r.Email, Role: string(r.Role),
-			RoutingOrder: r.RoutingOrder, Status: string(r.Status), AuthMethod: r.AuthMethod, IP: r.SignIP, UserAgent: r.SignUserAgent,
+			RoutingOrder: r.RoutingOrder, Status: string(r.Status), AuthMethod: r.AuthMethod, Authentication: recipientAuthText(r),
+			IP: r.SignIP, UserAgent: r.SignUserAgent,
 			SentAt: r.SentAt, ViewedAt: r.DeliveredAt, SignedAt: r.CompletedAt, DeclinedAt: r.DeclinedAt, SignaturePNG: png})
 	}
 	return c, nil
+}
+
+// recipientAuthText is how the recipient was authenticated when they
+// finished; for one who did not, the method that was asked of them.
+func recipientAuthText(r *Recipient) string {
+	if r.AuthUsed != "" {
+		return DescribeAuth(r.AuthUsed, r.AuthDetail)
+	}
+	return DescribeAuth(r.AuthMethod, "")
 }
 
 // firstSignature returns the recipient's first signature image, or nil.

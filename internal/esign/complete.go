@@ -21,7 +21,7 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 		if err != nil {
 			return err
 		}
-		if err := checkCanFinish(c); err != nil {
+		if err := checkCanFinish(ctx, tx, c); err != nil {
 			return err
 		}
 		if c.Recipient.DeliveredAt == nil {
@@ -46,11 +46,14 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 	return r, nil
 }
 
-func checkCanFinish(c *signingContext) error {
+func checkCanFinish(ctx context.Context, tx Tx, c *signingContext) error {
 	if err := checkTurn(c); err != nil {
 		return err
 	}
 	if err := requireSession(c); err != nil {
+		return err
+	}
+	if err := requireAuth(ctx, tx, c); err != nil {
 		return err
 	}
 	if r := c.Recipient; r.Role != RoleSigner && r.Role != RoleApprover {
@@ -115,6 +118,7 @@ func (s *Service) finishRecipient(ctx context.Context, tx Tx, c *signingContext)
 	r, m := c.Recipient, MetaFrom(ctx)
 	now := tx.Now()
 	r.Status, r.CompletedAt, r.SignIP, r.SignUserAgent = RecipientCompleted, &now, m.IP, truncate(m.UserAgent, 512)
+	c.recordAuth()
 	r.NextReminderAt = nil // finished: no more reminders
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
@@ -150,7 +154,7 @@ func (s *Service) Decline(ctx context.Context, raw, reason string) error {
 		if err != nil {
 			return err
 		}
-		if err := checkCanFinish(c); err != nil {
+		if err := checkCanFinish(ctx, tx, c); err != nil {
 			return err
 		}
 		return s.decline(ctx, tx, c, reason)
@@ -169,6 +173,7 @@ func (s *Service) decline(ctx context.Context, tx Tx, c *signingContext, reason 
 	}
 	now := tx.Now()
 	r.Status, r.DeclinedAt, r.DeclineReason = RecipientDeclined, &now, reason
+	c.recordAuth()
 	r.NextReminderAt = nil
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err

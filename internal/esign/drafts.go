@@ -8,8 +8,11 @@ import (
 // RecipientPatch changes a draft's recipient; nil fields stay as they are.
 type RecipientPatch struct {
 	Name, Email, Role, Auth, Phone *string
-	RoutingOrder                   *int
-	Embedded                       *bool
+	// AccessCode sets a new access code; absent, an access_code recipient
+	// keeps the one it has.
+	AccessCode   *string
+	RoutingOrder *int
+	Embedded     *bool
 }
 
 // apply returns the recipient's input with the patch laid over it, so that
@@ -24,6 +27,7 @@ func (pt *RecipientPatch) apply(r *Recipient) RecipientInput {
 	patchValue(&in.Phone, pt.Phone)
 	patchValue(&in.RoutingOrder, pt.RoutingOrder)
 	patchValue(&in.Embedded, pt.Embedded)
+	patchValue(&in.AccessCode, pt.AccessCode)
 	return in
 }
 
@@ -38,7 +42,11 @@ func patchValue[T any](dst *T, v *T) {
 // against its new role and name.
 func (s *Service) UpdateRecipient(ctx context.Context, p *Principal, envelopeID, id string, pt RecipientPatch) (*Recipient, error) {
 	var out *Recipient
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	codeHash, err := s.hashAccessCode(deref(pt.AccessCode))
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := lockDraft(ctx, tx, p, envelopeID)
 		if err != nil {
 			return err
@@ -50,6 +58,12 @@ func (s *Service) UpdateRecipient(ctx context.Context, p *Principal, envelopeID,
 		in := pt.apply(old)
 		r, err := in.validate()
 		if err != nil {
+			return err
+		}
+		if err := setAccessCode(r, codeHash, old.AccessCodeHash); err != nil {
+			return err
+		}
+		if err := s.checkIDVConfigured(r); err != nil {
 			return err
 		}
 		r.ID, r.EnvelopeID, r.CreatedAt = old.ID, old.EnvelopeID, old.CreatedAt

@@ -52,7 +52,7 @@ func TestEmbeddedRecipientGetsNoEmail(t *testing.T) {
 				t.Fatalf("%s: status %s after send, want sent", r.Email, r.Status)
 			}
 		}
-		u, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, rid)
+		u, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, rid, esign.SigningURLOptions{})
 		must(t, err)
 		v, err := h.svc.OpenSigning(ctx, u[strings.LastIndex(u, "/")+1:])
 		must(t, err)

@@ -73,6 +73,20 @@ const (
 	CodeInvitationPending = "invitation_pending"
 	// CodeInvitationGone: the invitation was accepted, revoked or has expired.
 	CodeInvitationGone = "invitation_gone"
+	// CodeRecipientAuthRequired: the recipient must authenticate (access
+	// code, one-time code or identity verification) first; the problem's
+	// details name the method and the masked destination.
+	CodeRecipientAuthRequired = "recipient_auth_required"
+	// CodeAuthCodeInvalid: the code is wrong, or there is no code to check.
+	CodeAuthCodeInvalid = "auth_code_invalid"
+	// CodeAuthCodeExpired: the one-time code expired or was burned by too
+	// many attempts; send a new one.
+	CodeAuthCodeExpired = "auth_code_expired"
+	// CodeAuthLocked: too many wrong access codes; wait for Retry-After.
+	CodeAuthLocked = "recipient_auth_locked"
+	// CodeIDVCallbackInvalid: an identity verification callback whose
+	// signature, state or time does not check out, or that was replayed.
+	CodeIDVCallbackInvalid = "idv_callback_invalid"
 )
 
 // Error is GSign's one error type. Message is safe to show to the caller.
@@ -85,6 +99,9 @@ type Error struct {
 	// RetryAfter, when set, is how long the caller should wait before
 	// trying again (KindUnavailable, KindRateLimited): the Retry-After header.
 	RetryAfter time.Duration
+	// Details are extra facts a client may act on (the authentication a
+	// recipient must give), shown as the problem's "details" member.
+	Details map[string]string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

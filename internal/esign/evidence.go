@@ -50,9 +50,14 @@ type evidenceRecipient struct {
 	RoutingOrder int    `json:"routing_order"`
 	Status       string `json:"status"`
 	Auth         string `json:"auth"`
-	IP           string `json:"ip,omitempty"`
-	UserAgent    string `json:"user_agent,omitempty"`
-	CompletedAt  string `json:"completed_at,omitempty"`
+	// AuthUsed, AuthDetail and Authentication: how the recipient was
+	// authenticated when they finished (docs/recipient-auth.md).
+	AuthUsed       string `json:"auth_used,omitempty"`
+	AuthDetail     string `json:"auth_detail,omitempty"`
+	Authentication string `json:"authentication,omitempty"`
+	IP             string `json:"ip,omitempty"`
+	UserAgent      string `json:"user_agent,omitempty"`
+	CompletedAt    string `json:"completed_at,omitempty"`
 }
 
 type evidenceField struct {
@@ -122,7 +127,8 @@ func buildEvidence(d *EnvelopeDetail, sigs []*Signature, events []*AuditEvent, n
 	}
 	for _, r := range d.Recipients {
 		ev.Recipients = append(ev.Recipients, evidenceRecipient{ID: r.ID, Name: r.Name, Email: r.Email, Role: string(r.Role),
-			RoutingOrder: r.RoutingOrder, Status: string(r.Status), Auth: r.AuthMethod, IP: r.SignIP, UserAgent: r.SignUserAgent, CompletedAt: evTime(r.CompletedAt)})
+			RoutingOrder: r.RoutingOrder, Status: string(r.Status), Auth: r.AuthMethod,
+			AuthUsed: r.AuthUsed, AuthDetail: r.AuthDetail, Authentication: authTextIfUsed(r), IP: r.SignIP, UserAgent: r.SignUserAgent, CompletedAt: evTime(r.CompletedAt)})
 	}
 	sigHash := map[string]string{}
 	for _, s := range sigs {
@@ -139,6 +145,14 @@ func buildEvidence(d *EnvelopeDetail, sigs []*Signature, events []*AuditEvent, n
 			OccurredAt: a.OccurredAt.UTC().Format(AuditTimeFormat), Data: nonNil(a.Data), PreviousHash: a.PreviousHash, Hash: a.Hash})
 	}
 	return ev
+}
+
+// authTextIfUsed describes the authentication a recipient gave, if any.
+func authTextIfUsed(r *Recipient) string {
+	if r.AuthUsed == "" {
+		return ""
+	}
+	return DescribeAuth(r.AuthUsed, r.AuthDetail)
 }
 
 func nonNil(m map[string]string) map[string]string {

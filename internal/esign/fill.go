@@ -87,6 +87,9 @@ func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*F
 	if err := requireSession(c); err != nil {
 		return nil, err
 	}
+	if err := requireAuth(ctx, tx, c); err != nil {
+		return nil, err
+	}
 	fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
 	if err != nil {
 		return nil, err

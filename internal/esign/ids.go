@@ -37,6 +37,7 @@ const (
 	PrefixField     = "fld"
 	PrefixSignature = "sig"
 	PrefixFamily    = "fam"
+	PrefixChallenge = "ach" // a recipient authentication challenge
 )
 
 // Secret prefixes make leaked secrets recognisable to scanners and people.

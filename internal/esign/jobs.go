@@ -60,6 +60,8 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 		return err
 	case JobAccountMail:
 		return s.handleAccountMail(ctx, j)
+	case JobAuthCode:
+		return s.deliverAuthCode(ctx, j)
 	case JobWebhook:
 		var p webhookPayload
 		if err := json.Unmarshal(j.Payload, &p); err != nil {

@@ -74,7 +74,7 @@ func TestOutOfTurnRefused(t *testing.T) {
 			c = r
 		}
 	}
-	_, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, c.ID)
+	_, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, c.ID, esign.SigningURLOptions{})
 	wantCode(t, err, esign.KindConflict, esign.CodeNotYourTurn)
 }
 
@@ -156,7 +156,7 @@ func TestEmbeddedSigningURL(t *testing.T) {
 	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
 	rid := fields["a@example.com"].RecipientID
 	mint := func() string {
-		u, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, rid)
+		u, err := h.svc.SigningURL(ctx, p, d.Envelope.ID, rid, esign.SigningURLOptions{})
 		must(t, err)
 		return u[strings.LastIndex(u, "/")+1:]
 	}

@@ -162,9 +162,17 @@ const (
 	RecipientDeclined  RecipientStatus = "declined"
 )
 
-// Recipient authentication methods. Holding the link is the baseline.
+// Recipient authentication methods. Holding the link is the baseline; the
+// others ask for more before the documents are shown (docs/recipient-auth.md).
 const (
-	AuthNone = "none"
+	AuthNone       = "none"
+	AuthAccessCode = "access_code" // a code the sender set and gave the recipient out of band
+	AuthEmailOTP   = "email_otp"   // a one-time code emailed to the recipient
+	AuthSMSOTP     = "sms_otp"     // a one-time code texted to the recipient's phone
+	AuthIDV        = "idv"         // an identity verification provider (GSIGN_IDV_URL)
+	// AuthSender is recorded, never chosen: the sender's application
+	// authenticated the embedded signer itself.
+	AuthSender = "sender_application"
 )
 
 // Recipient is a person the envelope is routed to.
@@ -194,6 +202,20 @@ type Recipient struct {
 	// never); RemindersSent counts the reminders so far.
 	NextReminderAt *time.Time
 	RemindersSent  int
+	// AccessCodeHash is the access code's password hash (AuthAccessCode);
+	// the code itself is never stored.
+	AccessCodeHash string
+	// AuthFailures counts wrong access codes since the last lockout or
+	// success; AuthLockouts counts lockouts, which grow each time, and
+	// AuthLockedUntil is when the current one ends.
+	AuthFailures    int
+	AuthLockouts    int
+	AuthLockedUntil *time.Time
+	// AuthUsed and AuthDetail record how the recipient was authenticated
+	// when they finished: the method, and the masked destination of a
+	// one-time code or the provider's method and reference.
+	AuthUsed   string
+	AuthDetail string
 }
 
 // Done reports whether the recipient no longer blocks routing.
@@ -301,4 +323,7 @@ type RecipientToken struct {
 	ExpiresAt   *time.Time
 	UsedAt      *time.Time
 	CreatedAt   time.Time
+	// SenderAuth: the sender's application declared, when it asked for the
+	// embedded URL, that it authenticated the signer itself.
+	SenderAuth bool
 }

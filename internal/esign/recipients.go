@@ -14,6 +14,9 @@ type RecipientInput struct {
 	Auth         string
 	Embedded     bool // no emails: the sender hands out signing URLs
 	Phone        string
+	// AccessCode is the code an access_code recipient must enter; it is
+	// stored only hashed and never returned.
+	AccessCode string
 }
 
 // MaxRecipientsPerEnvelope bounds an envelope's recipients.
@@ -43,24 +46,31 @@ func (in *RecipientInput) validate() (*Recipient, error) {
 	if order < 1 || order > 1000 {
 		return nil, Invalid("routing_order", "must be between 1 and 1000")
 	}
-	auth := in.Auth
-	switch auth {
-	case "", AuthNone:
-		auth = AuthNone
-	default:
-		return nil, Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication %q is not supported; use \"none\"", in.Auth)
-	}
 	phone, err := normalizePhone("phone", in.Phone)
 	if err != nil {
 		return nil, err
 	}
-	return &Recipient{Name: name, Email: email, Phone: phone, Role: role, RoutingOrder: order, AuthMethod: auth, Embedded: in.Embedded, Status: RecipientCreated}, nil
+	r := &Recipient{Name: name, Email: email, Phone: phone, Role: role, RoutingOrder: order, Embedded: in.Embedded, Status: RecipientCreated}
+	if r.AuthMethod, err = in.authMethod(phone); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // AddRecipient adds a recipient to a draft.
 func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID string, in RecipientInput) (*Recipient, error) {
 	r, err := in.validate()
 	if err != nil {
+		return nil, err
+	}
+	codeHash, err := s.hashAccessCode(in.AccessCode)
+	if err != nil {
+		return nil, err
+	}
+	if err := setAccessCode(r, codeHash, ""); err != nil {
+		return nil, err
+	}
+	if err := s.checkIDVConfigured(r); err != nil {
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -96,6 +106,9 @@ func recipientAuditData(r *Recipient) map[string]string {
 	}
 	if r.Phone != "" {
 		data["phone"] = r.Phone
+	}
+	if r.AccessCodeHash != "" {
+		data["access_code"] = "set" // never the code
 	}
 	return data
 }

@@ -52,12 +52,15 @@ type CertificateRecipient struct {
 	RoutingOrder int
 	Status       string
 	AuthMethod   string
-	IP           string
-	UserAgent    string
-	SentAt       *time.Time
-	ViewedAt     *time.Time
-	SignedAt     *time.Time // completed (signed, approved, viewed or received)
-	DeclinedAt   *time.Time
+	// Authentication describes how the recipient was authenticated, e.g.
+	// "Email one-time code to a***@example.com"; empty: AuthMethod is shown.
+	Authentication string
+	IP             string
+	UserAgent      string
+	SentAt         *time.Time
+	ViewedAt       *time.Time
+	SignedAt       *time.Time // completed (signed, approved, viewed or received)
+	DeclinedAt     *time.Time
 	// SignaturePNG is the recipient's first signature image, if any.
 	SignaturePNG []byte
 }

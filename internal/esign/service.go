@@ -77,6 +77,11 @@ type Config struct {
 	ResultLinkTTL time.Duration
 	// SignIn is the lockout policy and the lifetimes of sign-in secrets.
 	SignIn SignInPolicy
+	// IDVURL is the identity verification provider's start page and
+	// IDVSecret the key both sides sign with (HMAC-SHA256); empty: the idv
+	// method is refused (docs/recipient-auth.md).
+	IDVURL    string
+	IDVSecret []byte
 }
 
 // DefaultConfig returns the defaults documented in docs/operations.md.
@@ -129,9 +134,16 @@ type Service struct {
 	// DNS finds the TXT records that verify SSO domains; nil means
 	// net.DefaultResolver.
 	DNS TXTResolver
+	// AuthKey (32 bytes, derived from the master key) keys the HMAC of
+	// one-time codes and seals them in their outbox jobs; nil: a random key
+	// per process, which suits a single process and tests.
+	AuthKey []byte
 
 	dummyOnce sync.Once
 	dummyHash string
+	keyOnce   sync.Once
+	authKey   []byte
+	codeBox   *SecretBox
 }
 
 // RequestMeta is where a request came from; it goes into the audit trail.

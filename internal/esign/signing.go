@@ -12,6 +12,8 @@ type signingContext struct {
 	Envelope   *Envelope
 	Recipient  *Recipient
 	Recipients []*Recipient
+	// auth is how the recipient authenticated, once requireAuth passed.
+	auth *recipientAuth
 }
 
 func (c *signingContext) actor(ctx context.Context) Actor {
@@ -122,6 +124,18 @@ type SigningView struct {
 	// SessionToken is set when an embedded signing URL was exchanged for a
 	// session; the caller continues with it. Shown this once.
 	SessionToken string
+	// Sender is the envelope's owner.
+	Sender *User
+	// AuthRequired is set, and Documents and Fields are empty, until the
+	// recipient authenticates.
+	AuthRequired *AuthRequirement
+}
+
+// AuthRequirement is how a recipient must authenticate: the method and,
+// for a one-time code, where it goes (masked).
+type AuthRequirement struct {
+	Method      string
+	Destination string
 }
 
 // OpenSigning opens the envelope for the token's recipient: it records the
@@ -141,10 +155,22 @@ func (s *Service) OpenSigning(ctx context.Context, raw string) (*SigningView, er
 			return err
 		}
 		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient}
+		if v.Sender, err = tx.UserByID(ctx, c.Envelope.OwnerID); err != nil {
+			return err
+		}
 		if c.Token.Kind == TokenEmbedded {
 			if v.SessionToken, err = s.exchangeEmbedded(ctx, tx, c); err != nil {
 				return err
 			}
+		}
+		if err := requireAuth(ctx, tx, c); err != nil {
+			if ErrorCode(err) != CodeRecipientAuthRequired {
+				return err
+			}
+			// Not authenticated yet: what it is and who sent it, and how
+			// to authenticate; no documents, no fields, no view recorded.
+			v.AuthRequired = &AuthRequirement{Method: c.Recipient.AuthMethod, Destination: maskedDestination(c.Recipient)}
+			return nil
 		}
 		if err := s.recordView(ctx, tx, c); err != nil {
 			return err
@@ -169,7 +195,8 @@ func (s *Service) exchangeEmbedded(ctx context.Context, tx Tx, c *signingContext
 	}
 	secret, hash := NewSecret(SecretRecipient)
 	exp := tx.Now().Add(s.Config.SessionTTL)
-	t := &RecipientToken{Hash: hash, EnvelopeID: c.Envelope.ID, RecipientID: c.Recipient.ID, Kind: TokenSession, ExpiresAt: &exp, CreatedAt: tx.Now()}
+	t := &RecipientToken{Hash: hash, EnvelopeID: c.Envelope.ID, RecipientID: c.Recipient.ID, Kind: TokenSession, ExpiresAt: &exp, CreatedAt: tx.Now(),
+		SenderAuth: c.Token.SenderAuth}
 	return secret, tx.CreateRecipientToken(ctx, t)
 }
 
@@ -187,6 +214,7 @@ func (s *Service) recordView(ctx context.Context, tx Tx, c *signingContext) erro
 	}
 	now := tx.Now()
 	r.Status, r.CompletedAt, r.NextReminderAt = RecipientCompleted, &now, nil
+	c.recordAuth()
 	if err := tx.UpdateRecipient(ctx, r); err != nil {
 		return err
 	}
@@ -243,6 +271,9 @@ func (s *Service) SigningDocument(ctx context.Context, raw, documentID string) (
 		if err := requireSession(c); err != nil {
 			return err
 		}
+		if err := requireAuth(ctx, tx, c); err != nil {
+			return err
+		}
 		docs, err := tx.DocumentsByEnvelope(ctx, c.Envelope.ID)
 		for _, d := range docs {
 			if d.ID == documentID {
@@ -261,9 +292,17 @@ func (s *Service) SigningDocument(ctx context.Context, raw, documentID string) (
 	return doc, f, err
 }
 
+// SigningURLOptions are what a sender may declare about an embedded signer.
+type SigningURLOptions struct {
+	// AuthPerformedBySender: the sender's application authenticated the
+	// signer itself, so the recipient's method is not asked again. It is
+	// recorded in the audit trail and the certificate as "sender application".
+	AuthPerformedBySender bool
+}
+
 // SigningURL mints an embedded signing URL for a recipient whose turn it is:
 // single use, valid for Config.EmbeddedTTL.
-func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, recipientID string) (string, error) {
+func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, recipientID string, opts SigningURLOptions) (string, error) {
 	var url string
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeSend, true)
@@ -290,10 +329,18 @@ func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, reci
 			return err
 		}
 		exp := tx.Now().Add(s.Config.EmbeddedTTL)
-		if url, err = s.mintLink(ctx, tx, c.Recipient, TokenEmbedded, &exp); err != nil {
+		secret, hash := NewSecret(SecretRecipient)
+		t := &RecipientToken{Hash: hash, EnvelopeID: e.ID, RecipientID: recipientID, Kind: TokenEmbedded, ExpiresAt: &exp,
+			CreatedAt: tx.Now(), SenderAuth: opts.AuthPerformedBySender && c.Recipient.AuthMethod != AuthNone}
+		if err := tx.CreateRecipientToken(ctx, t); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e, AuditSigningURLCreated, p.actor(ctx), map[string]string{"recipient_id": recipientID, "expires_at": exp.Format(AuditTimeFormat)})
+		url = s.Config.PublicURL + "/s/" + secret
+		data := map[string]string{"recipient_id": recipientID, "expires_at": exp.Format(AuditTimeFormat)}
+		if t.SenderAuth {
+			data["auth_performed_by"] = AuthSender
+		}
+		return appendAudit(ctx, tx, e, AuditSigningURLCreated, p.actor(ctx), data)
 	})
 	return url, err
 }

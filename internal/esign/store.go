@@ -36,6 +36,7 @@ type Tx interface {
 	OutboxStatsTx
 	SignInTx
 	SSOTx
+	RecipientAuthTx
 }
 
 // JobCount is how many outbox jobs of a kind are in a status.

@@ -79,14 +79,16 @@ func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esi
 
 const recipientCols = `id, envelope_id, name, email, role, routing_order, status, auth_method, embedded,
 	sent_at, delivered_at, completed_at, declined_at, decline_reason, sign_ip, sign_user_agent, created_at,
-	phone, next_reminder_at, reminders_sent`
+	phone, next_reminder_at, reminders_sent,
+	access_code_hash, auth_failures, auth_lockouts, auth_locked_until, auth_used, auth_detail`
 
 func scanRecipient(s rowScanner) (*esign.Recipient, error) {
 	r := &esign.Recipient{}
 	return r, s.Scan(&r.ID, &r.EnvelopeID, &r.Name, &r.Email, &r.Role, &r.RoutingOrder, &r.Status, &r.AuthMethod, &r.Embedded,
 		nullTimeCol{&r.SentAt}, nullTimeCol{&r.DeliveredAt}, nullTimeCol{&r.CompletedAt}, nullTimeCol{&r.DeclinedAt},
 		&r.DeclineReason, &r.SignIP, &r.SignUserAgent, timeCol{&r.CreatedAt},
-		&r.Phone, nullTimeCol{&r.NextReminderAt}, &r.RemindersSent)
+		&r.Phone, nullTimeCol{&r.NextReminderAt}, &r.RemindersSent,
+		&r.AccessCodeHash, &r.AuthFailures, &r.AuthLockouts, nullTimeCol{&r.AuthLockedUntil}, &r.AuthUsed, &r.AuthDetail)
 }
 
 // CreateRecipient inserts r.
@@ -95,19 +97,22 @@ func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
 		r.ID, r.EnvelopeID, r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt),
 		r.DeclineReason, r.SignIP, r.SignUserAgent, micros(r.CreatedAt),
-		r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.EnvelopeID)
+		r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent,
+		r.AccessCodeHash, r.AuthFailures, r.AuthLockouts, nullMicros(r.AuthLockedUntil), r.AuthUsed, r.AuthDetail, r.EnvelopeID)
 }
 
 // UpdateRecipient writes every mutable column of r.
 func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
 	const q = `UPDATE recipients SET name = ?, email = ?, role = ?, routing_order = ?, status = ?, auth_method = ?, embedded = ?,
 		sent_at = ?, delivered_at = ?, completed_at = ?, declined_at = ?, decline_reason = ?,
-		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?
+		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?,
+		access_code_hash = ?, auth_failures = ?, auth_lockouts = ?, auth_locked_until = ?, auth_used = ?, auth_detail = ?
 		WHERE id = ?`
 	return t.updateOne(ctx, "recipient", r.ID, q,
 		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt), r.DeclineReason,
-		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent, r.ID)
+		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent,
+		r.AccessCodeHash, r.AuthFailures, r.AuthLockouts, nullMicros(r.AuthLockedUntil), r.AuthUsed, r.AuthDetail, r.ID)
 }
 
 // DeleteRecipient deletes the recipient row; the Service deletes its fields

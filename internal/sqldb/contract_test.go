@@ -36,6 +36,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Fields", testFields},
 		{"Signatures", testSignatures},
 		{"RecipientTokens", testRecipientTokens},
+		{"RecipientAuth", testRecipientAuth},
+		{"RecipientAuthSecrets", testRecipientAuthSecrets},
 		{"Audit", testAudit},
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},

@@ -29,19 +29,19 @@ func (t *tx) SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*es
 	return getAll(ctx, t, "signatures", scanSignature, q, envelopeID)
 }
 
-const recipientTokenCols = `hash, envelope_id, recipient_id, kind, expires_at, used_at, created_at`
+const recipientTokenCols = `hash, envelope_id, recipient_id, kind, expires_at, used_at, created_at, sender_auth`
 
 func scanRecipientToken(s rowScanner) (*esign.RecipientToken, error) {
 	k := &esign.RecipientToken{}
 	return k, s.Scan(&k.Hash, &k.EnvelopeID, &k.RecipientID, &k.Kind,
-		nullTimeCol{&k.ExpiresAt}, nullTimeCol{&k.UsedAt}, timeCol{&k.CreatedAt})
+		nullTimeCol{&k.ExpiresAt}, nullTimeCol{&k.UsedAt}, timeCol{&k.CreatedAt}, &k.SenderAuth)
 }
 
 // CreateRecipientToken inserts k.
 func (t *tx) CreateRecipientToken(ctx context.Context, k *esign.RecipientToken) error {
 	return t.insert(ctx, "recipient token", insertSQL("recipient_tokens", recipientTokenCols),
 		k.Hash, k.EnvelopeID, k.RecipientID, string(k.Kind),
-		nullMicros(k.ExpiresAt), nullMicros(k.UsedAt), micros(k.CreatedAt))
+		nullMicros(k.ExpiresAt), nullMicros(k.UsedAt), micros(k.CreatedAt), k.SenderAuth)
 }
 
 // RecipientTokenByHash returns the token with the hash.

@@ -53,20 +53,32 @@ async function noXSS(page) {
   assert.equal(await page.evaluate(() => window.__xss), undefined, `script from user input ran on ${page.url()}`);
 }
 
-/** signingLink waits for the email to addr and returns its /s/ link. */
-async function signingLink(addr, after = new Set()) {
+/** mailMatch waits for an email to addr, not in after, whose text matches
+ * re, marks it seen and returns the match. */
+async function mailMatch(addr, after, re, what) {
   for (let i = 0; i < 150; i++) {
     for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml") && !after.has(f))) {
       // Undo quoted-printable soft breaks and header folding (a long,
       // encoded display name puts the address on a continuation line).
       const text = readFileSync(join(mailDir, f), "utf8").replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ");
       if (!new RegExp(`^To:.*${addr.replace(".", "\\.")}`, "mi").test(text)) continue;
-      const m = text.match(/https?:\/\/[^\s"<>]*\/s\/(gst_[A-Za-z0-9_-]+)/);
-      if (m) { after.add(f); return `${base}/s/${m[1]}`; }
+      const m = text.match(re);
+      if (m) { after.add(f); return m; }
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no signing email to ${addr}`);
+  throw new Error(`no ${what} email to ${addr}`);
+}
+
+/** signingLink waits for the email to addr and returns its /s/ link. */
+async function signingLink(addr, after = new Set()) {
+  const m = await mailMatch(addr, after, /https?:\/\/[^\s"<>]*\/s\/(gst_[A-Za-z0-9_-]+)/, "signing");
+  return `${base}/s/${m[1]}`;
+}
+
+/** mailedCode waits for a one-time code email to addr and returns the code. */
+async function mailedCode(addr, after) {
+  return (await mailMatch(addr, after, /one-time code to open[^]*? is:\s+(\d{6})/, "code"))[1];
 }
 
 async function test(name, fn) {
@@ -102,10 +114,11 @@ async function newDraft(name, pdf) {
   await sp.waitForSelector(".page[data-page='1'][data-rendered=true]");
 }
 
-async function addRecipient(name, email, role = "signer") {
+async function addRecipient(name, email, role = "signer", auth = "none") {
   await sp.fill("#add-recipient input[name=name]", name);
   await sp.fill("#add-recipient input[name=email]", email);
   await sp.selectOption("#add-recipient select[name=role]", role);
+  await sp.selectOption("#add-recipient select[name=auth]", auth);
   await sp.click("#add-recipient button[type=submit]");
 }
 
@@ -385,6 +398,38 @@ await test("the sender voids a sent envelope with a reason", async () => {
   assert.equal(await sp.locator("#void").count(), 0, "a voided envelope cannot be voided again");
   await shot(sp, "envelope-voided");
   await noXSS(sp);
+});
+
+await test("a signer with an email code enters it before seeing the documents", async () => {
+  await newDraft("Code check", pdfPath);
+  await addRecipient("Otto Code", "otto@example.com", "signer", "email_otp");
+  await sp.waitForSelector("#recipients [data-auth=email_otp]");
+  await sp.click(".tool[data-type=signature]");
+  await sp.click(".page[data-page='1'] .overlay", { position: { x: 150, y: 150 } });
+  assert.equal(await sp.locator(".placed").count(), 1);
+  await shot(sp, "auth-editor");
+  await sp.click("#send");
+  await sp.waitForSelector("#void");
+  const p = await browser.newPage();
+  guard(p);
+  await p.goto(await signingLink("otto@example.com", seen));
+  await p.waitForSelector("#auth");
+  assert.match(await p.textContent("#auth"), /o\*\*\*@example\.com/);
+  assert.equal(await p.locator(".page").count(), 0, "no document before the code");
+  await p.click("#auth-send");
+  const code = await mailedCode("otto@example.com", seen);
+  await p.fill("#auth-code", code === "000000" ? "000001" : "000000");
+  await p.click("#auth-verify");
+  await p.waitForSelector(".error:has-text('wrong')");
+  await shot(p, "auth-wrong-code");
+  await p.fill("#auth-code", code);
+  await p.click("#auth-verify");
+  await p.check("#consent");
+  await p.click("#consent-continue");
+  // The document frames load with the HttpOnly proof cookie.
+  await p.waitForSelector(".page[data-page='1'][data-rendered=true]");
+  await shot(p, "auth-documents");
+  await p.close();
 });
 
 await test("the service worker controls /app/ and caches the shell only", async () => {

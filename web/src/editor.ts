@@ -10,7 +10,7 @@ import { nav } from "./dashboard";
 import { openPDF, placeBox, renderDocument, type DocumentView, type PageView } from "./pdfview";
 import type { Doc, EnvelopeDetail, Field, Recipient } from "./types";
 
-interface DraftRecipient { key: number; name: string; email: string; role: string; routing_order: number; id?: string; gone?: boolean }
+interface DraftRecipient { key: number; name: string; email: string; role: string; routing_order: number; auth?: string; id?: string; gone?: boolean }
 interface DraftField { key: number; type: string; recipient: number; doc: Doc; page: number; x: number; y: number; width: number; height: number; required: boolean; el?: HTMLElement; id?: string }
 
 const fieldTypes: [string, string, number, number][] = [
@@ -18,6 +18,7 @@ const fieldTypes: [string, string, number, number][] = [
   ["name", "Name", 150, 20], ["email", "Email", 180, 20], ["text", "Text", 150, 20], ["checkbox", "Checkbox", 16, 16],
 ];
 const roles = ["signer", "approver", "cc", "viewer"];
+const authMethods: [string, string][] = [["none", "Link only"], ["access_code", "Access code"], ["email_otp", "Email code"], ["sms_otp", "SMS code"], ["idv", "ID verification"]];
 const colors = 6;
 
 class Editor {
@@ -100,16 +101,21 @@ class Editor {
       h("input", { name: "name", placeholder: "Name", required: true, "aria-label": "Recipient name" }),
       h("input", { name: "email", type: "email", placeholder: "Email", required: true, "aria-label": "Recipient email" }),
       h("select", { name: "role", "aria-label": "Role" }, ...roles.map((r) => h("option", { value: r }, r))),
+      h("select", { name: "auth", id: "recipient-auth", "aria-label": "Authentication" }, ...authMethods.map(([v, l]) => h("option", { value: v }, l))),
+      h("input", { name: "access_code", id: "recipient-access-code", placeholder: "Access code (4–32)", "aria-label": "Access code", autocomplete: "off" }),
+      h("input", { name: "phone", type: "tel", placeholder: "Phone (+1555…)", "aria-label": "Recipient phone" }),
       h("button", { type: "submit" }, "Add recipient"));
     f.addEventListener("submit", (e) => {
       e.preventDefault();
       const d = new FormData(f);
       const order = Math.max(0, ...this.recipients.map((r) => r.routing_order)) + 1;
-      const r: DraftRecipient = { key: this.seq++, name: String(d.get("name")), email: String(d.get("email")), role: String(d.get("role")), routing_order: order };
+      const r: DraftRecipient = { key: this.seq++, name: String(d.get("name")), email: String(d.get("email")), role: String(d.get("role")), routing_order: order, auth: String(d.get("auth")) };
       this.recipients.push(r);
       f.reset();
       this.drawRecipients();
-      const body = { name: r.name, email: r.email, role: r.role, routing_order: r.routing_order };
+      // The access code goes to the server only; it is never shown again.
+      const body = { name: r.name, email: r.email, role: r.role, routing_order: r.routing_order, auth: r.auth,
+        access_code: String(d.get("access_code") ?? "") || undefined, phone: String(d.get("phone") ?? "") || undefined };
       void this.save(async () => { r.id = (await request<Recipient>("POST", `${this.base}/recipients`, body)).id; },
         () => this.forgetRecipient(r));
     });
@@ -124,7 +130,8 @@ class Editor {
         this.saveOrder(r);
       });
       const li = h("li", { draggable: "true", "data-recipient": r.key, class: `color-${r.key % colors}` },
-        order, h("span", { class: "who" }, h("strong", {}, r.name), " ", r.email), h("span", { class: "role" }, r.role),
+        order, h("span", { class: "who" }, h("strong", {}, r.name), " ", r.email), h("span", { class: "role", "data-auth": r.auth ?? "none" }, r.role,
+          r.auth && r.auth !== "none" ? ` · ${authMethods.find(([v]) => v === r.auth)?.[1] ?? r.auth}` : ""),
         h("button", { type: "button", class: "link", "aria-label": `Remove ${r.name}`, onclick: () => this.removeRecipient(r) }, "×"));
       li.addEventListener("dragstart", (e) => e.dataTransfer!.setData("text/x-gsign-recipient", String(i)));
       li.addEventListener("dragover", (e) => { if (e.dataTransfer!.types.includes("text/x-gsign-recipient")) e.preventDefault(); });

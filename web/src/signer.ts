@@ -51,7 +51,62 @@ class Signing {
       this.token = this.view.session_token;
       history.replaceState(null, "", `/s/${encodeURIComponent(this.token)}`);
     }
+    if (this.view.auth_required) return this.authenticate(this.view.auth_required);
     this.consent();
+  }
+
+  /** authenticate asks for the access code or a one-time code (send,
+   * resend, enter), or sends the recipient to identity verification. The
+   * server answers with an HttpOnly cookie that later calls carry. */
+  authenticate(req: { method: string; destination?: string }) {
+    const { envelope, sender } = this.view;
+    const code = h("input", { id: "auth-code", inputmode: req.method === "access_code" ? "text" : "numeric", autocomplete: "one-time-code", "aria-label": "Code" });
+    const note = h("p", { class: "progress", id: "auth-note", "aria-live": "polite" });
+    const err = errorBox();
+    const verify = h("button", { type: "submit", class: "primary", id: "auth-verify" }, "Continue");
+    const send = h("button", { type: "button", class: "secondary", id: "auth-send" }, "Send code");
+    send.onclick = async () => {
+      err.clear();
+      try {
+        const sent = await this.call<{ destination: string }>("POST", "/auth/code", {});
+        note.textContent = `We sent a 6-digit code to ${sent.destination}. It expires in 10 minutes.`;
+        send.textContent = "Resend code";
+      } catch (e) {
+        err.show(e);
+      }
+    };
+    const form = h("form", { class: "auth", id: "auth-form" }, h("label", {}, req.method === "access_code" ? "Access code" : "One-time code", code), verify);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      err.clear();
+      try {
+        await this.call("POST", "/auth", { code: code.value.trim() });
+        this.view = await this.call<SigningView>("GET", "");
+        this.consent();
+      } catch (e) {
+        err.show(e);
+      }
+    });
+    const idv = h("button", { type: "button", class: "primary", id: "auth-idv", onclick: async () => {
+      try {
+        location.href = (await this.call<{ redirect_url: string }>("POST", "/auth/idv", {})).redirect_url;
+      } catch (e) {
+        err.show(e);
+      }
+    } }, "Verify your identity");
+    const prompt: Record<string, string> = {
+      access_code: "Enter the access code the sender gave you.",
+      email_otp: `To open the documents, confirm it is you with a code sent to ${req.destination ?? "your email"}.`,
+      sms_otp: `To open the documents, confirm it is you with a code sent by text to ${req.destination ?? "your phone"}.`,
+      idv: "To open the documents, verify your identity with our verification partner. You will come back here afterwards.",
+    };
+    mount(h("div", { class: "card auth", id: "auth" },
+      h("h1", {}, envelope.name),
+      sender && h("p", {}, "From ", h("strong", {}, sender.name), ` (${sender.email}).`),
+      h("p", {}, prompt[req.method] ?? "Confirm who you are to continue."),
+      err.el, note,
+      req.method === "idv" ? idv : form,
+      (req.method === "email_otp" || req.method === "sms_otp") && h("div", { class: "actions" }, send)));
   }
 
   consent() {

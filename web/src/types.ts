@@ -6,6 +6,7 @@ export interface Recipient {
   id: string; name: string; email: string; role: string; routing_order: number; status: string;
   sent_at: string | null; delivered_at: string | null; completed_at: string | null;
   declined_at: string | null; decline_reason: string; embedded: boolean;
+  auth?: string; access_code_set?: boolean; auth_used?: string; auth_detail?: string;
 }
 export interface Field {
   id: string; document_id: string; recipient_id: string; type: string; page: number;
@@ -21,7 +22,9 @@ export interface EnvelopeDetail extends Envelope { documents: Doc[]; recipients:
 export interface EnvelopePage { items: Envelope[]; next_cursor: string }
 export interface SigningView {
   envelope: { id: string; name: string; subject: string; message: string; status: string };
-  recipient: { id: string; name: string; email: string; role: string; status: string };
+  sender?: { name: string; email: string };
+  recipient: { id: string; name: string; email: string; role: string; status: string; auth?: string };
+  auth_required?: { method: string; destination?: string };
   documents: Doc[]; fields: Field[]; session_token?: string;
 }
 export interface AuditEvent {

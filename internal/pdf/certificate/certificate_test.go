@@ -355,3 +355,18 @@ func TestRenderCertificateRefuses(t *testing.T) {
 		t.Error("output was written despite the errors")
 	}
 }
+
+// TestRenderCertificateAuthentication: a recipient's Authentication line
+// shows how they were authenticated, in place of the bare method.
+func TestRenderCertificateAuthentication(t *testing.T) {
+	t.Parallel()
+	c := sample(t)
+	c.Recipients[0].Authentication = "Email one-time code to m***@example.gr"
+	c.Recipients[2].Authentication = "Identity verification (kba, reference REF-1)"
+	all := squash(strings.Join(pdfText(t, render(t, c)), " "))
+	for _, want := range []string{"AuthenticationEmailone-timecodetom***@example.gr", "Identityverification(kba,referenceREF-1)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the certificate does not show %q", want)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (w *writer) recipientFields(r esign.CertificateRecipient) []field {
 		{label: "Role", value: humanise(r.Role)},
 		{label: "Routing order", value: strconv.Itoa(r.RoutingOrder)},
 		{label: "Status", value: humanise(r.Status)},
-		{label: "Authentication", value: humanise(r.AuthMethod)},
+		{label: "Authentication", value: authentication(r)},
 		{label: "IP address", value: orDash(r.IP)},
 		{label: "User agent", value: orDash(truncate(r.UserAgent, maxUserAgent))},
 		{label: "Sent", value: optionalTime(r.SentAt)},
@@ -120,6 +120,15 @@ func (w *writer) recipientFields(r esign.CertificateRecipient) []field {
 		fields = append(fields, field{label: "Declined", value: optionalTime(r.DeclinedAt)})
 	}
 	return fields
+}
+
+// authentication is how the recipient was authenticated, or the method
+// asked of them when the domain gave no description.
+func authentication(r esign.CertificateRecipient) string {
+	if r.Authentication != "" {
+		return r.Authentication
+	}
+	return humanise(r.AuthMethod)
 }
 
 // completedLabel names what completing means for a role.
