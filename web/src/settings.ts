@@ -2,7 +2,7 @@
 // members and their roles, invitations, and teams. Actions the caller's
 // role may not take are not shown; the server refuses them anyway.
 
-import { errorBox, formatTime, h, mount, type Child } from "./dom";
+import { errorBox, formatTime, h, link, mount, type Child } from "./dom";
 import { Problem, refreshSession, request } from "./http";
 import { nav } from "./dashboard";
 import { ask } from "./modal";
@@ -16,8 +16,10 @@ interface State { me: Me; members: Member[]; teams: Team[]; invitations: Invitat
 export async function settingsPage(): Promise<void> {
   const err = errorBox();
   const body = h("div");
+  const sso = h("p");
   const redraw = async () => {
     const s = await load();
+    sso.replaceChildren(...(can(s.me, "organization.settings") ? [link("/app/settings/sso", "Single sign-on (OpenID Connect) settings")] : []));
     body.replaceChildren(...sections(s, act));
   };
   // act runs a change, shows its error if any, and redraws.
@@ -31,7 +33,7 @@ export async function settingsPage(): Promise<void> {
     }
   };
   await redraw();
-  mount(nav(), h("div", { class: "card wide", "data-settings": "organization" }, h("h1", {}, "Organization settings"), err.el, body));
+  mount(nav(), h("div", { class: "card wide", "data-settings": "organization" }, h("h1", {}, "Organization settings"), sso, err.el, body));
 }
 
 // getMe reads who the caller is, renewing an expired session once (the
