@@ -33,12 +33,19 @@ export async function request<T>(method: string, path: string, body?: unknown, h
     init.body = JSON.stringify(body);
   }
   let res = await fetch(path, init);
-  if (res.status === 401 && path.startsWith("/api/v1/envelopes") && (await refreshSession())) {
+  if (res.status === 401 && renews(path) && (await refreshSession())) {
     res = await fetch(path, init);
   }
   if (!res.ok) throw await problemOf(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** renews says whether a 401 from path may mean an expired session cookie,
+ * worth one renewal: every sender route, but not the sign-in routes
+ * themselves, and not a recipient's (whose 401 asks for a code). */
+function renews(path: string): boolean {
+  return path.startsWith("/api/v1/") && !/^\/api\/v1\/(auth\/(session|login|refresh|password-reset)|signing\/|invitations\/|sso\/|idv\/)/.test(path);
 }
 
 let refreshing: Promise<boolean> | null = null;

@@ -3,7 +3,7 @@
 // role may not take are not shown; the server refuses them anyway.
 
 import { errorBox, formatTime, h, link, mount, type Child } from "./dom";
-import { Problem, refreshSession, request } from "./http";
+import { request } from "./http";
 import { nav } from "./dashboard";
 import { ask } from "./modal";
 import type { Invitation, Me, Member, Team } from "./types";
@@ -36,19 +36,8 @@ export async function settingsPage(): Promise<void> {
   mount(nav(), h("div", { class: "card wide", "data-settings": "organization" }, h("h1", {}, "Organization settings"), sso, err.el, body));
 }
 
-// getMe reads who the caller is, renewing an expired session once (the
-// shared client renews only for envelope calls).
-async function getMe(): Promise<Me> {
-  try {
-    return await request<Me>("GET", "/api/v1/me");
-  } catch (e) {
-    if (e instanceof Problem && e.status === 401 && (await refreshSession())) return request<Me>("GET", "/api/v1/me");
-    throw e;
-  }
-}
-
 async function load(): Promise<State> {
-  const me = await getMe();
+  const me = await request<Me>("GET", "/api/v1/me"); // renews an expired session once
   const [members, teams] = await Promise.all([
     request<{ items: Member[] }>("GET", "/api/v1/organization/members"),
     request<{ items: Team[] }>("GET", "/api/v1/teams"),
