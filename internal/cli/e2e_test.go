@@ -246,7 +246,7 @@ func newRequest(e *e2e, method, path string) (*http.Request, error) {
 // TestDefaultRateLimitsAgree: the configured defaults are the API's own, so
 // that a server and the API's tests limit alike.
 func TestDefaultRateLimitsAgree(t *testing.T) {
-	if got, want := apiRateLimits(config.Default().RateLimits), api.DefaultRateLimits(); got != want {
+	if got, want := apiRateLimits(config.Default()), api.DefaultRateLimits(); got != want {
 		t.Fatalf("config's default rate limits %+v differ from the API's %+v", got, want)
 	}
 }

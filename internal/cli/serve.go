@@ -171,8 +171,7 @@ func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
 }
 
 func (a *app) handler() http.Handler {
-	limits := apiRateLimits(a.cfg.RateLimits)
-	limits.AuthFailures = ratelimit.Limit{Rate: a.cfg.SignIn.FailuresPerAddress, Period: time.Hour}
+	limits := apiRateLimits(a.cfg)
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
 		Mounts: a.pkiMounts(), RateLimits: &limits}
 	c.WebApp = webapp.Dist()
@@ -183,11 +182,13 @@ func (a *app) handler() http.Handler {
 	return api.New(c, a.svc, a.db, a.log)
 }
 
-// apiRateLimits turns the configured requests per minute into the API's
-// limits.
-func apiRateLimits(rl config.RateLimits) api.RateLimits {
+// apiRateLimits turns the configured requests per minute, and failed
+// sign-ins per hour, into the API's limits.
+func apiRateLimits(cfg config.Config) api.RateLimits {
+	rl := cfg.RateLimits
 	return api.RateLimits{Auth: ratelimit.PerMinute(rl.Auth), API: ratelimit.PerMinute(rl.API),
-		Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public), Guesses: ratelimit.PerMinute(rl.Guesses)}
+		Signing: ratelimit.PerMinute(rl.Signing), Public: ratelimit.PerMinute(rl.Public), Guesses: ratelimit.PerMinute(rl.Guesses),
+		AuthFailures: ratelimit.Limit{Rate: cfg.SignIn.FailuresPerAddress, Period: time.Hour}}
 }
 
 // ready is the readiness probe: the database answers and the seal's last
