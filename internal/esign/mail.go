@@ -40,6 +40,9 @@ type mailView struct {
 	Waiting  int
 	// Invite, in an invitation, is the organization the link joins.
 	Invite *inviteView
+	// Code, in a one-time code email, is the code; it lasts CodeMinutes.
+	Code        string
+	CodeMinutes int
 }
 
 // inviteView is what an invitation email says beyond its link.
@@ -91,6 +94,7 @@ var mailSubjects = map[string]string{
 	MailRecipientCompleted: "%s",
 	MailInvitation:         "Join %s on GSign",
 	MailPasswordReset:      "Reset your GSign password",
+	MailAuthCode:           "Your code to open: %s", // never the code itself: previews show subjects
 }
 
 // renderMail renders the email of a kind from its templates.
@@ -170,6 +174,7 @@ func PreviewMail(kind string, b *Branding) (*Email, error) {
 	if kind == MailInvitation {
 		v.Role, v.Link = RoleMember, "https://gsign.example/app/invite/gsi_preview"
 	}
+	v.Code, v.CodeMinutes = "493027", int(AuthCodeTTL.Minutes())
 	m, err := renderMail(kind, v)
 	if err != nil {
 		return nil, err

@@ -41,6 +41,7 @@ func TestMailGolden(t *testing.T) {
 		{"completed_owner_link", MailCompleted, func(v *mailView) {
 			v.Role, v.ResultLink = "", "https://sign.example.com/api/v1/envelopes/env_1/download?part=combined"
 		}},
+		{"auth_code", MailAuthCode, func(v *mailView) { v.Code, v.CodeMinutes = "493027", 10 }},
 		{"invitation", MailInvitation, func(v *mailView) {
 			v.Envelope, v.ToName, v.Role, v.Link = nil, "", RoleAdmin, "https://sign.example.com/app/invite/gsi_EXAMPLE"
 			v.Invite = &inviteView{OrgName: "Acme <Leasing>", ExpiresAt: exp}

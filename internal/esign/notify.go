@@ -23,6 +23,8 @@ const (
 	MailRecipientCompleted = "recipient_completed"
 	// MailInvitation invites someone to join an organization.
 	MailInvitation = "invitation"
+	// MailAuthCode carries a recipient's one-time code.
+	MailAuthCode = "auth_code"
 )
 
 // mailCarriesLink reports whether a kind of email gives its recipient a

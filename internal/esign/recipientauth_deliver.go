@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 )
 
 // codeMessage is a one-time code ready to send, and to whom.
@@ -61,24 +60,28 @@ func (s *Service) composeCode(ctx context.Context, jobID string, p authCodePaylo
 		if err != nil {
 			return err
 		}
-		msg = codeFor(jobID, ch.Method, r, e.Name, code)
+		if ch.Method == AuthSMSOTP {
+			msg = smsCode(jobID, r, e.Name, code)
+			return nil
+		}
+		brand, err := loadBranding(ctx, tx, e.OrgID)
+		if err != nil {
+			return err
+		}
+		m, err := renderMail(MailAuthCode, mailView{Envelope: e, ToName: r.Name, ToEmail: r.Email, Brand: newBrandView(brand),
+			Code: code, CodeMinutes: int(AuthCodeTTL.Minutes())})
+		if err != nil {
+			return err
+		}
+		m.ID, m.Link = jobID, ""
+		msg = &codeMessage{email: m}
 		return nil
 	})
 	return msg, err
 }
 
-// codeFor writes the code's email or text. The subject does not carry the
-// code: a notification preview shows subjects to whoever holds the phone.
-func codeFor(id, method string, r *Recipient, envelope, code string) *codeMessage {
-	mins := int(AuthCodeTTL.Minutes())
-	if method == AuthSMSOTP {
-		body := fmt.Sprintf("Your GSign code for \"%s\" is %s. It expires in %d minutes.", shorten(envelope, 60), code, mins)
-		return &codeMessage{sms: &SMS{ID: id, To: r.Phone, Body: body}}
-	}
-	text := fmt.Sprintf("Your one-time code to open \"%s\" is:\n\n    %s\n\nIt expires in %d minutes. If you did not ask for it, ignore this email.\n",
-		envelope, code, mins)
-	html := fmt.Sprintf(`<p>Your one-time code to open &ldquo;%s&rdquo; is:</p><p style="font-size:24px;letter-spacing:4px"><strong>%s</strong></p><p>It expires in %d minutes. If you did not ask for it, ignore this email.</p>`,
-		html.EscapeString(envelope), code, mins)
-	return &codeMessage{email: &Email{ID: id, To: r.Email, ToName: r.Name,
-		Subject: "Your code to open \"" + shorten(envelope, 60) + "\"", Text: text, HTML: html}}
+// smsCode writes the code's text message.
+func smsCode(id string, r *Recipient, envelope, code string) *codeMessage {
+	body := fmt.Sprintf("Your GSign code for \"%s\" is %s. It expires in %d minutes.", shorten(envelope, 60), code, int(AuthCodeTTL.Minutes()))
+	return &codeMessage{sms: &SMS{ID: id, To: r.Phone, Body: body}}
 }
