@@ -27,7 +27,10 @@ type ssoRequest struct {
 }
 
 type ssoDomainResponse struct {
-	Domain     string     `json:"domain"`
+	Domain string `json:"domain"`
+	// Status is pending, verified, or verified_by_another_organization
+	// (this claim is inert); Verified is true for verified alone.
+	Status     string     `json:"status"`
 	Verified   bool       `json:"verified"`
 	VerifiedAt *time.Time `json:"verified_at"`
 	// TXTName and TXTValue are the DNS record that verifies the domain.
@@ -47,8 +50,9 @@ type ssoResponse struct {
 	UpdatedAt       time.Time           `json:"updated_at"`
 }
 
-func newSSODomain(d *esign.SSODomain) ssoDomainResponse {
-	return ssoDomainResponse{Domain: d.Domain, Verified: d.VerifiedAt != nil, VerifiedAt: d.VerifiedAt, TXTName: d.Domain, TXTValue: d.TXTRecord()}
+func newSSODomain(c esign.SSOClaim) ssoDomainResponse {
+	return ssoDomainResponse{Domain: c.Domain, Status: string(c.Status), Verified: c.Status == esign.SSODomainVerified,
+		VerifiedAt: c.VerifiedAt, TXTName: c.Domain, TXTValue: c.TXTRecord()}
 }
 
 func newSSO(s *esign.SSOSettings) ssoResponse {
@@ -97,7 +101,7 @@ func (a *api) verifySSODomain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newSSODomain(d))
+	return writeJSON(w, http.StatusOK, newSSODomain(*d))
 }
 
 // startSSO sends the browser to the organization's provider, setting the

@@ -214,12 +214,16 @@ func TestSSODomains(t *testing.T) {
 	s.expect(verify(s.owner, "other.example"), 404, esign.CodeNotFound)
 	s.expect(verify(s.owner, "not_a_domain"), 422, esign.CodeValidation)
 
-	// Another organization can neither claim nor verify it.
+	// Another organization can claim it, but its claim is inert and
+	// cannot be verified; one that does not claim it gets 404.
 	rival := s.register("rita@rival.example")
-	s.expect(s.putSSO(rival, map[string]any{"issuer": s.idp.Issuer, "client_id": "c", "domains": []string{"rival.example", "acme.example"}}),
-		409, esign.CodeSSODomainTaken)
 	s.expect(verify(rival, "acme.example"), 404, esign.CodeNotFound)
-	s.expect(s.do(req{method: "GET", path: "/api/v1/organization/sso", token: rival}), 404, esign.CodeSSONotConfigured)
+	claims := decode[ssoResponse](t, s.expect(s.putSSO(rival, map[string]any{"issuer": s.idp.Issuer, "client_id": "c",
+		"domains": []string{"rival.example", "acme.example"}}), 200, "")).Domains
+	if claims[0].Status != "verified_by_another_organization" || claims[0].Verified || claims[1].Status != "pending" {
+		t.Fatalf("the rival's claims %+v", claims)
+	}
+	s.expect(verify(rival, "acme.example"), 409, esign.CodeSSODomainTaken)
 }
 
 // ssoFlow is one sign-in through the browser's eyes: start, the provider's
@@ -245,7 +249,13 @@ func (s *ssoEnv) begin(email string) ssoFlow {
 // and query it redirects back to.
 func (s *ssoEnv) authorize(authURL string) string {
 	s.t.Helper()
-	if !strings.HasPrefix(authURL, s.idp.Issuer+"/authorize?") {
+	return s.authorizeAt(s.idp, authURL)
+}
+
+// authorizeAt is authorize at the provider idp.
+func (s *ssoEnv) authorizeAt(idp *ssotest.Provider, authURL string) string {
+	s.t.Helper()
+	if !strings.HasPrefix(authURL, idp.Issuer+"/authorize?") {
 		s.t.Fatalf("start redirected to %q", authURL)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -26,8 +26,11 @@ type SSOConfig struct {
 	UpdatedAt time.Time
 }
 
-// SSODomain is an email domain an organization claims. It admits no one
-// until a DNS TXT record proves the organization controls it.
+// SSODomain is one organization's claim on an email domain. Several
+// organizations may claim the same domain, each with its own token; a claim
+// admits no one until a DNS TXT record with its token proves the
+// organization controls the domain, and only one claim per domain can be
+// verified.
 type SSODomain struct {
 	Domain     string
 	OrgID      string
@@ -76,17 +79,24 @@ type SSOTx interface {
 	// and identities; KindNotFound when it has no configuration.
 	DeleteSSO(ctx context.Context, orgID string) error
 
-	// SSODomainsByOrg returns the organization's domains in name order.
+	// SSODomainsByOrg returns the organization's claims in name order.
 	SSODomainsByOrg(ctx context.Context, orgID string) ([]*SSODomain, error)
-	// SSODomainByName returns the claim on the domain, whatever its organization.
-	SSODomainByName(ctx context.Context, domain string) (*SSODomain, error)
-	// CreateSSODomain inserts d; KindConflict with CodeSSODomainTaken when
-	// the domain is claimed already.
+	// SSODomainClaim returns the organization's claim on the domain;
+	// KindNotFound when it has none.
+	SSODomainClaim(ctx context.Context, orgID, domain string) (*SSODomain, error)
+	// VerifiedSSODomain returns the one verified claim on the domain,
+	// whatever its organization; KindNotFound when no claim is verified.
+	VerifiedSSODomain(ctx context.Context, domain string) (*SSODomain, error)
+	// CreateSSODomain inserts the claim d; KindConflict when its
+	// organization claims the domain already.
 	CreateSSODomain(ctx context.Context, d *SSODomain) error
-	// DeleteSSODomain deletes the claim.
-	DeleteSSODomain(ctx context.Context, domain string) error
-	// MarkSSODomainVerified records when the domain's TXT record was found.
-	MarkSSODomainVerified(ctx context.Context, domain string, at time.Time) error
+	// DeleteSSODomain deletes the organization's claim on the domain.
+	DeleteSSODomain(ctx context.Context, orgID, domain string) error
+	// MarkSSODomainVerified records when the claim's TXT record was found;
+	// SSODomainTaken's error when another organization's claim on the
+	// domain is verified, even by a transaction not yet committed: of two
+	// simultaneous verifications one wins.
+	MarkSSODomainVerified(ctx context.Context, orgID, domain string, at time.Time) error
 
 	CreateSSOState(ctx context.Context, st *SSOState) error
 	SSOStateByHash(ctx context.Context, hash string) (*SSOState, error)
@@ -111,7 +121,7 @@ const (
 	CodeSSONotConfigured = "sso_not_configured"
 	// CodeSSODiscovery: the issuer's discovery document could not be read or is invalid.
 	CodeSSODiscovery = "sso_discovery_failed"
-	// CodeSSODomainTaken: another organization claims the domain.
+	// CodeSSODomainTaken: another organization verified the domain.
 	CodeSSODomainTaken = "sso_domain_taken"
 	// CodeSSODomainCheck: the domain's TXT record was not found.
 	CodeSSODomainCheck = "sso_domain_verification_failed"
@@ -134,6 +144,13 @@ const (
 	// CodeSSOUnavailable: the provider could not be reached.
 	CodeSSOUnavailable = "sso_provider_unavailable"
 )
+
+// SSODomainTaken is the error of verifying a domain another organization
+// has verified.
+func SSODomainTaken(domain string) error {
+	return Errorf(KindConflict, CodeSSODomainTaken,
+		"%s is verified by another organization; it can be verified again once that organization releases it", domain)
+}
 
 // Limits and fixed values of single sign-on.
 const (

@@ -2,13 +2,7 @@ package esign
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"errors"
 	"fmt"
-	"net"
-	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -31,7 +25,7 @@ type SSOInput struct {
 type SSOSettings struct {
 	Config      SSOConfig // ClientSecret is always empty here
 	HasSecret   bool
-	Domains     []*SSODomain
+	Domains     []SSOClaim
 	CallbackURL string
 }
 
@@ -101,7 +95,11 @@ func (s *Service) loadSSOSettings(ctx context.Context, tx Tx, orgID string) (*SS
 	if err != nil {
 		return nil, err
 	}
-	out := &SSOSettings{Config: *c, HasSecret: c.ClientSecret != "", Domains: domains, CallbackURL: s.SSOCallbackURL()}
+	claims, err := ssoClaims(ctx, tx, domains)
+	if err != nil {
+		return nil, err
+	}
+	out := &SSOSettings{Config: *c, HasSecret: c.ClientSecret != "", Domains: claims, CallbackURL: s.SSOCallbackURL()}
 	out.Config.ClientSecret = ""
 	return out, nil
 }
@@ -157,40 +155,6 @@ func (s *Service) saveSSOConfig(ctx context.Context, tx Tx, orgID string, in *SS
 
 func ssoSecretAD(orgID string) string { return "sso-client-secret:" + orgID }
 
-// syncSSODomains makes the organization's claims the list: it releases
-// the domains left out and claims the new ones, each with a fresh token.
-func syncSSODomains(ctx context.Context, tx Tx, orgID string, domains []string) error {
-	have, err := tx.SSODomainsByOrg(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	for _, d := range have {
-		if !slices.Contains(domains, d.Domain) {
-			if err := tx.DeleteSSODomain(ctx, d.Domain); err != nil {
-				return err
-			}
-		}
-	}
-	for _, name := range domains {
-		if slices.ContainsFunc(have, func(d *SSODomain) bool { return d.Domain == name }) {
-			continue
-		}
-		d := &SSODomain{Domain: name, OrgID: orgID, Token: newVerificationToken(), CreatedAt: tx.Now()}
-		if err := tx.CreateSSODomain(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func newVerificationToken() string {
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		panic("esign: crypto/rand failed: " + err.Error())
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-}
-
 // DeleteSSO removes the caller's organization's SSO configuration, its
 // domains and its users' links; users keep their accounts.
 func (s *Service) DeleteSSO(ctx context.Context, p *Principal) error {
@@ -204,55 +168,4 @@ func (s *Service) DeleteSSO(ctx context.Context, p *Principal) error {
 		}
 		return err
 	})
-}
-
-// VerifySSODomain looks up the domain's TXT records and marks the claim
-// verified when one of them is its gsign-verification record.
-func (s *Service) VerifySSODomain(ctx context.Context, p *Principal, domain string) (*SSODomain, error) {
-	if err := p.Require(PermOrgSettings); err != nil {
-		return nil, err
-	}
-	name, err := normalizeDomain("domain", domain)
-	if err != nil {
-		return nil, err
-	}
-	var d *SSODomain
-	err = s.Store.View(ctx, func(ctx context.Context, tx Tx) (err error) {
-		d, err = tx.SSODomainByName(ctx, name)
-		if IsKind(err, KindNotFound) || err == nil && d.OrgID != p.OrgID {
-			return Errorf(KindNotFound, CodeNotFound, "the organization does not claim %s; add it to the SSO domains first", name)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.findTXT(ctx, d); err != nil {
-		return nil, err
-	}
-	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		now := tx.Now()
-		d.VerifiedAt = &now
-		return tx.MarkSSODomainVerified(ctx, d.Domain, now)
-	})
-	return d, err
-}
-
-// findTXT succeeds when the domain publishes its verification record.
-func (s *Service) findTXT(ctx context.Context, d *SSODomain) error {
-	var dns TXTResolver = net.DefaultResolver
-	if s.DNS != nil {
-		dns = s.DNS
-	}
-	records, err := dns.LookupTXT(ctx, d.Domain+".")
-	var dnsErr *net.DNSError
-	if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
-		s.Log.Warn("sso domain verification: DNS lookup failed", "domain", d.Domain, "err", err)
-		return Errorf(KindInvalid, CodeSSODomainCheck, "the DNS lookup of %s failed; try again later", d.Domain)
-	}
-	if slices.Contains(records, d.TXTRecord()) {
-		return nil
-	}
-	return Errorf(KindInvalid, CodeSSODomainCheck, "%s has no TXT record %q (found %d TXT records); DNS changes may take a while to appear",
-		d.Domain, d.TXTRecord(), len(records))
 }

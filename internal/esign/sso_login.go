@@ -104,8 +104,8 @@ func (s *Service) ssoTarget(ctx context.Context, in SSOStartInput) (*SSOConfig, 
 	var c *SSOConfig
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		if domain != "" {
-			d, err := tx.SSODomainByName(ctx, domain)
-			if IsKind(err, KindNotFound) || err == nil && d.VerifiedAt == nil {
+			d, err := tx.VerifiedSSODomain(ctx, domain) // pending claims lead nowhere
+			if IsKind(err, KindNotFound) {
 				return none
 			} else if err != nil {
 				return err

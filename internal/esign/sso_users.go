@@ -42,12 +42,15 @@ func (s *Service) ssoUser(ctx context.Context, tx Tx, c *SSOConfig, id *OIDCIden
 	return &SSOLogin{User: u, Created: true}, linkSSOUser(ctx, tx, u, id)
 }
 
+// requireVerifiedDomain admits the domain only if the organization holds
+// its verified claim: a pending claim, or one another organization's
+// verification made inert, admits no one.
 func requireVerifiedDomain(ctx context.Context, tx Tx, orgID, domain string) error {
-	d, err := tx.SSODomainByName(ctx, domain)
+	d, err := tx.VerifiedSSODomain(ctx, domain)
 	if err != nil && !IsKind(err, KindNotFound) {
 		return err
 	}
-	if err != nil || d.OrgID != orgID || d.VerifiedAt == nil {
+	if err != nil || d.OrgID != orgID {
 		return Errorf(KindForbidden, CodeSSODomainUnverified, "%s is not a domain the organization has verified for SSO", domain)
 	}
 	return nil
@@ -97,10 +100,11 @@ func ssoName(id *OIDCIdentity) string {
 // refuseEnforcedPassword refuses password login, and registration, to an
 // email of a domain whose organization verified it and enforces SSO. It
 // depends on the domain alone, so it tells nothing about which accounts
-// exist.
+// exist. Only the verified claim's organization counts: a claim that
+// was never verified enforces nothing.
 func refuseEnforcedPassword(ctx context.Context, tx Tx, email string) error {
-	d, err := tx.SSODomainByName(ctx, emailDomain(email))
-	if IsKind(err, KindNotFound) || err == nil && d.VerifiedAt == nil {
+	d, err := tx.VerifiedSSODomain(ctx, emailDomain(email))
+	if IsKind(err, KindNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -33,10 +33,14 @@ func testSSO(t *testing.T, open func(t *testing.T) *DB) {
 		})
 		inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.SaveSSOConfig(ctx, cfg) })
 	})
-	t.Run("domains are claimed by one organization", func(t *testing.T) { testSSODomains(t, db, w, other) })
+	t.Run("domains are claimed by many, verified by one", func(t *testing.T) { testSSODomains(t, db, w, other) })
+	t.Run("of simultaneous verifications one wins", func(t *testing.T) { testSSOVerifyRace(t, db) })
 	t.Run("states are single-use and purged", func(t *testing.T) { testSSOStates(t, db, w) })
 	t.Run("identities", func(t *testing.T) { testSSOIdentities(t, db, w) })
 	t.Run("delete takes everything of the organization", func(t *testing.T) {
+		inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+			return tx.MarkSSODomainVerified(ctx, w.Org.ID, "a.acme.example", t0)
+		})
 		inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSO(ctx, w.Org.ID) })
 		view(t, db, func(ctx context.Context, tx esign.Tx) error {
 			_, err := tx.SSOConfigByOrg(ctx, w.Org.ID)
@@ -48,50 +52,23 @@ func testSSO(t *testing.T, open func(t *testing.T) *DB) {
 			if len(ds) != 0 || len(links) != 0 {
 				t.Fatalf("left %d domains, %d links", len(ds), len(links))
 			}
-			d, err := tx.SSODomainByName(ctx, "other.example")
+			d, err := tx.SSODomainClaim(ctx, other.Org.ID, "other.example")
 			checkErr(t, err, "", "")
 			if d.OrgID != other.Org.ID {
 				t.Fatalf("another organization's domain went too: %+v", d)
 			}
+			_, err = tx.VerifiedSSODomain(ctx, "a.acme.example")
+			wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
 			return nil
+		})
+		// The domain the organization had verified is free for another.
+		inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+			return errors.Join(claimSSODomain(ctx, tx, other, "a.acme.example", "tok-o2"),
+				tx.MarkSSODomainVerified(ctx, other.Org.ID, "a.acme.example", t0))
 		})
 		err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSO(ctx, w.Org.ID) })
 		wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
 	})
-}
-
-func testSSODomains(t *testing.T, db *DB, w, other *world) {
-	acme := &esign.SSODomain{Domain: "acme.example", OrgID: w.Org.ID, Token: "tok1", CreatedAt: t0}
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
-		return errors.Join(tx.CreateSSODomain(ctx, acme),
-			tx.CreateSSODomain(ctx, &esign.SSODomain{Domain: "a.acme.example", OrgID: w.Org.ID, Token: "tok2", CreatedAt: t0}),
-			tx.CreateSSODomain(ctx, &esign.SSODomain{Domain: "other.example", OrgID: other.Org.ID, Token: "tok3", CreatedAt: t0}))
-	})
-	for _, org := range []string{w.Org.ID, other.Org.ID} {
-		err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-			return tx.CreateSSODomain(ctx, &esign.SSODomain{Domain: "acme.example", OrgID: org, Token: "x", CreatedAt: t0})
-		})
-		wantErr(t, err, esign.KindConflict, esign.CodeSSODomainTaken)
-	}
-	at := t0.Add(3 * time.Minute)
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.MarkSSODomainVerified(ctx, "acme.example", at) })
-	view(t, db, func(ctx context.Context, tx esign.Tx) error {
-		ds, err := tx.SSODomainsByOrg(ctx, w.Org.ID)
-		checkErr(t, err, "", "")
-		if len(ds) != 2 || ds[0].Domain != "a.acme.example" || ds[0].VerifiedAt != nil || ds[1].VerifiedAt == nil || !ds[1].VerifiedAt.Equal(at) {
-			t.Fatalf("domains %+v", ds)
-		}
-		_, err = tx.SSODomainByName(ctx, "nope.example")
-		wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
-		return nil
-	})
-	inTx(t, db, func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSODomain(ctx, "a.acme.example") })
-	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error { return tx.DeleteSSODomain(ctx, "a.acme.example") })
-	wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
-	err = db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-		return tx.MarkSSODomainVerified(ctx, "a.acme.example", at)
-	})
-	wantErr(t, err, esign.KindNotFound, esign.CodeNotFound)
 }
 
 func testSSOStates(t *testing.T, db *DB, w *world) {

@@ -48,22 +48,33 @@ func scanSSODomain(s rowScanner) (*esign.SSODomain, error) {
 	return d, s.Scan(&d.Domain, &d.OrgID, &d.Token, nullTimeCol{&d.VerifiedAt}, timeCol{&d.CreatedAt})
 }
 
-// SSODomainsByOrg returns the organization's claimed domains in name order.
+// SSODomainsByOrg returns the organization's claims in name order.
 func (t *tx) SSODomainsByOrg(ctx context.Context, orgID string) ([]*esign.SSODomain, error) {
 	return getAll(ctx, t, "SSO domains", scanSSODomain, `SELECT `+ssoDomainCols+` FROM sso_domains WHERE org_id = ? ORDER BY domain`, orgID)
 }
 
-// SSODomainByName returns the claim on the domain.
-func (t *tx) SSODomainByName(ctx context.Context, domain string) (*esign.SSODomain, error) {
-	return getOne(ctx, t, "SSO domain", scanSSODomain, `SELECT `+ssoDomainCols+` FROM sso_domains WHERE domain = ?`, domain)
+// SSODomainClaim returns the organization's claim on the domain.
+func (t *tx) SSODomainClaim(ctx context.Context, orgID, domain string) (*esign.SSODomain, error) {
+	return getOne(ctx, t, "SSO domain", scanSSODomain, `SELECT `+ssoDomainCols+` FROM sso_domains WHERE domain = ? AND org_id = ?`, domain, orgID)
 }
 
-// CreateSSODomain claims d.Domain for d.OrgID; the domain is the key, so a
-// second claim, by anyone, conflicts.
+// VerifiedSSODomain returns the domain's verified claim; the partial
+// unique index sso_domains_verified makes it one at most.
+func (t *tx) VerifiedSSODomain(ctx context.Context, domain string) (*esign.SSODomain, error) {
+	return getOne(ctx, t, "SSO domain", scanSSODomain,
+		`SELECT `+ssoDomainCols+` FROM sso_domains WHERE domain = ? AND verified_at IS NOT NULL`, domain)
+}
+
+// CreateSSODomain inserts the claim. The key is (domain, org_id): other
+// organizations' claims on the domain are no conflict, a second claim by
+// the same one is.
 func (t *tx) CreateSSODomain(ctx context.Context, d *esign.SSODomain) error {
 	_, err := t.exec(ctx, insertSQL("sso_domains", ssoDomainCols), d.Domain, d.OrgID, d.Token, nullMicros(d.VerifiedAt), micros(d.CreatedAt))
-	if t.d.conflictOf(err) != noConflict {
-		return esign.Errorf(esign.KindConflict, esign.CodeSSODomainTaken, "%s is claimed by another organization", d.Domain)
+	switch t.d.conflictOf(err) {
+	case conflictPrimaryKey:
+		return esign.Errorf(esign.KindConflict, codeExists, "the organization claims %s already", d.Domain)
+	case conflictUnique: // inserted verified, and another claim is
+		return esign.SSODomainTaken(d.Domain)
 	}
 	if err != nil {
 		return fmt.Errorf("create SSO domain: %w", err)
@@ -71,14 +82,22 @@ func (t *tx) CreateSSODomain(ctx context.Context, d *esign.SSODomain) error {
 	return nil
 }
 
-// DeleteSSODomain releases the claim on the domain.
-func (t *tx) DeleteSSODomain(ctx context.Context, domain string) error {
-	return t.updateOne(ctx, "SSO domain", domain, `DELETE FROM sso_domains WHERE domain = ?`, domain)
+// DeleteSSODomain releases the organization's claim on the domain.
+func (t *tx) DeleteSSODomain(ctx context.Context, orgID, domain string) error {
+	return t.updateOne(ctx, "SSO domain", domain, `DELETE FROM sso_domains WHERE domain = ? AND org_id = ?`, domain, orgID)
 }
 
-// MarkSSODomainVerified sets verified_at.
-func (t *tx) MarkSSODomainVerified(ctx context.Context, domain string, at time.Time) error {
-	return t.updateOne(ctx, "SSO domain", domain, `UPDATE sso_domains SET verified_at = ? WHERE domain = ?`, micros(at), domain)
+// MarkSSODomainVerified sets the claim's verified_at. The partial unique
+// index on verified claims refuses a second one, also against a
+// transaction not yet committed (PostgreSQL waits for it, and fails this
+// one if it commits; SQLite's single writer runs them in turn).
+func (t *tx) MarkSSODomainVerified(ctx context.Context, orgID, domain string, at time.Time) error {
+	err := t.updateOne(ctx, "SSO domain", domain, `UPDATE sso_domains SET verified_at = ? WHERE domain = ? AND org_id = ?`,
+		micros(at), domain, orgID)
+	if t.d.conflictOf(err) == conflictUnique {
+		return esign.SSODomainTaken(domain)
+	}
+	return err
 }
 
 const ssoStateCols = `hash, org_id, nonce, verifier, browser_hash, expires_at, used_at, created_at`

@@ -77,12 +77,19 @@ function domainsCard(list: SSODomain[]): HTMLElement {
       }
     });
     return h("tr", { "data-domain": d.domain }, h("td", {}, d.domain),
-      h("td", {}, h("span", { class: `badge ${d.verified ? "completed" : ""}` }, d.verified ? `verified ${formatTime(d.verified_at)}` : "not verified")),
+      h("td", {}, statusBadge(d)),
       h("td", {}, h("code", {}, d.txt_value)), h("td", {}, verify));
   });
   return h("div", { class: "card" }, h("h2", {}, "Domains"),
     h("p", { class: "hint" }, "Publish each TXT record at the domain, then verify it. Only verified domains admit anyone."),
     h("table", { class: "list" }, h("tbody", {}, ...rows)), err.el);
+}
+
+/** statusBadge says where the claim stands; one verified elsewhere is inert. */
+function statusBadge(d: SSODomain): HTMLElement {
+  if (d.status === "verified") return h("span", { class: "badge completed" }, `verified ${formatTime(d.verified_at)}`);
+  if (d.status === "verified_by_another_organization") return h("span", { class: "badge", title: "This claim admits no one until that organization releases the domain." }, "verified by another organization");
+  return h("span", { class: "badge" }, "not verified");
 }
 
 function removeCard(): HTMLElement {

@@ -52,7 +52,7 @@ export interface TOTPEnrollment { secret: string; otpauth_uri: string; qr_code: 
 export interface SessionInfo {
   id: string; created_at: string; last_used_at: string; expires_at: string; ip: string; user_agent: string; current: boolean;
 }
-export interface SSODomain { domain: string; verified: boolean; verified_at: string | null; txt_name: string; txt_value: string }
+export interface SSODomain { domain: string; status: "pending" | "verified" | "verified_by_another_organization"; verified: boolean; verified_at: string | null; txt_name: string; txt_value: string }
 export interface SSOConfig {
   issuer: string; client_id: string; client_secret_set: boolean; domains: SSODomain[];
   default_role: string; enforce: boolean; redirect_url: string; created_at: string; updated_at: string;
