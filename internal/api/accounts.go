@@ -41,6 +41,17 @@ type registerResponse struct {
 	tokensResponse
 }
 
+// newRegistration is the answer to a new account: register, or an
+// accepted invitation.
+func newRegistration(reg *esign.Registration) registerResponse {
+	u, o := reg.User, reg.Organization
+	return registerResponse{
+		User:           userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role},
+		Organization:   organizationResponse{ID: o.ID, Name: o.Name},
+		tokensResponse: newTokens(reg.Tokens),
+	}
+}
+
 func (a *api) register(w http.ResponseWriter, r *http.Request) error {
 	var req registerRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -52,12 +63,7 @@ func (a *api) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, o := reg.User, reg.Organization
-	return writeJSON(w, http.StatusCreated, registerResponse{
-		User:           userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role},
-		Organization:   organizationResponse{ID: o.ID, Name: o.Name},
-		tokensResponse: newTokens(reg.Tokens),
-	})
+	return writeJSON(w, http.StatusCreated, newRegistration(reg))
 }
 
 type loginRequest struct {

@@ -128,10 +128,5 @@ func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, o := reg.User, reg.Organization
-	return writeJSON(w, http.StatusCreated, registerResponse{
-		User:           userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role},
-		Organization:   organizationResponse{ID: o.ID, Name: o.Name},
-		tokensResponse: newTokens(reg.Tokens),
-	})
+	return writeJSON(w, http.StatusCreated, newRegistration(reg))
 }
