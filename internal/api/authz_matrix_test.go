@@ -33,6 +33,9 @@ type routeCase struct {
 	page bool
 	// result routes take the result link in {token}, not the signing link.
 	result bool
+	// totp is how far the owner's TOTP has come: not at all, enrolment
+	// started, or on.
+	totp totpState
 }
 
 // publicRoutes are the routes anyone may call, reviewed one by one: the
@@ -60,14 +63,12 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/me":               {allow: anySender},
 
 	// Each caller's own account: a recipient's link is no sign-in.
-	"POST /api/v1/auth/password": {body: withBody(map[string]string{"current_password": "correct horse battery", "new_password": "another horse battery"}), allow: anySender},
-	"GET /api/v1/auth/totp":      {allow: anySender},
-	"POST /api/v1/auth/totp":     {allow: anySender},
-	// Without TOTP enrolled these refuse everyone (409); the TOTP tests
-	// walk them with a real enrolment.
-	"POST /api/v1/auth/totp/confirm":           {body: withBody(map[string]string{"code": "123456"}), allow: nil},
+	"POST /api/v1/auth/password":               {body: withBody(map[string]string{"current_password": "correct horse battery", "new_password": "another horse battery"}), allow: anySender},
+	"GET /api/v1/auth/totp":                    {allow: anySender},
+	"POST /api/v1/auth/totp":                   {allow: anySender},
+	"POST /api/v1/auth/totp/confirm":           {totp: totpStarted, body: func(x resources) any { return map[string]string{"code": x.totpCode} }, allow: []caller{owner}},
 	"DELETE /api/v1/auth/totp":                 {body: withBody(map[string]string{"password": "correct horse battery"}), allow: anySender}, // nothing to turn off: 204
-	"POST /api/v1/auth/totp/recovery-codes":    {allow: nil},
+	"POST /api/v1/auth/totp/recovery-codes":    {totp: totpOn, allow: []caller{owner}},
 	"GET /api/v1/auth/sessions":                {allow: anySender},
 	"DELETE /api/v1/auth/sessions/{id}":        {allow: []caller{owner}},
 	"POST /api/v1/auth/sessions/revoke-others": {allow: anySender},
@@ -183,7 +184,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		t.Run(rt.pattern, func(t *testing.T) {
-			fresh := func() *world { return newWorld(t, c.stage) }
+			fresh := func() *world { return newWorld(t, c.stage).withTOTP(c.totp) }
 			method, _, _ := strings.Cut(rt.pattern, " ")
 			if method == "GET" {
 				if shared[c.stage] == nil {

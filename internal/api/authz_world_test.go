@@ -48,6 +48,7 @@ type resources struct {
 	team, member, self                   string // a team, a member in it, the organization's first owner
 	invitation, apiKey                   string // pending; the owner's
 	session                              string // the owner's sign-in
+	totpCode                             string // the owner's TOTP code now, once enrolment started
 	domain                               string // its people's email domain
 }
 
@@ -74,6 +75,28 @@ func (w *world) asSigner(q req) req {
 		q.header = map[string]string{recipientAuthHeader: w.proof}
 	}
 	return q
+}
+
+// totpState is how far the owner's TOTP has come.
+type totpState int
+
+const (
+	totpOff     totpState = iota
+	totpStarted           // enrolment started, not confirmed
+	totpOn
+)
+
+// withTOTP takes the owner's TOTP to state s.
+func (w *world) withTOTP(s totpState) *world {
+	e, token := w.e, w.bearer[owner]
+	switch s {
+	case totpStarted:
+		secret := decode[totpEnrollResponse](e.t, e.expect(e.do(req{method: "POST", path: "/api/v1/auth/totp", token: token}), 201, "")).Secret
+		w.mine.totpCode = e.code(secret)
+	case totpOn:
+		e.enrollTOTP(token)
+	}
+	return w
 }
 
 // newWorld builds a world with envelopes at stage s.
