@@ -91,10 +91,14 @@ free_port() {
 	die "no free port found"
 }
 
-# db_env ENGINE prints the database setting of ENGINE, if any.
+# BENCH_MASTER_KEY is this run's master key: with PostgreSQL, gsign refuses
+# to start without one that every process shares (docs/security.md).
+BENCH_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
+
+# db_env ENGINE prints the database settings of ENGINE, if any.
 db_env() {
 	case $1 in
-	postgres) echo "GSIGN_DATABASE_URL=$PG_URL/$PG_DB" ;;
+	postgres) echo "GSIGN_DATABASE_URL=$PG_URL/$PG_DB GSIGN_MASTER_KEY=$BENCH_MASTER_KEY" ;;
 	esac
 }
 
@@ -176,7 +180,7 @@ bench_engine() {
 	if ! start_server "$engine" "$data"; then
 		[ "$engine" = postgres ] || { tail -n 5 "$WORK/$engine-serve.log" >&2; die "gsign serve did not start on SQLite"; }
 		tail -n 2 "$WORK/$engine-serve.log" >&2
-		log "skipping postgres: this gsign does not start on a postgres:// URL (an older gsign without PostgreSQL support?)"
+		log "skipping postgres: this gsign did not start on a postgres:// URL (its log is above)"
 		drop_db
 		return
 	fi
