@@ -171,7 +171,7 @@ db_cpu_since() {
 
 # bench_engine ENGINE: start, warm up, measure, stop, fsck.
 bench_engine() {
-	local engine=$1 data=$WORK/$engine-data out=$WORK/$engine.txt cpu0 cpu1 dbms load0 rc=0
+	local engine=$1 data=$WORK/$engine-data out=$WORK/$engine.txt cpu0 cpu1 dbms load0 rss rc=0
 	if [ "$engine" = postgres ] && ! create_db; then
 		log "skipping postgres: cannot create a database with psql at $PG_URL"
 		return
@@ -193,10 +193,10 @@ bench_engine() {
 	load0=$(cut -d' ' -f1 /proc/loadavg) cpu0=$(server_cpu)
 	db_cpu >"$WORK/db-cpu0"
 	/usr/bin/time -f '%U %S' -o "$WORK/$engine-client-cpu" "$LOAD" -url "$URL" -n "$N" -c "$C" $LOAD_FLAGS >"$out" || rc=$?
-	cpu1=$(server_cpu) dbms=$(db_cpu_since "$WORK/db-cpu0")
+	cpu1=$(server_cpu) dbms=$(db_cpu_since "$WORK/db-cpu0") rss=$(server_peak_rss)
 	cat "$out"
 	[ "$rc" -eq 0 ] || { FAILED="$FAILED $engine"; log "$engine: the load run failed (exit $rc)"; }
-	summarize "$engine" "$out" "$cpu0" "$cpu1" "$load0" "$dbms"
+	summarize "$engine" "$out" "$cpu0" "$cpu1" "$load0" "$dbms" "$rss"
 	log "$engine: stopping the server and checking the data with gsign fsck"
 	stop_server || die "$engine: gsign serve did not stop cleanly: $(tail -n 5 "$WORK/$engine-serve.log")"
 	# shellcheck disable=SC2046
@@ -206,19 +206,24 @@ bench_engine() {
 	mkdir -p "$CACHE" && cp "$out" "$CACHE/envelopes-$engine.txt"
 }
 
-# summarize ENGINE OUT CPU0 CPU1 LOAD0 DB_MS appends a line to SUMMARY from
-# the load generator's table and the CPU times.
+# server_peak_rss prints gsign serve's peak resident memory so far, in MiB.
+server_peak_rss() {
+	awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status"
+}
+
+# summarize ENGINE OUT CPU0 CPU1 LOAD0 DB_MS RSS appends a line to SUMMARY
+# from the load generator's table, the CPU times and the peak memory.
 summarize() {
 	local engine=$1 out=$2 client
 	client=$(awk '{print ($1 + $2) * 1000}' "$WORK/$engine-client-cpu" 2>/dev/null || echo 0)
-	awk -v e="$engine" -v c0="$3" -v c1="$4" -v cl="$client" -v l0="$5" -v db="$6" -v l1="$(cut -d' ' -f1 /proc/loadavg)" '
+	awk -v e="$engine" -v c0="$3" -v c1="$4" -v cl="$client" -v l0="$5" -v db="$6" -v rss="$7" -v l1="$(cut -d' ' -f1 /proc/loadavg)" '
 		/^envelopes / {sealed = $3; sub(/\(/, "", sealed)}
 		/^throughput / {eps = $2; rps = $5}
 		/^all / {p50 = $3; p99 = $5}
 		/^sealing lag +[0-9]/ {lag50 = $4; lag99 = $6}
 		END {n = sealed > 0 ? sealed : 1
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f\t%s-%s\n", e, eps, rps, p50, p99, lag50, lag99,
-				(c1 - c0) / n, (e == "postgres" ? sprintf("%.0f", db / n) : "-"), cl / n, l0, l1}' \
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\t%.0f\t%s-%s\t%s\n", e, eps, rps, p50, p99, lag50, lag99,
+				(c1 - c0) / n, (e == "postgres" ? sprintf("%.0f", db / n) : "-"), cl / n, l0, l1, rss}' \
 		"$out" >>"$SUMMARY"
 }
 
@@ -237,8 +242,8 @@ report() {
 	echo "gsign:   $("$GSIGN" version), $(built_from), $(go version | cut -d' ' -f3)"
 	echo "run:     N=$N C=$C WARMUP=$WARMUP RATE_LIMITS=$RATE_LIMITS ${SERVER_ENV:+SERVER_ENV='$SERVER_ENV'}"
 	echo
-	printf '%-9s %7s %7s %8s %8s %9s %9s %10s %6s %10s %10s\n' engine "env/s" "req/s" "p50 ms" "p99 ms" "lag p50" "lag p99" "server ms" "db ms" "client ms" "load avg"
-	[ -s "$SUMMARY" ] && awk -F'\t' '{printf "%-9s %7s %7s %8s %8s %9s %9s %10s %6s %10s %10s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}' "$SUMMARY"
+	printf '%-9s %7s %7s %8s %8s %9s %9s %10s %6s %10s %10s %9s\n' engine "env/s" "req/s" "p50 ms" "p99 ms" "lag p50" "lag p99" "server ms" "db ms" "client ms" "load avg" "peak MiB"
+	[ -s "$SUMMARY" ] && awk -F'\t' '{printf "%-9s %7s %7s %8s %8s %9s %9s %10s %6s %10s %10s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12}' "$SUMMARY"
 	cat <<'EOT'
 
 env/s     = envelopes completed and sealed per second: N / (first request to last envelope seen sealed).
@@ -249,6 +254,7 @@ server ms = gsign serve's CPU time (user + system) during the measured run, per 
 db ms     = PostgreSQL: the CPU time of the backends serving the bench database, per envelope
             (not counted: the shared WAL writer and checkpointer, backends that exited mid-run).
 client ms = the load generator's CPU time per envelope (it shares the machine).
+peak MiB  = gsign serve's peak resident memory (VmHWM) at the end of the measured run.
 load avg  = the 1-minute load average before and after the measured run.
 EOT
 	awk -F'\t' '{printf "target %-8s >= 100 envelopes/s: %s (%s)\n", $1, ($2 >= 100 ? "MET" : "NOT MET"), $2}' "$SUMMARY"

@@ -23,6 +23,7 @@ func runServe(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
+	applyGCTuning(env.Getenv) // here, not in serve: tests run serve in their own process
 	if err := serve(ctx, cfg, env, esign.SystemClock{}, nil); err != nil {
 		return fail(env, err)
 	}
