@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/base64"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,11 +164,38 @@ func (a *api) fillField(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, newField(f))
 }
 
+// completeRequest optionally fills fields on the way: each value is what
+// fillField takes for that field. Empty, {} or no fields: finish only.
+type completeRequest struct {
+	Fields map[string]fillFieldRequest `json:"fields"`
+}
+
+func (req *completeRequest) fills() (esign.FieldFills, error) {
+	if len(req.Fields) == 0 {
+		return nil, nil
+	}
+	fills := make(esign.FieldFills, len(req.Fields))
+	for _, id := range slices.Sorted(maps.Keys(req.Fields)) { // the first bad one, always the same
+		f := req.Fields[id]
+		in, err := f.input()
+		if err != nil {
+			return nil, esign.InField(id, err)
+		}
+		fills[id] = in
+	}
+	return fills, nil
+}
+
 func (a *api) completeSigning(w http.ResponseWriter, r *http.Request) error {
-	if err := decodeOptionalJSON(r, &emptyRequest{}); err != nil {
+	var req completeRequest
+	if err := decodeOptionalJSON(r, &req); err != nil {
 		return err
 	}
-	rc, err := a.svc.CompleteRecipient(r.Context(), r.PathValue("token"))
+	fills, err := req.fills()
+	if err != nil {
+		return err
+	}
+	rc, err := a.svc.CompleteWithFields(r.Context(), r.PathValue("token"), fills)
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,25 @@ import (
 // when this was the last recipient the envelope completes, all in one
 // transaction so it completes exactly once.
 func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient, error) {
+	return s.CompleteWithFields(ctx, raw, nil)
+}
+
+// CompleteWithFields is CompleteRecipient that first fills the recipient's
+// fields in fills, each exactly as FillField would, in the same
+// transaction: all of them and the completion, or nothing. Signatures are
+// rendered and stored before the transaction, as FillField does, and
+// deleted if it fails. The audit trail is the one filling the fields one
+// by one (in the envelope's field order) and then completing would leave.
+func (s *Service) CompleteWithFields(ctx context.Context, raw string, fills FieldFills) (*Recipient, error) {
 	if err := s.expireByToken(ctx, raw); err != nil {
 		return nil, err
 	}
+	prepared, err := s.prepareFills(ctx, raw, fills)
+	if err != nil {
+		return nil, err
+	}
 	var r *Recipient
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := resolveToken(ctx, tx, raw)
 		if err != nil {
 			return err
@@ -29,7 +43,14 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 				return err
 			}
 		}
-		if err := autofill(ctx, tx, c); err != nil {
+		fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
+		if err != nil {
+			return err
+		}
+		if err := writeFills(ctx, tx, c, fields, prepared); err != nil {
+			return err
+		}
+		if err := autofill(ctx, tx, c, fields); err != nil {
 			return err
 		}
 		r = c.Recipient
@@ -40,6 +61,7 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 		return nil
 	})
 	if err != nil {
+		s.discardFills(prepared)
 		return nil, err
 	}
 	s.wake()
@@ -62,12 +84,9 @@ func checkCanFinish(ctx context.Context, tx Tx, c *signingContext) error {
 	return nil
 }
 
-// autofill checks required fields and fills the ones GSign knows.
-func autofill(ctx context.Context, tx Tx, c *signingContext) error {
-	fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
-	if err != nil {
-		return err
-	}
+// autofill checks required fields and fills the ones GSign knows; fields
+// are the envelope's, as this transaction left them.
+func autofill(ctx context.Context, tx Tx, c *signingContext, fields []*Field) error {
 	var missing []string
 	now := tx.Now()
 	for _, f := range fields {

@@ -81,16 +81,7 @@ func (s *Service) lookupOwnField(ctx context.Context, raw, fieldID string) (*Fie
 
 // ownField checks that the recipient may act now and returns its field.
 func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*Field, error) {
-	if err := checkTurn(c); err != nil {
-		return nil, err
-	}
-	if err := requireSession(c); err != nil {
-		return nil, err
-	}
-	if err := requireAuth(ctx, tx, c); err != nil {
-		return nil, err
-	}
-	fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
+	fields, err := actingFields(ctx, tx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +91,21 @@ func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*F
 		}
 	}
 	return nil, NotFound("field")
+}
+
+// actingFields checks that the recipient may act now (its turn, a session,
+// its authentication) and returns the envelope's fields.
+func actingFields(ctx context.Context, tx Tx, c *signingContext) ([]*Field, error) {
+	if err := checkTurn(c); err != nil {
+		return nil, err
+	}
+	if err := requireSession(c); err != nil {
+		return nil, err
+	}
+	if err := requireAuth(ctx, tx, c); err != nil {
+		return nil, err
+	}
+	return tx.FieldsByEnvelope(ctx, c.Envelope.ID)
 }
 
 func checkFillable(f *Field) (*Field, error) {
@@ -243,6 +249,12 @@ func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value str
 			return nil, err
 		}
 	}
+	return f, writeValue(ctx, tx, c, f, value, sig)
+}
+
+// writeValue writes a checked value (or stored signature) into f with its
+// field_filled audit event.
+func writeValue(ctx context.Context, tx Tx, c *signingContext, f *Field, value string, sig *Signature) error {
 	now := tx.Now()
 	f.Value, f.FilledAt = value, &now
 	data := map[string]string{"field_id": f.ID, "type": string(f.Type), "document_id": f.DocumentID}
@@ -250,7 +262,7 @@ func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value str
 		m := MetaFrom(ctx)
 		sig.EnvelopeID, sig.RecipientID, sig.FieldID, sig.IP, sig.UserAgent, sig.CreatedAt = f.EnvelopeID, c.Recipient.ID, f.ID, m.IP, truncate(m.UserAgent, 512), now
 		if err := tx.CreateSignature(ctx, sig); err != nil {
-			return nil, err
+			return err
 		}
 		f.SignatureID = sig.ID
 		data["signature_id"], data["signature_kind"], data["signature_sha256"] = sig.ID, string(sig.Kind), sig.SHA256
@@ -261,7 +273,7 @@ func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value str
 		data["value"] = value
 	}
 	if err := tx.UpdateField(ctx, f); err != nil {
-		return nil, err
+		return err
 	}
-	return f, appendAudit(ctx, tx, c.Envelope, AuditFieldFilled, c.actor(ctx), data)
+	return appendAudit(ctx, tx, c.Envelope, AuditFieldFilled, c.actor(ctx), data)
 }
