@@ -129,7 +129,9 @@ func TestCompleteWithFieldsAuditsAsOneByOne(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail of one request:\n%s\nfield by field:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, "field_filled") && strings.HasSuffix(l, "type=text value=Apartment 4B") }) {
+	if !slices.ContainsFunc(got, func(l string) bool {
+		return strings.HasPrefix(l, "field_filled") && strings.HasSuffix(l, "type=text value=Apartment 4B")
+	}) {
 		t.Errorf("no field_filled event of the text in %v", got)
 	}
 }
