@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/ratelimit"
@@ -47,6 +49,19 @@ type Config struct {
 	// IdempotencyCache replays finished Idempotency-Key requests without
 	// the database; nil means none.
 	IdempotencyCache IdempotencyCache
+	// Changes wakes the requests that wait for an envelope to change (GET
+	// /api/v1/envelopes/{id} with Prefer: wait, envwait.go): the hub the
+	// Service's store publishes to (esign.NotifyChanges). Closing it, on
+	// shutdown, ends every wait. nil: waits end only by a recheck, the
+	// timeout or the client.
+	Changes *esign.EnvelopeChanges
+	// MaxWaiters bounds the requests that wait at once; zero means
+	// DefaultMaxWaiters.
+	MaxWaiters int
+	// WaitRecheck is how often a waiting request reads its envelope again,
+	// for changes that other processes commit; zero means
+	// DefaultWaitRecheck.
+	WaitRecheck time.Duration
 }
 
 // api serves every route. It holds no request state.
@@ -59,6 +74,8 @@ type api struct {
 	// limiterLog and cacheLog keep an outage of a shared store to one log
 	// line per interval.
 	limiterLog, cacheLog logThrottle
+	// waiting counts the requests that wait for a change (MaxWaiters).
+	waiting atomic.Int64
 }
 
 // New returns the HTTP handler of the API and the signing page. store is the
@@ -111,6 +128,12 @@ func withDefaults(cfg Config, svc *esign.Service) Config {
 	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = ratelimit.NewMemory(cfg.Clock.Now)
+	}
+	if cfg.MaxWaiters <= 0 {
+		cfg.MaxWaiters = DefaultMaxWaiters
+	}
+	if cfg.WaitRecheck <= 0 {
+		cfg.WaitRecheck = DefaultWaitRecheck
 	}
 	return cfg
 }

@@ -124,12 +124,17 @@ func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, newEnvelopeDetail(d))
 }
 
+// getEnvelope answers with an ETag, and to If-None-Match with Prefer: wait
+// it waits for a change (envwait.go).
 func (a *api) getEnvelope(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.svc.GetEnvelope(r.Context(), principal(r), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, newEnvelopeDetail(d))
+	id := r.PathValue("id")
+	return a.serveWaiting(w, r, id, func() (any, error) {
+		d, err := a.svc.GetEnvelope(r.Context(), principal(r), id)
+		if err != nil {
+			return nil, err
+		}
+		return newEnvelopeDetail(d), nil
+	})
 }
 
 type envelopeListResponse struct {

@@ -50,6 +50,8 @@ type env struct {
 	mail   *esigntest.Mailer
 	runner *jobs.Runner
 	logs   *syncBuffer
+	// changes is the hub the Service's store publishes to, as in serve.
+	changes *esign.EnvelopeChanges
 }
 
 type syncBuffer = esigntest.LogBuffer
@@ -63,11 +65,11 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, clock: clock, mail: &esigntest.Mailer{}, logs: &syncBuffer{}}
+	e := &env{t: t, db: db, clock: clock, mail: &esigntest.Mailer{}, logs: &syncBuffer{}, changes: esign.NewEnvelopeChanges()}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	signer, chain := pkitest.Shared(t).Seal()
 	e.svc = &esign.Service{
-		Store: db, Blobs: blob.NewMemory(), Clock: clock, Log: log, Config: esign.DefaultConfig(),
+		Store: esign.NotifyChanges(db, e.changes), Blobs: blob.NewMemory(), Clock: clock, Log: log, Config: esign.DefaultConfig(),
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
 		Sealer: &pades.Sealer{Signer: signer, Chain: chain, TSA: pkitest.Shared(t).Timestamper()}, Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
@@ -76,7 +78,7 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 		TOTP:      totp.Authenticator{},
 	}
 	e.svc.Config.PublicURL = "https://sign.example.com"
-	cfg := Config{TempDir: t.TempDir()}
+	cfg := Config{TempDir: t.TempDir(), Changes: e.changes}
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -47,6 +47,9 @@ type app struct {
 	// breakers guard the services GSign calls; metrics reports them.
 	breakers *breaker.Set
 	metrics  *metrics.Metrics
+	// changes tells the API's waiting requests of the envelopes the
+	// Service's commits change; the server closes it on shutdown.
+	changes *esign.EnvelopeChanges
 }
 
 // loadConfigWith is loadConfig for a command with flags of its own in fs.
@@ -95,6 +98,8 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 		return nil, err
 	}
 	a.svc = a.newService(clock, mailer)
+	a.changes = esign.NewEnvelopeChanges()
+	a.svc.Store = esign.NotifyChanges(a.db, a.changes)
 	if a.svc.Secrets, a.svc.AuthKey, err = secretKeys(cfg, log); err != nil {
 		a.Close()
 		return nil, err

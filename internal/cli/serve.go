@@ -43,6 +43,7 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 	tasks := []func(context.Context) error{func(ctx context.Context) error { return a.health.loop(ctx, time.Minute) }}
 	if cfg.HasRole("api") {
 		srv := server.New(cfg.Addr, a.handler(), a.log)
+		srv.OnShutdown(a.changes.Close) // waiting requests answer at once
 		ln, err := srv.Listen()
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -174,7 +175,7 @@ func (a *app) metricsTask(env Env) (func(context.Context) error, error) {
 func (a *app) handler() http.Handler {
 	limits := apiRateLimits(a.cfg)
 	c := api.Config{MaxUploadBytes: a.cfg.MaxUploadBytes, TrustProxyHeaders: a.cfg.TrustProxy, Ready: a.ready, TempDir: a.tempDir(),
-		Mounts: a.pkiMounts(), RateLimits: &limits}
+		Mounts: a.pkiMounts(), RateLimits: &limits, Changes: a.changes}
 	c.WebApp = webapp.Dist()
 	if a.redis != nil {
 		c.Limiter = gsredis.NewLimiter(a.redis)

@@ -49,6 +49,13 @@ func New(addr string, h http.Handler, log *slog.Logger) *Server {
 	}
 }
 
+// OnShutdown registers f to run when shutdown begins, alongside the wait
+// for requests in flight: the place to end requests that would otherwise
+// hold the shutdown up, such as those waiting for an envelope to change
+// (which also move their write deadline past WriteTimeout, so a wait is
+// never cut by it).
+func (s *Server) OnShutdown(f func()) { s.srv.RegisterOnShutdown(f) }
+
 // Listen binds the Server's address. With port 0 the system picks a free
 // port; the listener's Addr tells which.
 func (s *Server) Listen() (net.Listener, error) {

@@ -100,3 +100,44 @@ func TestListenFails(t *testing.T) {
 		t.Error("listening on a taken address succeeded")
 	}
 }
+
+// TestOnShutdownEndsLongRequests: a request that waits (as a waiting GET
+// of an envelope does) until told of the shutdown lets Serve return at
+// once and cleanly; without the hook, Serve would give up after
+// ShutdownTimeout with an error.
+func TestOnShutdownEndsLongRequests(t *testing.T) {
+	stopping, waiting := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(waiting)
+		<-stopping
+		w.WriteHeader(http.StatusNotModified)
+	})
+	s := New("127.0.0.1:0", h, quiet())
+	s.OnShutdown(func() { close(stopping) })
+	ln, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	answered := make(chan int, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String() + "/wait")
+		if err != nil {
+			t.Error(err)
+			answered <- 0
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	<-waiting
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve after shutdown: %v", err)
+	}
+	if status := <-answered; status != http.StatusNotModified {
+		t.Errorf("the waiting request got %d", status)
+	}
+}
