@@ -22,15 +22,7 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 		io.WriteString(w, "ok")
 	})
-	s := New("127.0.0.1:0", h, quiet())
-	ln, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	base, cancel, served := serveInBackground(t, New("127.0.0.1:0", h, quiet()))
 
 	if body := get(t, base+"/"); body != "ok" {
 		t.Fatalf("body %q", body)
@@ -54,6 +46,20 @@ func TestServeAndShutdown(t *testing.T) {
 	if _, err := http.Get(base + "/"); err == nil {
 		t.Error("server still answers after shutdown")
 	}
+}
+
+// serveInBackground serves s on its port until cancel; served receives
+// what Serve returned.
+func serveInBackground(t *testing.T, s *Server) (base string, cancel context.CancelFunc, served <-chan error) {
+	t.Helper()
+	ln, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ctx, ln) }()
+	return "http://" + ln.Addr().String(), cancel, errc
 }
 
 func get(t *testing.T, url string) string {
@@ -114,16 +120,10 @@ func TestOnShutdownEndsLongRequests(t *testing.T) {
 	})
 	s := New("127.0.0.1:0", h, quiet())
 	s.OnShutdown(func() { close(stopping) })
-	ln, err := s.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
+	base, cancel, served := serveInBackground(t, s)
 	answered := make(chan int, 1)
 	go func() {
-		res, err := http.Get("http://" + ln.Addr().String() + "/wait")
+		res, err := http.Get(base + "/wait")
 		if err != nil {
 			t.Error(err)
 			answered <- 0
