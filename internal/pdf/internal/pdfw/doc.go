@@ -89,25 +89,30 @@ func (d *Document) WriteTo(w io.Writer) (int64, error) {
 // dictionary that all pages share.
 func (d *Document) resources(o *objects) string {
 	b := []byte("/ProcSet [/PDF /Text /ImageB /ImageC /ImageI]")
-	if len(d.fonts) > 0 {
-		b = append(b, " /Font <<"...)
-		for _, u := range d.fonts {
-			ref := o.alloc()
-			u.write(o, ref)
-			b = fmt.Appendf(b, " /%s %d 0 R", u.name, ref)
-		}
-		b = append(b, " >>"...)
-	}
-	if len(d.images) > 0 {
-		b = append(b, " /XObject <<"...)
-		for _, img := range d.images {
-			ref := o.alloc()
-			img.write(o, ref)
-			b = fmt.Appendf(b, " /%s %d 0 R", img.name, ref)
-		}
-		b = append(b, " >>"...)
-	}
+	b = appendResources(b, o, "Font", d.fonts)
+	b = appendResources(b, o, "XObject", d.images)
 	return string(b)
+}
+
+// resource is a font or an image of a document.
+type resource interface {
+	resourceName() string
+	write(o *objects, ref int)
+}
+
+// appendResources writes rs and appends the subdictionary key of the
+// resource dictionary that names them.
+func appendResources[R resource](b []byte, o *objects, key string, rs []R) []byte {
+	if len(rs) == 0 {
+		return b
+	}
+	b = append(b, " /"+key+" <<"...)
+	for _, r := range rs {
+		ref := o.alloc()
+		r.write(o, ref)
+		b = fmt.Appendf(b, " /%s %d 0 R", r.resourceName(), ref)
+	}
+	return append(b, " >>"...)
 }
 
 func (d *Document) catalog(pages int) string {

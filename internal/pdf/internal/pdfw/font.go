@@ -18,6 +18,8 @@ type fontUse struct {
 	runes []rune // by glyph id: the code point it was first drawn for
 }
 
+func (u *fontUse) resourceName() string { return u.name }
+
 // encode appends the PDF string that draws s in the font: two-byte glyph
 // ids in hexadecimal for a TrueType font (Identity-H), a literal string
 // of WinAnsi codes for Courier.

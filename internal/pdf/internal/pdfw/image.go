@@ -42,6 +42,8 @@ func (d *Document) AddPNG(b []byte) (*Image, error) {
 	return img, nil
 }
 
+func (img *Image) resourceName() string { return img.name }
+
 // write writes the image at ref and, for an indexed image, its palette.
 func (img *Image) write(o *objects, ref int) {
 	h := img.png.Header
