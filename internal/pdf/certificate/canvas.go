@@ -50,7 +50,7 @@ type style struct {
 	face             face
 	size             float64 // points
 	text, draw, fill rgb
-	lineWidth        float64
+	lineWidth        float64 // millimetres
 }
 
 func newCanvas(doc *pdfw.Document, fonts [3]*pdfw.Font) *canvas {

@@ -212,8 +212,8 @@ func (o *objects) finish(w io.Writer, root, info int) (int64, error) {
 	xref := o.buf.Len()
 	fmt.Fprintf(&o.buf, "xref\n0 %d\n0000000000 65535 f\r\n", len(o.offsets)+1)
 	for n, off := range o.offsets {
-		if off < 0 {
-			panic(fmt.Sprintf("pdfw: object %d was allocated but not written", n+1)) // a bug in this package
+		if off < 0 { // a bug in this package
+			return 0, fmt.Errorf("write PDF: object %d was allocated but not written", n+1)
 		}
 		fmt.Fprintf(&o.buf, "%010d 00000 n\r\n", off)
 	}

@@ -15,9 +15,6 @@ type Image struct {
 	png  fastpng.Image
 }
 
-// Size returns the image's size in pixels.
-func (img *Image) Size() (width, height int) { return img.png.Width, img.png.Height }
-
 // AddPNG adds the PNG b to d as an image. Its compressed image data goes
 // into the PDF as it is, read with a PNG predictor, as the stamper does
 // with indexed images (internal/pdf/indexed.go): nothing is decompressed

@@ -71,7 +71,8 @@ func appendComponent(b []byte, v uint8) []byte {
 }
 
 // Text draws s in font f at size points with its baseline starting at x,
-// y, in the fill colour.
+// y, in the fill colour. A character f has no glyph for is drawn as the
+// glyph .notdef (Courier: as '?'); callers replace such characters first.
 func (p *Page) Text(f *Font, size, x, y float64, s string) {
 	u := p.doc.use(f)
 	p.content = append(p.content, "BT /"...)
