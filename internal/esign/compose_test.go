@@ -42,14 +42,21 @@ func leaseInput(send bool) esign.ComposeInput {
 	}
 }
 
+// composeLease composes leaseInput on a two-page PDF.
+func (h *harness) composeLease(p *esign.Principal, send bool) *esign.EnvelopeDetail {
+	h.t.Helper()
+	d, err := h.svc.Compose(context.Background(), p, leaseInput(send), docs(esigntest.PDF(2, 612, 792)))
+	must(h.t, err)
+	return d
+}
+
 // The composed envelope is sent at once, and then signed, approved and
 // sealed like any other.
 func TestComposeAndSendCompletes(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	p := h.register("olive@example.com")
-	d, err := h.svc.Compose(ctx, p, leaseInput(true), docs(esigntest.PDF(2, 612, 792)))
-	must(t, err)
+	d := h.composeLease(p, true)
 	if d.Envelope.Status != esign.StatusSent || len(d.Documents) != 1 || len(d.Recipients) != 3 || len(d.Fields) != 2 {
 		t.Fatalf("composed: status %s, %d documents, %d recipients, %d fields", d.Envelope.Status, len(d.Documents), len(d.Recipients), len(d.Fields))
 	}
@@ -83,9 +90,7 @@ func TestComposeAuditMatchesStepByStep(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	p := h.register("olive@example.com")
-	in := leaseInput(true)
-	composed, err := h.svc.Compose(ctx, p, in, docs(esigntest.PDF(2, 612, 792)))
-	must(t, err)
+	in, composed := leaseInput(true), h.composeLease(p, true)
 
 	d, _ := h.draft(p, 2)
 	for _, cr := range in.Recipients {
@@ -98,7 +103,7 @@ func TestComposeAuditMatchesStepByStep(t *testing.T) {
 			must(t, err)
 		}
 	}
-	_, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	_, err := h.svc.Send(ctx, p, d.Envelope.ID)
 	must(t, err)
 
 	want, got := h.auditShape(p, d.Envelope.ID), h.auditShape(p, composed.Envelope.ID)
@@ -152,8 +157,7 @@ func TestComposeDraft(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	p := h.register("olive@example.com")
-	d, err := h.svc.Compose(ctx, p, leaseInput(false), docs(esigntest.PDF(2, 612, 792)))
-	must(t, err)
+	d := h.composeLease(p, false)
 	if d.Envelope.Status != esign.StatusDraft || d.Recipients[0].Status != esign.RecipientCreated {
 		t.Fatalf("status %s, recipient %s", d.Envelope.Status, d.Recipients[0].Status)
 	}
@@ -161,7 +165,7 @@ func TestComposeDraft(t *testing.T) {
 	if n := len(h.mail.To("ana@example.com")); n != 0 {
 		t.Fatalf("a draft mailed its signer %d times", n)
 	}
-	_, err = h.svc.Send(ctx, p, d.Envelope.ID)
+	_, err := h.svc.Send(ctx, p, d.Envelope.ID)
 	must(t, err)
 	h.drain()
 	if n := len(h.mail.To("ana@example.com")); n != 1 {
