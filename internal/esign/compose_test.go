@@ -218,6 +218,9 @@ func TestComposeRefusals(t *testing.T) {
 		{"too many recipients", func(in *esign.ComposeInput) {
 			in.Recipients = slices.Repeat(in.Recipients[2:], esign.MaxRecipientsPerEnvelope+1)
 		}, nil, esign.KindInvalid, esign.CodeValidation, "recipients"},
+		{"too many fields", func(in *esign.ComposeInput) {
+			in.Recipients[1].Fields = slices.Repeat(in.Recipients[1].Fields, esign.MaxFieldsPerEnvelope)
+		}, nil, esign.KindInvalid, esign.CodeValidation, "recipients[1].fields"},
 		{"field past the last page", func(in *esign.ComposeInput) { in.Recipients[0].Fields[0].Page = 3 }, nil, esign.KindInvalid, esign.CodeValidation, "recipients[0].fields[0].page"},
 		{"field off the page", func(in *esign.ComposeInput) { in.Recipients[0].Fields[0].X = 500 }, nil, esign.KindInvalid, esign.CodeValidation, "recipients[0].fields[0].x"},
 		{"unknown document", func(in *esign.ComposeInput) { in.Recipients[1].Fields[0].Document = 2 }, nil, esign.KindInvalid, esign.CodeValidation, "recipients[1].fields[0].document"},
