@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,16 +22,31 @@ const (
 
 // maxBody returns how many bytes a route's body may have.
 func (a *api) maxBody(kind bodyKind) int64 {
-	if kind == uploadBody {
+	switch kind {
+	case uploadBody:
 		return a.cfg.MaxUploadBytes + multipartOverhead
+	case composeBody:
+		return a.composeLimit()
 	}
 	return maxJSONBytes
 }
 
+// composeLimit bounds a whole envelope in one request: documents of
+// MaxUploadBytes in all, in base64 (the larger of the two ways to send
+// them), with the envelope's JSON and multipart's overhead. The documents'
+// own total is checked as they are stored.
+func (a *api) composeLimit() int64 {
+	return int64(base64.StdEncoding.EncodedLen(int(a.cfg.MaxUploadBytes))) + maxJSONBytes + multipartOverhead
+}
+
 // bodyTooLarge is the error for a body over its route's limit.
 func (a *api) bodyTooLarge(kind bodyKind) error {
-	if kind == uploadBody {
+	switch kind {
+	case uploadBody:
 		return esign.ErrTooLarge(a.cfg.MaxUploadBytes)
+	case composeBody:
+		return esign.Errorf(esign.KindTooLarge, esign.CodeTooLarge,
+			"the request body is larger than %d bytes; its documents may total at most %d bytes", a.composeLimit(), a.cfg.MaxUploadBytes)
 	}
 	return invalidJSON("the request body is larger than 1 MiB")
 }
@@ -63,7 +79,13 @@ var errEmptyBody = invalidJSON("the request body is empty; send a JSON object")
 // decodeJSON decodes the request body, which must be exactly one JSON value
 // with no fields dst does not know.
 func decodeJSON(r *http.Request, dst any) error {
-	dec := json.NewDecoder(r.Body)
+	return decodeJSONFrom(r.Body, dst)
+}
+
+// decodeJSONFrom is decodeJSON for a body that is not the request's: a
+// multipart part.
+func decodeJSONFrom(body io.Reader, dst any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if errors.Is(err, io.EOF) {

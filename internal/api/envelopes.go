@@ -99,31 +99,6 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-type createEnvelopeRequest struct {
-	Name      string     `json:"name"`
-	Subject   string     `json:"subject"`
-	Message   string     `json:"message"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	TeamID    string     `json:"team_id"`
-	reminderSettings
-}
-
-func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
-	var req createEnvelopeRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	d, err := a.svc.CreateEnvelope(r.Context(), principal(r), esign.CreateEnvelopeInput{
-		Name: req.Name, Subject: req.Subject, Message: req.Message, ExpiresAt: req.ExpiresAt,
-		Reminders: req.domain(), TeamID: req.TeamID,
-	})
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/envelopes/"+d.Envelope.ID)
-	return writeJSON(w, http.StatusCreated, newEnvelopeDetail(d))
-}
-
 // getEnvelope answers with an ETag, and to If-None-Match with Prefer: wait
 // it waits for a change (envwait.go).
 func (a *api) getEnvelope(w http.ResponseWriter, r *http.Request) error {

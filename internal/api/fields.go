@@ -31,17 +31,27 @@ func newField(f *esign.Field) fieldResponse {
 	}
 }
 
-type addFieldRequest struct {
-	DocumentID  string  `json:"document_id"`
-	RecipientID string  `json:"recipient_id"`
-	Type        string  `json:"type"`
-	Page        int     `json:"page"`
-	X           float64 `json:"x"`
-	Y           float64 `json:"y"`
-	Width       float64 `json:"width"`
-	Height      float64 `json:"height"`
+// fieldPlacement is where a field goes and what it takes, in the requests
+// that place fields one by one and with a whole envelope.
+type fieldPlacement struct {
+	Type   string  `json:"type"`
+	Page   int     `json:"page"`
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
 	// Required defaults to true, except for checkboxes.
 	Required *bool `json:"required"`
+}
+
+func (f *fieldPlacement) input() esign.FieldInput {
+	return esign.FieldInput{Type: f.Type, Page: f.Page, X: f.X, Y: f.Y, Width: f.Width, Height: f.Height, Required: f.Required}
+}
+
+type addFieldRequest struct {
+	DocumentID  string `json:"document_id"`
+	RecipientID string `json:"recipient_id"`
+	fieldPlacement
 }
 
 func (a *api) addField(w http.ResponseWriter, r *http.Request) error {
@@ -49,10 +59,9 @@ func (a *api) addField(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	f, err := a.svc.AddField(r.Context(), principal(r), r.PathValue("id"), esign.FieldInput{
-		DocumentID: req.DocumentID, RecipientID: req.RecipientID, Type: req.Type, Page: req.Page,
-		X: req.X, Y: req.Y, Width: req.Width, Height: req.Height, Required: req.Required,
-	})
+	in := req.input()
+	in.DocumentID, in.RecipientID = req.DocumentID, req.RecipientID
+	f, err := a.svc.AddField(r.Context(), principal(r), r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}

@@ -40,8 +40,8 @@ func (a *api) keyFor(r *http.Request, acc access, kind bodyKind, raw string) (k 
 	h := k.mac("request")
 	io.WriteString(h, r.Method+"\n"+r.URL.Path+"\n")
 	cleanup = func() {}
-	if kind == uploadBody {
-		cleanup, err = a.spool(r, h)
+	if kind == uploadBody || kind == composeBody {
+		cleanup, err = a.spool(r, h, kind)
 	} else {
 		err = a.buffer(r, h)
 	}
@@ -83,7 +83,7 @@ func (a *api) buffer(r *http.Request, h hash.Hash) error {
 
 // spool copies an upload (bounded by limitBody) to a temporary file while
 // hashing it, so that even a large upload is never held in memory.
-func (a *api) spool(r *http.Request, h hash.Hash) (cleanup func(), err error) {
+func (a *api) spool(r *http.Request, h hash.Hash, kind bodyKind) (cleanup func(), err error) {
 	f, err := os.CreateTemp(a.cfg.TempDir, "gsign-upload-*")
 	if err != nil {
 		return func() {}, fmt.Errorf("spool upload: %w", err)
@@ -93,7 +93,7 @@ func (a *api) spool(r *http.Request, h hash.Hash) (cleanup func(), err error) {
 		os.Remove(f.Name())
 	}
 	if _, err := io.Copy(io.MultiWriter(f, h), r.Body); err != nil {
-		return cleanup, a.readError(err, uploadBody)
+		return cleanup, a.readError(err, kind)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return cleanup, fmt.Errorf("spool upload: %w", err)

@@ -60,12 +60,16 @@ func (a *api) addRecipient(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), esign.RecipientInput{
-		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
-		Embedded: req.Embedded, Phone: req.Phone, AccessCode: req.AccessCode,
-	})
+	rc, err := a.svc.AddRecipient(r.Context(), principal(r), r.PathValue("id"), req.input())
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, newRecipient(rc))
+}
+
+func (req *addRecipientRequest) input() esign.RecipientInput {
+	return esign.RecipientInput{
+		Name: req.Name, Email: req.Email, Role: req.Role, RoutingOrder: req.RoutingOrder, Auth: req.Auth,
+		Embedded: req.Embedded, Phone: req.Phone, AccessCode: req.AccessCode,
+	}
 }

@@ -29,9 +29,10 @@ const noPerm esign.Permission = ""
 type bodyKind int
 
 const (
-	noBody     bodyKind = iota // GET routes
-	jsonBody                   // at most maxJSONBytes
-	uploadBody                 // multipart, at most MaxUploadBytes plus multipartOverhead
+	noBody      bodyKind = iota // GET routes
+	jsonBody                    // at most maxJSONBytes
+	uploadBody                  // multipart, at most MaxUploadBytes plus multipartOverhead
+	composeBody                 // JSON with base64 documents, or multipart: see composeLimit
 )
 
 // handlerFunc is a route's handler. It writes a response on success and
@@ -85,7 +86,7 @@ func (a *api) routes() []route {
 		{"GET /api/v1/sso/start", public, noPerm, noBody, authRate, a.startSSO},
 		{"GET /api/v1/sso/callback", public, noPerm, noBody, authRate, a.ssoCallback},
 
-		{"POST /api/v1/envelopes", sender, esign.PermEnvelopeCreate, jsonBody, apiRate, a.createEnvelope},
+		{"POST /api/v1/envelopes", sender, esign.PermEnvelopeCreate, composeBody, apiRate, a.createEnvelope},
 		{"GET /api/v1/envelopes", sender, esign.PermEnvelopeRead, noBody, apiRate, a.listEnvelopes},
 		{"GET /api/v1/envelopes/{id}", sender, esign.PermEnvelopeRead, noBody, apiRate, a.getEnvelope},
 		{"POST /api/v1/envelopes/{id}/documents", sender, esign.PermEnvelopeEdit, uploadBody, apiRate, a.addDocument},

@@ -46,6 +46,33 @@ func TestSMSAndMetricsWiring(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+	if code := getStatus(t, "http://"+metricsAddr+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("the profiler answers %d without GSIGN_PPROF, want 404", code)
+	}
+}
+
+// TestProfilerOnMetricsListener: GSIGN_PPROF adds Go's profiler to the
+// metrics listener, and only there.
+func TestProfilerOnMetricsListener(t *testing.T) {
+	metricsAddr := freeAddr(t)
+	e := startServer(t, func(c *config.Config) { c.MetricsAddr, c.Pprof = metricsAddr, true })
+	if code := getStatus(t, "http://"+metricsAddr+"/debug/pprof/heap?debug=1"); code != http.StatusOK {
+		t.Errorf("the profiler answers %d on the metrics listener, want 200", code)
+	}
+	if code := getStatus(t, e.base+"/debug/pprof/heap"); code == http.StatusOK {
+		t.Errorf("the public listener serves the profiler")
+	}
+}
+
+// getStatus returns the status of a GET of url.
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // freeAddr returns a loopback address with a port free right now.

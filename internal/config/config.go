@@ -116,6 +116,10 @@ type Config struct {
 	// MetricsAddr is where Prometheus metrics are served, on a listener of
 	// their own; empty: not served. Internal only: it has no authentication.
 	MetricsAddr string
+	// Pprof adds Go's profiler (/debug/pprof/) to the metrics listener
+	// (GSIGN_PPROF; off by default, and only where MetricsAddr is set): CPU
+	// and heap profiles of a running server, for finding where its time goes.
+	Pprof bool
 	// BreakerFailures consecutive failures open a service's circuit breaker;
 	// BreakerOpenFor later it lets one trial call through.
 	BreakerFailures int
@@ -245,6 +249,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_AUTO_MIGRATE", func(v string) (err error) { c.AutoMigrate, err = strconv.ParseBool(v); return }},
 		{"GSIGN_MAIL_LOG_LINKS", func(v string) (err error) { c.MailLogLinks, err = strconv.ParseBool(v); return }},
 		{"GSIGN_MAIL_ATTACH_MAX_BYTES", func(v string) (err error) { c.MailAttachMaxBytes, err = strconv.ParseInt(v, 10, 64); return }},
+		{"GSIGN_PPROF", func(v string) (err error) { c.Pprof, err = strconv.ParseBool(v); return }},
 		{"GSIGN_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return }},
 		{"GSIGN_JOB_CONCURRENCY", func(v string) (err error) { c.JobConcurrency, err = strconv.Atoi(v); return }},
 		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
@@ -326,6 +331,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_PKI_KEY_ALGORITHM must be ecdsa-p256 or rsa-3072, not %q", c.PKIKeyAlgorithm)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("config: GSIGN_LOG_FORMAT must be text or json")
+	case c.Pprof && c.MetricsAddr == "":
+		return fmt.Errorf("config: GSIGN_PPROF serves the profiler on the metrics listener: set GSIGN_METRICS_ADDR too")
 	case c.BreakerFailures < 1:
 		return fmt.Errorf("config: GSIGN_BREAKER_FAILURES must be at least 1")
 	case c.BreakerOpenFor < time.Second:
@@ -429,7 +436,7 @@ func (c Config) String() string {
 	return fmt.Sprintf("addr=%s data=%s public_url=%s database=%s blobs=%s queue=%s redis=%s roles=%s max_upload=%d job_concurrency=%d pki_key_algorithm=%s master_key=%s smtp=%s webhook_allow_nets=%s",
 		c.Addr, c.DataDir, c.PublicURL, maskURL(c.DatabaseURL), maskURL(c.BlobURL), maskURL(c.QueueURL), maskURL(c.RedisURL),
 		strings.Join(c.Roles, ","), c.MaxUploadBytes, c.JobConcurrency, c.PKIKeyAlgorithm, key, c.mailer(), joinPrefixes(c.WebhookAllowNets)) +
-		fmt.Sprintf(" sms=%s metrics=%s breaker_failures=%d breaker_open_for=%s idv=%s", maskURL(c.SMSURL), c.MetricsAddr, c.BreakerFailures, c.BreakerOpenFor, c.idv())
+		fmt.Sprintf(" sms=%s metrics=%s pprof=%t breaker_failures=%d breaker_open_for=%s idv=%s", maskURL(c.SMSURL), c.MetricsAddr, c.Pprof, c.BreakerFailures, c.BreakerOpenFor, c.idv())
 }
 
 // idv prints the identity verification provider, never its secret.

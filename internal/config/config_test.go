@@ -53,6 +53,7 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"SSO DNS server with a bad port", map[string]string{"GSIGN_SSO_DNS_SERVER": "10.0.0.2:dns"}, "GSIGN_SSO_DNS_SERVER must be host:port"},
 		{"bad SSO network", map[string]string{"GSIGN_SSO_ALLOW_NETS": "10.0.0.0/8,keycloak"}, "GSIGN_SSO_ALLOW_NETS"},
 		{"zero breaker failures", map[string]string{"GSIGN_BREAKER_FAILURES": "0"}, "GSIGN_BREAKER_FAILURES"},
+		{"profiler without a metrics listener", map[string]string{"GSIGN_PPROF": "true"}, "set GSIGN_METRICS_ADDR too"},
 		{"bad breaker period", map[string]string{"GSIGN_BREAKER_OPEN_FOR": "10ms"}, "GSIGN_BREAKER_OPEN_FOR"},
 	}
 	for _, tt := range tests {

@@ -14,8 +14,7 @@ func (w *finalWork) renderCertificate(ctx context.Context) (string, error) {
 		return "", err
 	}
 	key := w.key("certificate.flat.pdf")
-	w.scratch = append(w.scratch, key)
-	_, err = w.s.writeScratch(ctx, key, func(out io.Writer) error {
+	err = w.scratch.write(ctx, key, func(out io.Writer) error {
 		return w.s.Certificates.RenderCertificate(ctx, c, out)
 	})
 	return key, err

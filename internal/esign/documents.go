@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxDocumentsPerEnvelope bounds an envelope's documents.
@@ -16,11 +17,8 @@ const MaxDocumentsPerEnvelope = 50
 // fails on the way leaves no document behind. Call CheckDraft first to
 // refuse before reading a large body.
 func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, name string, body io.Reader) (*Document, error) {
-	name = documentName(name)
-	now := s.now()
-	doc := &Document{ID: NewID(PrefixDocument, now), EnvelopeID: envelopeID, Name: name, CreatedAt: now}
-	doc.BlobKey = "documents/" + envelopeID + "/" + doc.ID + ".pdf"
-	if err := s.storeUpload(ctx, doc, body); err != nil {
+	doc := newDocument(envelopeID, name, s.now())
+	if err := s.storeUpload(ctx, doc, body, s.Config.MaxUploadBytes); err != nil {
 		return nil, err
 	}
 	failpoint("document.stored")
@@ -33,16 +31,7 @@ func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, nam
 		if err != nil {
 			return err
 		}
-		if len(docs) >= MaxDocumentsPerEnvelope {
-			return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d documents", MaxDocumentsPerEnvelope)
-		}
-		doc.Position, doc.CreatedAt = len(docs)+1, tx.Now()
-		if err := tx.CreateDocument(ctx, doc); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, e, AuditDocumentAdded, p.actor(ctx), map[string]string{
-			"document_id": doc.ID, "name": doc.Name, "sha256": doc.SHA256, "pages": strconv.Itoa(len(doc.Pages)), "size": strconv.FormatInt(doc.Size, 10),
-		})
+		return insertDocument(ctx, tx, p, e, doc, len(docs))
 	})
 	if err != nil {
 		s.deleteBlob(doc.BlobKey)
@@ -51,18 +40,45 @@ func (s *Service) AddDocument(ctx context.Context, p *Principal, envelopeID, nam
 	return doc, nil
 }
 
-// storeUpload streams body into the blob store, enforcing the size limit,
-// then inspects what was stored.
-func (s *Service) storeUpload(ctx context.Context, doc *Document, body io.Reader) error {
-	limited := &io.LimitedReader{R: body, N: s.Config.MaxUploadBytes + 1}
+// insertDocument records a stored document as the envelope's document after
+// the existing ones, with its audit event.
+func insertDocument(ctx context.Context, tx Tx, p *Principal, e *Envelope, doc *Document, existing int) error {
+	if existing >= MaxDocumentsPerEnvelope {
+		return errTooManyDocuments()
+	}
+	doc.Position, doc.CreatedAt = existing+1, tx.Now()
+	if err := tx.CreateDocument(ctx, doc); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, e, AuditDocumentAdded, p.actor(ctx), map[string]string{
+		"document_id": doc.ID, "name": doc.Name, "sha256": doc.SHA256, "pages": strconv.Itoa(len(doc.Pages)), "size": strconv.FormatInt(doc.Size, 10),
+	})
+}
+
+func errTooManyDocuments() *Error {
+	return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d documents", MaxDocumentsPerEnvelope)
+}
+
+// newDocument is a document of the envelope, not stored yet, with the blob
+// key it will be stored under.
+func newDocument(envelopeID, name string, now time.Time) *Document {
+	doc := &Document{ID: NewID(PrefixDocument, now), EnvelopeID: envelopeID, Name: documentName(name), CreatedAt: now}
+	doc.BlobKey = "documents/" + envelopeID + "/" + doc.ID + ".pdf"
+	return doc
+}
+
+// storeUpload streams body into the blob store, refusing more than limit
+// bytes, then inspects what was stored.
+func (s *Service) storeUpload(ctx context.Context, doc *Document, body io.Reader, limit int64) error {
+	limited := &io.LimitedReader{R: body, N: limit + 1}
 	info, err := s.Blobs.Put(ctx, doc.BlobKey, limited)
 	if err != nil {
 		s.deleteBlob(doc.BlobKey)
 		return err
 	}
-	if info.Size > s.Config.MaxUploadBytes {
+	if info.Size > limit {
 		s.deleteBlob(doc.BlobKey)
-		return ErrTooLarge(s.Config.MaxUploadBytes)
+		return ErrTooLarge(limit)
 	}
 	if info.Size == 0 {
 		s.deleteBlob(doc.BlobKey)

@@ -32,41 +32,61 @@ func (s *Service) CreateEnvelope(ctx context.Context, p *Principal, in CreateEnv
 	if err := p.Require(PermEnvelopeCreate); err != nil {
 		return nil, err
 	}
-	name, err := requireText("name", in.Name, 200)
-	if err != nil {
+	if err := in.clean(); err != nil {
 		return nil, err
 	}
-	subject, message := strings.TrimSpace(CleanText(in.Subject)), strings.TrimSpace(CleanText(in.Message))
-	if len(subject) > 500 {
-		return nil, Invalid("subject", "is too long (at most 500 bytes)")
-	}
-	if len(message) > 10000 {
-		return nil, Invalid("message", "is too long (at most 10000 bytes)")
-	}
 	var d *EnvelopeDetail
-	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		now := tx.Now()
-		if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
-			return Invalid("expires_at", "must be in the future")
-		}
-		if err := checkEnvelopeTeam(ctx, tx, p, in.TeamID); err != nil {
-			return err
-		}
-		e := &Envelope{
-			ID: NewID(PrefixEnvelope, now), OrgID: p.OrgID, OwnerID: p.UserID, TeamID: in.TeamID,
-			Name: name, Subject: subject, Message: message, Status: StatusDraft,
-			ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
-		}
-		if err := in.Reminders.apply(e, now); err != nil {
-			return err
-		}
-		if err := tx.CreateEnvelope(ctx, e); err != nil {
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := createDraft(ctx, tx, p, NewID(PrefixEnvelope, tx.Now()), in)
+		if err != nil {
 			return err
 		}
 		d = &EnvelopeDetail{Envelope: e}
-		return appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), in.Reminders.auditData(map[string]string{"name": name}))
+		return nil
 	})
 	return d, err
+}
+
+// clean checks and normalizes what needs no transaction: the name, subject
+// and message.
+func (in *CreateEnvelopeInput) clean() error {
+	name, err := requireText("name", in.Name, 200)
+	if err != nil {
+		return err
+	}
+	subject, message := strings.TrimSpace(CleanText(in.Subject)), strings.TrimSpace(CleanText(in.Message))
+	if len(subject) > 500 {
+		return Invalid("subject", "is too long (at most 500 bytes)")
+	}
+	if len(message) > 10000 {
+		return Invalid("message", "is too long (at most 10000 bytes)")
+	}
+	in.Name, in.Subject, in.Message = name, subject, message
+	return nil
+}
+
+// createDraft creates the draft id from a cleaned input, with its first
+// audit event.
+func createDraft(ctx context.Context, tx Tx, p *Principal, id string, in CreateEnvelopeInput) (*Envelope, error) {
+	now := tx.Now()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return nil, Invalid("expires_at", "must be in the future")
+	}
+	if err := checkEnvelopeTeam(ctx, tx, p, in.TeamID); err != nil {
+		return nil, err
+	}
+	e := &Envelope{
+		ID: id, OrgID: p.OrgID, OwnerID: p.UserID, TeamID: in.TeamID,
+		Name: in.Name, Subject: in.Subject, Message: in.Message, Status: StatusDraft,
+		ExpiresAt: utcPtr(in.ExpiresAt), CreatedAt: now, UpdatedAt: now,
+	}
+	if err := in.Reminders.apply(e, now); err != nil {
+		return nil, err
+	}
+	if err := tx.CreateEnvelope(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, appendAudit(ctx, tx, e, AuditCreated, p.actor(ctx), in.Reminders.auditData(map[string]string{"name": in.Name}))
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -68,16 +68,21 @@ func (s *Service) AddField(ctx context.Context, p *Principal, envelopeID string,
 		if err := checkFieldCount(ctx, tx, e.ID); err != nil {
 			return err
 		}
-		f.ID, f.EnvelopeID, f.CreatedAt = NewID(PrefixField, tx.Now()), e.ID, tx.Now()
-		if err := tx.CreateField(ctx, f); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, e, AuditFieldAdded, p.actor(ctx), fieldAuditData(f))
+		return insertField(ctx, tx, p, e, f)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// insertField records a checked field, with its audit event.
+func insertField(ctx context.Context, tx Tx, p *Principal, e *Envelope, f *Field) error {
+	f.ID, f.EnvelopeID, f.CreatedAt = NewID(PrefixField, tx.Now()), e.ID, tx.Now()
+	if err := tx.CreateField(ctx, f); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, e, AuditFieldAdded, p.actor(ctx), fieldAuditData(f))
 }
 
 // checkFieldPlacement checks the field against its document, its page and its
@@ -94,6 +99,11 @@ func checkFieldPlacement(ctx context.Context, tx Tx, stamper Stamper, e *Envelop
 	if err := checkFieldRecipient(stamper, r, f); err != nil {
 		return err
 	}
+	return checkFieldOnPage(doc, f)
+}
+
+// checkFieldOnPage checks that the field lies on a page of its document.
+func checkFieldOnPage(doc *Document, f *Field) error {
 	if f.Page > len(doc.Pages) {
 		return Invalid("page", "document has "+strconv.Itoa(len(doc.Pages))+" pages")
 	}
@@ -126,9 +136,13 @@ func checkFieldCount(ctx context.Context, tx Tx, envelopeID string) error {
 		return err
 	}
 	if len(fields) >= MaxFieldsPerEnvelope {
-		return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d fields", MaxFieldsPerEnvelope)
+		return errTooManyFields()
 	}
 	return nil
+}
+
+func errTooManyFields() *Error {
+	return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d fields", MaxFieldsPerEnvelope)
 }
 
 func findDocument(ctx context.Context, tx Tx, envelopeID, id string) (*Document, error) {

@@ -30,7 +30,7 @@ func (s *Service) finalize(ctx context.Context, envelopeID string) error {
 	if err != nil || in == nil {
 		return err
 	}
-	w := &finalWork{s: s, in: in, now: s.now()}
+	w := &finalWork{s: s, in: in, now: s.now(), scratch: newScratchSpace(s)}
 	defer w.cleanup()
 	if err := w.produce(ctx); err != nil {
 		return fmt.Errorf("finalize %s: %w", envelopeID, err)
@@ -115,7 +115,8 @@ func (s *Service) recordResults(ctx context.Context, tx Tx, envelopeID string, d
 
 // ScratchBlobs is implemented by blob stores that can keep a file more
 // cheaply when it need not survive a crash, such as without fsyncs.
-// Finalize writes its intermediate files (under work/) with it: each is
+// Finalize writes its intermediate files (under work/) with it when they
+// are too large to keep in memory (scratchSpace): each is
 // read back at once and deleted when finalize ends, and a finalize that
 // crashed runs again from the start and writes them anew, so making them
 // durable buys nothing. With a store that lacks it they go through Put.
@@ -141,16 +142,6 @@ func (s *Service) writeBlob(ctx context.Context, key string, produce func(w io.W
 	return streamBlob(ctx, s.Blobs.Put, key, produce)
 }
 
-// writeScratch is writeBlob for an intermediate file of finalize (see
-// ScratchBlobs).
-func (s *Service) writeScratch(ctx context.Context, key string, produce func(w io.Writer) error) (BlobInfo, error) {
-	put := s.Blobs.Put
-	if sb, ok := s.Blobs.(ScratchBlobs); ok {
-		put = sb.PutScratch
-	}
-	return streamBlob(ctx, put, key, produce)
-}
-
 func streamBlob(ctx context.Context, put putFunc, key string, produce func(w io.Writer) error) (BlobInfo, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(produce(pw)) }()
@@ -160,18 +151,6 @@ func streamBlob(ctx context.Context, put putFunc, key string, produce func(w io.
 		return BlobInfo{}, fmt.Errorf("write %s: %w", key, err)
 	}
 	return info, nil
-}
-
-// transformBlob opens src and streams fn's output from it into dst, which
-// write (writeBlob or writeScratch) stores.
-func (s *Service) transformBlob(ctx context.Context, src, dst string, write func(context.Context, string, func(io.Writer) error) (BlobInfo, error),
-	fn func(r io.ReadSeeker, w io.Writer) error) (BlobInfo, error) {
-	f, err := s.Blobs.Open(ctx, src)
-	if err != nil {
-		return BlobInfo{}, err
-	}
-	defer f.Close()
-	return write(ctx, dst, func(w io.Writer) error { return fn(f, w) })
 }
 
 // stampsFor turns the document's filled fields into stamps.

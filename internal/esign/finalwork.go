@@ -7,7 +7,7 @@ import (
 )
 
 // finalWork produces one envelope's outputs. Intermediate (unsealed) files
-// live under work/ and are deleted when it is done.
+// are named under work/ and live in its scratch space until it is done.
 type finalWork struct {
 	s        *Service
 	in       *finalInputs
@@ -15,7 +15,7 @@ type finalWork struct {
 	evidence []byte
 	flat     []string // work keys of the flattened documents, in order
 	files    []*ResultFile
-	scratch  []string
+	scratch  *scratchSpace
 }
 
 func (w *finalWork) key(name string) string {
@@ -63,16 +63,12 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 		return err
 	}
 	flat := w.key(doc.ID + ".flat.pdf")
-	w.scratch = append(w.scratch, flat)
-	_, err = s.transformBlob(ctx, doc.BlobKey, flat, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
-		return s.Stamper.Stamp(ctx, r, stamps, w.embedded(), out)
-	})
-	if err != nil {
+	if err := w.stamp(ctx, doc.BlobKey, flat, stamps); err != nil {
 		return err
 	}
 	w.flat = append(w.flat, flat)
 	key := w.resultKey(doc.ID + ".pdf")
-	info, err := s.transformBlob(ctx, flat, key, s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := w.scratch.transform(ctx, flat, key, func(r io.ReadSeeker, out io.Writer) error {
 		return s.Sealer.Seal(ctx, r, out, w.sealInfo(doc.Name))
 	})
 	if err != nil {
@@ -90,7 +86,7 @@ func (w *finalWork) sealInfo(what string) SealInfo {
 
 // seal seals the work file src into the result dst and records it as part.
 func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error {
-	info, err := w.s.transformBlob(ctx, src, dst, w.s.writeBlob, func(r io.ReadSeeker, out io.Writer) error {
+	info, err := w.scratch.transform(ctx, src, dst, func(r io.ReadSeeker, out io.Writer) error {
 		return w.s.Sealer.Seal(ctx, r, out, w.sealInfo(what))
 	})
 	if err != nil {
@@ -104,7 +100,6 @@ func (w *finalWork) seal(ctx context.Context, src, dst, part, what string) error
 // the evidence and seals the result.
 func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 	withEvidence := w.key("combined.flat.pdf")
-	w.scratch = append(w.scratch, withEvidence)
 	parts := append(append([]string{}, w.flat...), certFlat)
 	var err error
 	if m, ok := w.s.Merger.(EmbeddingMerger); ok {
@@ -125,23 +120,32 @@ func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 func (w *finalWork) mergeThenEmbed(ctx context.Context, parts []string, dst string) error {
 	s := w.s
 	merged := w.key("combined.merged.pdf")
-	w.scratch = append(w.scratch, merged)
 	err := w.merge(ctx, parts, merged, func(srcs []io.ReadSeeker, out io.Writer) error {
 		return s.Merger.Merge(ctx, srcs, out)
 	})
 	if err != nil {
 		return err
 	}
-	_, err = s.transformBlob(ctx, merged, dst, s.writeScratch, func(r io.ReadSeeker, out io.Writer) error {
-		return s.Stamper.Stamp(ctx, r, nil, w.embedded(), out)
+	return w.stamp(ctx, merged, dst, nil)
+}
+
+// stamp stamps src (a work file, or the original document's blob) with
+// stamps and the evidence into the work file dst.
+func (w *finalWork) stamp(ctx context.Context, src, dst string, stamps []Stamp) error {
+	f, err := w.scratch.open(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return w.scratch.write(ctx, dst, func(out io.Writer) error {
+		return w.s.Stamper.Stamp(ctx, f, stamps, w.embedded(), out)
 	})
-	return err
 }
 
 // merge opens the work files parts and writes what fn makes of them into
 // the work file dst.
 func (w *finalWork) merge(ctx context.Context, parts []string, dst string, fn func(srcs []io.ReadSeeker, out io.Writer) error) error {
-	_, err := w.s.writeScratch(ctx, dst, func(out io.Writer) error {
+	return w.scratch.write(ctx, dst, func(out io.Writer) error {
 		srcs, closeAll, err := w.openAll(ctx, parts)
 		if err != nil {
 			return err
@@ -149,7 +153,6 @@ func (w *finalWork) merge(ctx context.Context, parts []string, dst string, fn fu
 		defer closeAll()
 		return fn(srcs, out)
 	})
-	return err
 }
 
 func (w *finalWork) openAll(ctx context.Context, keys []string) ([]io.ReadSeeker, func(), error) {
@@ -161,7 +164,7 @@ func (w *finalWork) openAll(ctx context.Context, keys []string) ([]io.ReadSeeker
 	}
 	srcs := make([]io.ReadSeeker, 0, len(keys))
 	for _, k := range keys {
-		f, err := w.s.Blobs.Open(ctx, k)
+		f, err := w.scratch.open(ctx, k)
 		if err != nil {
 			closeAll()
 			return nil, nil, err
@@ -185,9 +188,7 @@ func (w *finalWork) storeEvidence(ctx context.Context) error {
 	return nil
 }
 
-// cleanup deletes the intermediate files.
+// cleanup drops the intermediate files.
 func (w *finalWork) cleanup() {
-	for _, k := range w.scratch {
-		w.s.deleteBlob(k)
-	}
+	w.scratch.cleanup()
 }

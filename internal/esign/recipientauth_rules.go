@@ -25,8 +25,8 @@ func (in *RecipientInput) authMethod(phone string) (string, error) {
 			return "", Invalid("phone", "is required for auth sms_otp: the one-time code is texted to it")
 		}
 	default:
-		return "", Errorf(KindInvalid, CodeUnsupportedAuth,
-			"recipient authentication %q is not supported; use none, access_code, email_otp, sms_otp or idv", in.Auth)
+		return "", onAuth(Errorf(KindInvalid, CodeUnsupportedAuth,
+			"recipient authentication %q is not supported; use none, access_code, email_otp, sms_otp or idv", in.Auth))
 	}
 	if in.AccessCode != "" && method != AuthAccessCode {
 		return "", Invalid("access_code", "is only for auth access_code (the recipient's auth is "+method+")")
@@ -75,9 +75,15 @@ func setAccessCode(r *Recipient, newHash, oldHash string) error {
 // checkIDVConfigured refuses the idv method when no provider is set up.
 func (s *Service) checkIDVConfigured(r *Recipient) error {
 	if r.AuthMethod == AuthIDV && (s.Config.IDVURL == "" || len(s.Config.IDVSecret) == 0) {
-		return Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication idv needs an identity verification provider; the operator sets GSIGN_IDV_URL and GSIGN_IDV_SECRET")
+		return onAuth(Errorf(KindInvalid, CodeUnsupportedAuth, "recipient authentication idv needs an identity verification provider; the operator sets GSIGN_IDV_URL and GSIGN_IDV_SECRET"))
 	}
 	return nil
+}
+
+// onAuth names the request's auth member as the offending input.
+func onAuth(e *Error) *Error {
+	e.Fields = map[string]string{"auth": e.Message}
+	return e
 }
 
 func deref[T any](p *T) T {

@@ -57,8 +57,9 @@ func (in *RecipientInput) validate() (*Recipient, error) {
 	return r, nil
 }
 
-// AddRecipient adds a recipient to a draft.
-func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID string, in RecipientInput) (*Recipient, error) {
+// newRecipient validates a new recipient and hashes its access code: all
+// that needs no transaction.
+func (s *Service) newRecipient(in RecipientInput) (*Recipient, error) {
 	r, err := in.validate()
 	if err != nil {
 		return nil, err
@@ -73,6 +74,15 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 	if err := s.checkIDVConfigured(r); err != nil {
 		return nil, err
 	}
+	return r, nil
+}
+
+// AddRecipient adds a recipient to a draft.
+func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID string, in RecipientInput) (*Recipient, error) {
+	r, err := s.newRecipient(in)
+	if err != nil {
+		return nil, err
+	}
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := lockDraft(ctx, tx, p, envelopeID)
 		if err != nil {
@@ -82,19 +92,28 @@ func (s *Service) AddRecipient(ctx context.Context, p *Principal, envelopeID str
 		if err != nil {
 			return err
 		}
-		if len(existing) >= MaxRecipientsPerEnvelope {
-			return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d recipients", MaxRecipientsPerEnvelope)
-		}
-		r.ID, r.EnvelopeID, r.CreatedAt = NewID(PrefixRecipient, tx.Now()), e.ID, tx.Now()
-		if err := tx.CreateRecipient(ctx, r); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), recipientAuditData(r))
+		return insertRecipient(ctx, tx, p, e, r, len(existing))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// insertRecipient records a validated recipient, with its audit event.
+func insertRecipient(ctx context.Context, tx Tx, p *Principal, e *Envelope, r *Recipient, existing int) error {
+	if existing >= MaxRecipientsPerEnvelope {
+		return errTooManyRecipients()
+	}
+	r.ID, r.EnvelopeID, r.CreatedAt = NewID(PrefixRecipient, tx.Now()), e.ID, tx.Now()
+	if err := tx.CreateRecipient(ctx, r); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, e, AuditRecipientAdded, p.actor(ctx), recipientAuditData(r))
+}
+
+func errTooManyRecipients() *Error {
+	return Errorf(KindInvalid, CodeValidation, "an envelope holds at most %d recipients", MaxRecipientsPerEnvelope)
 }
 
 // recipientAuditData is what the audit trail records of a recipient added or

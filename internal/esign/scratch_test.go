@@ -2,6 +2,7 @@ package esign_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -39,23 +40,31 @@ func (s *scratchRecorder) PutScratch(ctx context.Context, key string, r io.Reade
 // plainMerger hides the embedding merge of the Merger it wraps.
 type plainMerger struct{ esign.Merger }
 
-// Finalize writes its intermediate files, and only those, as scratch, and
-// deletes them when done: with a Merger that embeds the evidence as it
-// merges, and with one that cannot.
+// Finalize keeps its intermediate files in memory when they are small
+// and writes them to the store as scratch, and only those, when they are
+// larger than Config.ScratchInMemory, and deletes them when done: with a
+// Merger that embeds the evidence as it merges, and with one that cannot.
 func TestFinalizeWritesWorkFilesAsScratch(t *testing.T) {
 	tests := []struct {
-		name    string
-		merger  func(esign.Merger) esign.Merger
-		scratch int
+		name     string
+		merger   func(esign.Merger) esign.Merger
+		inMemory int // Config.ScratchInMemory
+		scratch  int
 	}{
-		// The flattened document, the certificate and the combined PDF.
-		{"embedding merger", func(m esign.Merger) esign.Merger { return m }, 3},
+		// The flattened document, the certificate and the combined PDF, a
+		// few kB each, all in memory by default.
+		{"embedding merger, default", func(m esign.Merger) esign.Merger { return m }, 0, 0},
+		{"plain merger, default", func(m esign.Merger) esign.Merger { return plainMerger{m} }, 0, 0},
+		// Larger than the bound: they spill.
+		{"embedding merger, 1 kB in memory", func(m esign.Merger) esign.Merger { return m }, 1024, 3},
 		// And the merged PDF before the evidence goes in.
-		{"plain merger", func(m esign.Merger) esign.Merger { return plainMerger{m} }, 4},
+		{"plain merger, 1 kB in memory", func(m esign.Merger) esign.Merger { return plainMerger{m} }, 1024, 4},
+		{"plain merger, never in memory", func(m esign.Merger) esign.Merger { return plainMerger{m} }, -1, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
+			h.svc.Config.ScratchInMemory = tc.inMemory
 			h.svc.Merger = tc.merger(h.svc.Merger)
 			rec := &scratchRecorder{Memory: h.blobs}
 			h.svc.Blobs = rec
@@ -111,5 +120,45 @@ func checkScratch(t *testing.T, h *harness, rec *scratchRecorder, envelopeID str
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// brokenScratch fails every scratch write after reading part of it.
+type brokenScratch struct{ *blob.Memory }
+
+func (b brokenScratch) PutScratch(ctx context.Context, key string, r io.Reader) (esign.BlobInfo, error) {
+	if _, err := io.CopyN(io.Discard, r, 100); err != nil {
+		return esign.BlobInfo{}, err
+	}
+	// What a store does on a full disk: part of the file is there.
+	if _, err := b.Memory.Put(ctx, key, strings.NewReader("partial")); err != nil {
+		return esign.BlobInfo{}, err
+	}
+	return esign.BlobInfo{}, errors.New("disk full")
+}
+
+// A spilled work file whose write fails fails the finalize, which leaves
+// no result and no work file behind.
+func TestFinalizeScratchFailure(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.svc.Config.ScratchInMemory = 1024
+	h.svc.Blobs = brokenScratch{h.blobs}
+	p := h.register("sender@example.com")
+	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
+	h.signTyped(h.openAs("a@example.com"), fields["a@example.com"].ID, "Ann Signer")
+	h.drain()
+	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
+	must(t, err)
+	if got.Envelope.ResultStatus == esign.ResultReady {
+		t.Fatal("the result is ready although its work files could not be written")
+	}
+	for _, prefix := range []string{"work/", "results/"} {
+		if err := h.blobs.List(ctx, prefix, func(b esign.BlobInfo) error {
+			t.Errorf("%s left behind", b.Key)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

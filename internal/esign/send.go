@@ -20,26 +20,33 @@ func (s *Service) Send(ctx context.Context, p *Principal, envelopeID string) (*E
 		if d, err = loadDetail(ctx, tx, e); err != nil {
 			return err
 		}
-		if err := checkSendable(d, tx); err != nil {
-			return err
-		}
-		to, _ := Transition(e.Status, EventSend)
-		now := tx.Now()
-		e.Status, e.SentAt = to, &now
-		scheduleExpiryWarning(e, now)
-		err = appendAudit(ctx, tx, e, AuditSent, p.actor(ctx), map[string]string{
-			"documents": strconv.Itoa(len(d.Documents)), "recipients": strconv.Itoa(len(d.Recipients)), "fields": strconv.Itoa(len(d.Fields)),
-		})
-		if err != nil {
-			return err
-		}
-		return s.advance(ctx, tx, e, d.Recipients)
+		return s.sendDraft(ctx, tx, p, d)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.wake()
 	return d, nil
+}
+
+// sendDraft sends the draft d, loaded in tx: it checks that d can be
+// completed, records the send and notifies the first routing group.
+func (s *Service) sendDraft(ctx context.Context, tx Tx, p *Principal, d *EnvelopeDetail) error {
+	if err := checkSendable(d, tx); err != nil {
+		return err
+	}
+	e := d.Envelope
+	to, _ := Transition(e.Status, EventSend)
+	now := tx.Now()
+	e.Status, e.SentAt = to, &now
+	scheduleExpiryWarning(e, now)
+	err := appendAudit(ctx, tx, e, AuditSent, p.actor(ctx), map[string]string{
+		"documents": strconv.Itoa(len(d.Documents)), "recipients": strconv.Itoa(len(d.Recipients)), "fields": strconv.Itoa(len(d.Fields)),
+	})
+	if err != nil {
+		return err
+	}
+	return s.advance(ctx, tx, e, d.Recipients)
 }
 
 // checkSendable refuses an envelope that could never be completed.
@@ -60,7 +67,9 @@ func checkSendable(d *EnvelopeDetail, tx Tx) error {
 			actors++
 		}
 		if r.Role == RoleSigner && !hasSignatureField(r, d.Fields) {
-			return incomplete("signer " + r.Email + " (" + r.ID + ") has no signature field")
+			err := Errorf(KindInvalid, CodeIncomplete, "signer %s (%s) has no signature field", r.Email, r.ID)
+			err.Details = map[string]string{"recipient_id": r.ID}
+			return err
 		}
 	}
 	if actors == 0 {

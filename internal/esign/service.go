@@ -82,6 +82,10 @@ type Config struct {
 	// method is refused (docs/recipient-auth.md).
 	IDVURL    string
 	IDVSecret []byte
+	// ScratchInMemory is how large an intermediate file of finalize may
+	// grow in memory before it goes to the blob store; 0 means
+	// DefaultScratchInMemory, a negative value always the blob store.
+	ScratchInMemory int
 }
 
 // DefaultConfig returns the defaults documented in docs/operations.md.

@@ -11,6 +11,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/deflate"
 )
 
 // maxStampPixels bounds a stamp image's decoded size (about 100 MB of
@@ -63,10 +64,10 @@ func newImageXObject(doc *model.Context, img image.Image, png []byte) (imageXObj
 			opaque = opaque && row[x+3] == 0xff
 		}
 	}
-	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), pixels{raw: deflate(rgb)})
+	sd := imageStream(w, h, types.Name(model.DeviceRGBCS), pixels{raw: deflate.Compress(rgb)})
 	var mask *pixels
 	if !opaque {
-		mask = &pixels{raw: deflate(alpha)}
+		mask = &pixels{raw: deflate.Compress(alpha)}
 	}
 	return addImageXObject(doc, sd, mask)
 }
@@ -123,7 +124,7 @@ func imageStream(w, h int, cs types.Object, px pixels) types.StreamDict {
 // with deflate rather than by pdfcpu, which sets up a compressor at the
 // default level for every stream.
 func flateStream(d types.Dict, content []byte) types.StreamDict {
-	return flateStreamOf(d, deflate(content))
+	return flateStreamOf(d, deflate.Compress(content))
 }
 
 // flateStreamOf returns a stream of d's entries over raw, already

@@ -7,6 +7,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/gsign/gsign/internal/pdf/internal/deflate"
 	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
 )
 
@@ -31,7 +32,7 @@ func newIndexedXObject(doc *model.Context, p *image.Paletted, png []byte) (image
 	cs := types.Array{types.Name(model.IndexedCS), types.Name(model.DeviceRGBCS), types.Integer(255), *table}
 	px, ok := pngPixels(png, w, h)
 	if !ok {
-		px = pixels{raw: deflate(indices(p))}
+		px = pixels{raw: deflate.Compress(indices(p))}
 	}
 	sd := imageStream(w, h, cs, px)
 	switch {
@@ -45,7 +46,7 @@ func newIndexedXObject(doc *model.Context, p *image.Paletted, png []byte) (image
 	for i, c := range mask {
 		mask[i] = alphas[c]
 	}
-	return addImageXObject(doc, sd, &pixels{raw: deflate(mask)})
+	return addImageXObject(doc, sd, &pixels{raw: deflate.Compress(mask)})
 }
 
 // pngPixels returns the image data of png, if it is an 8-bit indexed PNG

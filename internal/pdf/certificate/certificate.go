@@ -1,7 +1,7 @@
 // Package certificate lays out GSign's certificate of completion as an A4
-// PDF with fpdf (esign.CertificateRenderer): the envelope, every recipient
-// with their signature, the documents with their hashes and the head of
-// the audit chain.
+// PDF (esign.CertificateRenderer): the envelope, every recipient with
+// their signature, the documents with their hashes and the head of the
+// audit chain. It writes the PDF with internal/pdf/internal/pdfw.
 //
 // Text is set in the Go fonts, embedded as subsets, so that names in any
 // Latin, Greek or Cyrillic script render and can be copied; hashes are set
@@ -15,11 +15,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/pdfw"
 )
 
 // Renderer renders certificates of completion. The zero value is ready to
@@ -41,21 +38,14 @@ func (r *Renderer) RenderCertificate(ctx context.Context, c *esign.Certificate, 
 	if err != nil {
 		return err
 	}
-	if err := doc.Output(w); err != nil {
+	if _, err := doc.WriteTo(w); err != nil {
 		return fmt.Errorf("render certificate: %w", err)
 	}
 	return nil
 }
 
-// layout lays out the whole certificate. fpdf reports most problems
-// through its error state, but it indexes slices with user text in places,
-// so a panic is turned into an error too.
-func layout(ctx context.Context, c *esign.Certificate, signatures []signatureImage) (doc *fpdf.Fpdf, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("render certificate: fpdf panicked: %v", p)
-		}
-	}()
+// layout lays out the whole certificate.
+func layout(ctx context.Context, c *esign.Certificate, signatures []signatureImage) (*pdfw.Document, error) {
 	w, err := newWriter(c, signatures)
 	if err != nil {
 		return nil, err
@@ -68,15 +58,13 @@ func layout(ctx context.Context, c *esign.Certificate, signatures []signatureIma
 	w.documents()
 	w.audit()
 	w.footers()
-	if err := w.pdf.Error(); err != nil {
-		return nil, fmt.Errorf("render certificate: %w", err)
-	}
-	return w.pdf, nil
+	return w.doc, nil
 }
 
-// writer lays out one certificate on one fpdf document.
+// writer lays out one certificate on one document.
 type writer struct {
-	pdf        *fpdf.Fpdf
+	doc        *pdfw.Document
+	pdf        *canvas
 	c          *esign.Certificate
 	totalPages int              // 0 until the footers are drawn
 	signatures []signatureImage // one per recipient
@@ -87,29 +75,23 @@ type writer struct {
 }
 
 func newWriter(c *esign.Certificate, signatures []signatureImage) (*writer, error) {
-	text, err := newCleaner()
+	fonts, err := goFonts()
 	if err != nil {
 		return nil, fmt.Errorf("render certificate: %w", err)
 	}
-	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
-	w := &writer{pdf: pdf, c: c, signatures: signatures, text: text}
+	text := &cleaner{fonts: fonts}
 	generated := c.GeneratedAt.UTC()
-	pdf.SetCreationDate(generated)
-	pdf.SetModificationDate(generated)
-	pdf.SetCatalogSort(true) // resources in a fixed order, not map order
-	pdf.SetCompression(true)
-	pdf.SetProducer("GSign", false)
-	pdf.SetCreator("GSign", false)
-	pdf.SetTitle(text.metadata("Certificate of Completion: "+c.EnvelopeName), true)
-	pdf.SetSubject(text.metadata("Envelope "+c.EnvelopeID), true)
-	pdf.SetLang("en")
-	pdf.SetMargins(margin, topMargin, margin)
-	pdf.SetAutoPageBreak(true, bottomMargin)
-	pdf.SetCellMargin(0)
-	pdf.AddUTF8FontFromBytes(sans, "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes(sans, "B", gobold.TTF)
-	pdf.SetHeaderFunc(w.runningHeader)
-	w.registerSignatures()
-	pdf.AddPage()
+	doc := pdfw.New(pageWidth*pt, pageHeight*pt, pdfw.Metadata{
+		Title:   text.metadata("Certificate of Completion: " + c.EnvelopeName),
+		Subject: text.metadata("Envelope " + c.EnvelopeID),
+		Creator: "GSign", Producer: "GSign",
+		Created: generated, Modified: generated,
+		Lang: "en",
+	})
+	w := &writer{doc: doc, pdf: newCanvas(doc, [3]*pdfw.Font{regular: fonts[0], bold: fonts[1], mono: pdfw.Courier}),
+		c: c, signatures: signatures, text: text}
+	w.pdf.SetHeaderFunc(w.runningHeader)
+	w.addSignatures()
+	w.pdf.AddPage()
 	return w, nil
 }

@@ -304,7 +304,7 @@ func TestRenderCertificateUndrawableText(t *testing.T) {
 
 func TestRenderCertificateSignatureFormats(t *testing.T) {
 	t.Parallel()
-	// fpdf cannot read 16-bit or paletted PNGs on its own.
+	// 16-bit and paletted PNGs are re-encoded or get a new palette.
 	deep := image.NewNRGBA64(image.Rect(0, 0, 200, 60))
 	paletted := image.NewPaletted(image.Rect(0, 0, 200, 60), color.Palette{color.White, color.Black})
 	for x := 20; x < 180; x++ {

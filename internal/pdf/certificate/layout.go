@@ -20,15 +20,6 @@ const (
 	rowGap       = 0.9
 )
 
-// Font families: the Go fonts, added from golang.org/x/image, and Courier,
-// one of the standard PDF fonts.
-const (
-	sans = "Go"
-	mono = "Courier"
-)
-
-type rgb struct{ r, g, b int }
-
 var (
 	ink    = rgb{33, 37, 41}
 	muted  = rgb{96, 104, 114}
@@ -40,9 +31,9 @@ var (
 	bad    = rgb{163, 33, 45}
 )
 
-func (w *writer) setFont(family, style string, size float64, c rgb) {
-	w.pdf.SetFont(family, style, size)
-	w.pdf.SetTextColor(c.r, c.g, c.b)
+func (w *writer) setFont(f face, size float64, c rgb) {
+	w.pdf.SetFont(f, size)
+	w.pdf.SetTextColor(c)
 }
 
 // wrap splits s into lines no wider than width in the current font,
@@ -56,11 +47,11 @@ func (w *writer) wrap(s string, width float64) []string {
 }
 
 // drawLines draws lines at x, one below the other, from the current y.
-// fpdf moves to a new page between two lines if it must, keeping x.
+// Cell moves to a new page between two lines if it must, keeping x.
 func (w *writer) drawLines(x, width, h float64, lines []string, align string) {
 	for _, l := range lines {
 		w.pdf.SetX(x)
-		w.pdf.CellFormat(width, h, l, "", 2, align, false, 0, "")
+		w.pdf.Cell(width, h, l, true, align)
 	}
 }
 
@@ -83,7 +74,7 @@ func (w *writer) keep(h float64) {
 }
 
 func (w *writer) hrule(y float64, c rgb, width float64) {
-	w.pdf.SetDrawColor(c.r, c.g, c.b)
+	w.pdf.SetDrawColor(c)
 	w.pdf.SetLineWidth(width)
 	w.pdf.Line(margin, y, margin+contentWidth, y)
 }
@@ -97,10 +88,10 @@ type field struct {
 // valueFont selects the font of f's value and returns its line height.
 func (w *writer) valueFont(f field) float64 {
 	if f.mono {
-		w.setFont(mono, "", 8.5, ink)
+		w.setFont(mono, 8.5, ink)
 		return monoLine
 	}
-	w.setFont(sans, "", 9.5, ink)
+	w.setFont(regular, 9.5, ink)
 	return lineHeight
 }
 
@@ -128,12 +119,12 @@ func (w *writer) drawFields(x, width float64, fields []field) {
 		lines := w.wrap(w.valueText(f), width-labelWidth)
 		w.keep(float64(len(lines)) * lh)
 		y := w.pdf.GetY()
-		w.setFont(sans, "", 8.5, muted)
+		w.setFont(regular, 8.5, muted)
 		w.pdf.SetXY(x, y)
-		w.pdf.CellFormat(labelWidth, lh, w.text.sans(f.label), "", 0, "L", false, 0, "")
+		w.pdf.Cell(labelWidth, lh, w.text.sans(f.label), false, alignLeft)
 		w.valueFont(f)
 		w.pdf.SetXY(x+labelWidth, y)
-		w.drawLines(x+labelWidth, width-labelWidth, lh, lines, "L")
+		w.drawLines(x+labelWidth, width-labelWidth, lh, lines, alignLeft)
 		w.pdf.SetY(w.pdf.GetY() + rowGap)
 	}
 }
@@ -152,9 +143,9 @@ func (w *writer) section(title string, firstBlock float64) {
 	if w.pdf.GetY() > w.pageTop+0.01 {
 		w.pdf.SetY(w.pdf.GetY() + sectionGap)
 	}
-	w.setFont(sans, "B", 12.5, accent)
+	w.setFont(bold, 12.5, accent)
 	w.pdf.SetX(margin)
-	w.pdf.CellFormat(contentWidth, sectionHeading, title, "", 2, "L", false, 0, "")
+	w.pdf.Cell(contentWidth, sectionHeading, title, true, alignLeft)
 	w.hrule(w.pdf.GetY()+0.6, ruled, 0.3)
 	w.pdf.SetY(w.pdf.GetY() + sectionBelow)
 }
@@ -165,13 +156,13 @@ func (w *writer) pill(status string, right, y float64) {
 	x0, y0 := w.pdf.GetXY()
 	defer w.pdf.SetXY(x0, y0)
 	label := strings.ToUpper(humanise(status))
-	w.setFont(sans, "B", 7.5, white)
+	w.setFont(bold, 7.5, white)
 	width := w.pdf.GetStringWidth(label) + 6
 	c := statusColour(status)
-	w.pdf.SetFillColor(c.r, c.g, c.b)
-	w.pdf.RoundedRect(right-width, y, width, 5.6, 2.8, "1234", "F")
+	w.pdf.SetFillColor(c)
+	w.pdf.RoundedRect(right-width, y, width, 5.6, 2.8, true)
 	w.pdf.SetXY(right-width, y)
-	w.pdf.CellFormat(width, 5.6, w.text.sans(label), "", 0, "C", false, 0, "")
+	w.pdf.Cell(width, 5.6, w.text.sans(label), false, alignCenter)
 }
 
 func statusColour(status string) rgb {
@@ -192,34 +183,24 @@ func (w *writer) runningHeader() {
 		return
 	}
 	half := contentWidth / 2
-	w.setFont(sans, "B", 8, accent)
+	w.setFont(bold, 8, accent)
 	w.pdf.SetXY(margin, 11)
-	w.pdf.CellFormat(half, 4, "Certificate of Completion", "", 0, "L", false, 0, "")
-	w.setFont(sans, "", 8, muted)
+	w.pdf.Cell(half, 4, "Certificate of Completion", false, alignLeft)
+	w.setFont(regular, 8, muted)
 	w.pdf.SetXY(margin+half, 11)
-	w.pdf.CellFormat(half, 4, w.fit(w.text.sans(w.c.EnvelopeName), half), "", 0, "R", false, 0, "")
+	w.pdf.Cell(half, 4, w.fit(w.text.sans(w.c.EnvelopeName), half), false, alignRight)
 	w.hrule(16, ruled, 0.2)
 	w.pdf.SetY(runningTop)
 	w.pageTop = runningTop
 }
 
-// footers draws every page's footer once the content is laid out.
-// "Page N of M" needs M while page N is drawn, and fpdf's page count alias
-// is replaced only afterwards, which would misplace the right-aligned
-// text by the width difference. So the pages are laid out without
-// footers, and then each page gets its footer at the end of its content,
-// where fpdf would have drawn it when the page was closed.
+// footers draws every page's footer once the content is laid out:
+// "Page N of M" needs M, which is known only then.
 func (w *writer) footers() {
 	w.totalPages = w.pdf.PageCount()
-	// The footer sits in the bottom margin; fpdf only suspends page
-	// breaks there while it calls a footer function itself.
-	w.pdf.SetAutoPageBreak(false, bottomMargin)
+	w.pdf.SetAutoPageBreak(false) // the footer sits in the bottom margin
 	for n := 1; n <= w.totalPages; n++ {
 		w.pdf.SetPage(n)
-		// fpdf tracks one fill colour for the document, that of the last
-		// page drawn, and leaves the text colour out when it matches. Set
-		// it on this page so the text colour is always written.
-		w.pdf.SetFillColor(white.r, white.g, white.b)
 		w.footer()
 	}
 }
@@ -229,11 +210,11 @@ func (w *writer) footer() {
 	y := pageHeight - 16
 	w.hrule(y, ruled, 0.2)
 	left := contentWidth * 0.75
-	w.setFont(sans, "", 7.5, muted)
+	w.setFont(regular, 7.5, muted)
 	w.pdf.SetXY(margin, y+2)
 	generated := "Generated " + formatTime(w.c.GeneratedAt) + " by GSign · Envelope " + w.c.EnvelopeID
-	w.pdf.CellFormat(left, 4, w.fit(w.text.sans(generated), left), "", 0, "L", false, 0, "")
+	w.pdf.Cell(left, 4, w.fit(w.text.sans(generated), left), false, alignLeft)
 	page := "Page " + strconv.Itoa(w.pdf.PageNo()) + " of " + strconv.Itoa(w.totalPages)
 	w.pdf.SetXY(margin+left, y+2)
-	w.pdf.CellFormat(contentWidth-left, 4, page, "", 0, "R", false, 0, "")
+	w.pdf.Cell(contentWidth-left, 4, page, false, alignRight)
 }

@@ -12,10 +12,10 @@ import (
 // withPalette returns the indexed PNG b, which image/png decoded, with its
 // palette replaced by pal and without transparency or ancillary chunks:
 // its header and image data are copied as they are, so an indexed
-// signature reaches fpdf on white without being decompressed and
+// signature reaches the PDF on white without being decompressed and
 // compressed again. It reports false for any PNG that is not indexed and
-// non-interlaced (fpdf reads no interlaced PNG); the caller then
-// re-encodes the image.
+// non-interlaced (PDF cannot read interlaced image data as it is); the
+// caller then re-encodes the image.
 func withPalette(b []byte, pal color.Palette) ([]byte, bool) {
 	if _, _, ok := fastpng.Indexed(b); !ok || len(pal) == 0 || len(pal) > 256 {
 		return nil, false
@@ -28,7 +28,7 @@ func withPalette(b []byte, pal color.Palette) ([]byte, bool) {
 		case kind == "IHDR":
 			writeChunk(&out, kind, data)
 			writeChunk(&out, "PLTE", paletteBytes(pal))
-		case kind == "IDAT" && len(data) > 0: // fpdf stops at an empty chunk
+		case kind == "IDAT" && len(data) > 0: // an empty one carries nothing
 			writeChunk(&out, kind, data)
 		case kind == "IEND":
 			writeChunk(&out, kind, nil)

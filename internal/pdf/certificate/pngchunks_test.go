@@ -51,7 +51,7 @@ func withHeaderByte(b []byte, i int, v byte) []byte {
 func TestWithPaletteKeepsImageData(t *testing.T) {
 	t.Parallel()
 	b, img := typedPNG(t)
-	b = withChunk(b, "IDAT", nil) // an empty IDAT chunk first: fpdf would stop at it
+	b = withChunk(b, "IDAT", nil) // an empty IDAT chunk first, which stopped fpdf's PNG reader
 	out, ok := withPalette(b, paletteOnWhite(img).Palette)
 	if !ok {
 		t.Fatal("withPalette refused an indexed PNG")

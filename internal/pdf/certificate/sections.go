@@ -26,22 +26,22 @@ const (
 // title draws the first page's heading.
 func (w *writer) title() {
 	c := w.c
-	w.setFont(sans, "B", 8.5, accent)
+	w.setFont(bold, 8.5, accent)
 	w.pdf.SetXY(margin, topMargin)
-	w.pdf.CellFormat(contentWidth, 4, "GSIGN", "", 2, "L", false, 0, "")
+	w.pdf.Cell(contentWidth, 4, "GSIGN", true, alignLeft)
 	y := w.pdf.GetY() + 2
-	w.setFont(sans, "B", 22, ink)
+	w.setFont(bold, 22, ink)
 	w.pdf.SetXY(margin, y)
-	w.pdf.CellFormat(contentWidth-40, 10, "Certificate of Completion", "", 2, "L", false, 0, "")
+	w.pdf.Cell(contentWidth-40, 10, "Certificate of Completion", true, alignLeft)
 	w.pill(c.Status, margin+contentWidth, y+2.2)
 	w.pdf.SetY(w.pdf.GetY() + 1.5)
-	w.setFont(sans, "B", 13, ink)
-	w.drawLines(margin, contentWidth, 6, w.wrap(w.text.sans(orDash(c.EnvelopeName)), contentWidth), "L")
+	w.setFont(bold, 13, ink)
+	w.drawLines(margin, contentWidth, 6, w.wrap(w.text.sans(orDash(c.EnvelopeName)), contentWidth), alignLeft)
 	w.pdf.SetY(w.pdf.GetY() + 1.5)
-	w.setFont(sans, "", 9, muted)
+	w.setFont(regular, 9, muted)
 	intro := "This certificate records who sent, viewed and signed the envelope below, when, and from where. " +
 		"All times are in UTC."
-	w.drawLines(margin, contentWidth, 4.4, w.wrap(intro, contentWidth), "L")
+	w.drawLines(margin, contentWidth, 4.4, w.wrap(intro, contentWidth), alignLeft)
 	w.hrule(w.pdf.GetY()+3, accent, 0.7)
 	w.pdf.SetY(w.pdf.GetY() + 4)
 }
@@ -99,7 +99,7 @@ func (w *writer) recipientHeading(i int, r esign.CertificateRecipient) []string 
 	if name == "" {
 		name = r.Email
 	}
-	w.setFont(sans, "B", 11, ink)
+	w.setFont(bold, 11, ink)
 	return w.wrap(w.text.sans(fmt.Sprintf("%d. %s", i+1, orDash(name))), leftColumn)
 }
 
@@ -153,8 +153,8 @@ func (w *writer) recipientHeight(fields []field, heading []string) float64 {
 // beside their start.
 func (w *writer) recipient(i int, r esign.CertificateRecipient, fields []field, heading []string) {
 	y := w.pdf.GetY()
-	w.setFont(sans, "B", 11, ink)
-	w.drawLines(margin, leftColumn, headingLine, heading, "L")
+	w.setFont(bold, 11, ink)
+	w.drawLines(margin, leftColumn, headingLine, heading, alignLeft)
 	w.pill(r.Status, margin+contentWidth, y)
 	top := w.pdf.GetY() + 1.5
 	w.signature(i, margin+leftColumn+gutter, top)
@@ -173,21 +173,21 @@ func (w *writer) recipient(i int, r esign.CertificateRecipient, fields []field, 
 
 // signature draws recipient i's signature image in its box at x, y.
 func (w *writer) signature(i int, x, y float64) {
-	w.setFont(sans, "", 7.5, muted)
+	w.setFont(regular, 7.5, muted)
 	w.pdf.SetXY(x, y)
-	w.pdf.CellFormat(sigBoxWidth, 3.5, "Signature", "", 0, "L", false, 0, "")
+	w.pdf.Cell(sigBoxWidth, 3.5, "Signature", false, alignLeft)
 	boxY := y + sigLabel
-	w.pdf.SetDrawColor(ruled.r, ruled.g, ruled.b)
+	w.pdf.SetDrawColor(ruled)
 	w.pdf.SetLineWidth(0.25)
-	w.pdf.Rect(x, boxY, sigBoxWidth, sigBoxHeight, "D")
+	w.pdf.Rect(x, boxY, sigBoxWidth, sigBoxHeight, false)
 	img := w.signatures[i]
-	if img.name == "" {
+	if img.image == nil {
 		w.pdf.SetXY(x, boxY)
-		w.pdf.CellFormat(sigBoxWidth, sigBoxHeight, img.note, "", 0, "C", false, 0, "")
+		w.pdf.Cell(sigBoxWidth, sigBoxHeight, img.note, false, alignCenter)
 		return
 	}
 	iw, ih := img.size(sigMaxWidth, sigMaxHeight)
-	w.pdf.ImageOptions(img.name, x+(sigBoxWidth-iw)/2, boxY+(sigBoxHeight-ih)/2, iw, ih, false, img.options(), 0, "")
+	w.pdf.Image(img.image, x+(sigBoxWidth-iw)/2, boxY+(sigBoxHeight-ih)/2, iw, ih)
 }
 
 // documents lists every document with its page count and hashes.
@@ -201,7 +201,7 @@ func (w *writer) documents() {
 	}
 	for i, d := range docs {
 		fields := []field{hashField("Original SHA-256", d.OriginalSHA256), hashField("Sealed SHA-256", d.SealedSHA256)}
-		w.setFont(sans, "B", 10, ink)
+		w.setFont(bold, 10, ink)
 		name := w.wrap(w.text.sans(fmt.Sprintf("%d. %s", i+1, orDash(d.Name))), contentWidth-34)
 		bandHeight := float64(len(name))*5 + 2
 		h := bandHeight + 1.5 + w.fieldsHeight(fields, contentWidth-2) + 4
@@ -210,14 +210,14 @@ func (w *writer) documents() {
 		}
 		w.keep(h)
 		y := w.pdf.GetY()
-		w.pdf.SetFillColor(band.r, band.g, band.b)
-		w.pdf.Rect(margin, y, contentWidth, bandHeight, "F")
+		w.pdf.SetFillColor(band)
+		w.pdf.Rect(margin, y, contentWidth, bandHeight, true)
 		w.pdf.SetY(y + 1)
-		w.setFont(sans, "B", 10, ink)
-		w.drawLines(margin+2, contentWidth-34, 5, name, "L")
-		w.setFont(sans, "", 9, muted)
+		w.setFont(bold, 10, ink)
+		w.drawLines(margin+2, contentWidth-34, 5, name, alignLeft)
+		w.setFont(regular, 9, muted)
 		w.pdf.SetXY(margin+contentWidth-32, y+1)
-		w.pdf.CellFormat(30, 5, plural(d.Pages, "page", "pages"), "", 0, "R", false, 0, "")
+		w.pdf.Cell(30, 5, plural(d.Pages, "page", "pages"), false, alignRight)
 		w.pdf.SetXY(margin+2, y+bandHeight+1.5)
 		w.drawFields(margin+2, contentWidth-2, fields)
 		w.pdf.SetY(w.pdf.GetY() + 4)
@@ -244,17 +244,17 @@ func (w *writer) audit() {
 		"is attached to the sealed PDF as the file evidence.json, from which the chain can be verified offline, and " +
 		"the operator of this GSign installation can verify the stored chain with the command “gsign audit verify " +
 		"--envelope " + c.EnvelopeID + "”."
-	w.setFont(sans, "", 9, muted)
+	w.setFont(regular, 9, muted)
 	text := w.wrap(w.text.sans(explanation), contentWidth)
 	w.section("Audit trail", w.fieldsHeight(fields, contentWidth)+2+float64(len(text))*4.4)
 	w.drawFields(margin, contentWidth, fields)
 	w.pdf.SetY(w.pdf.GetY() + 2)
-	w.setFont(sans, "", 9, muted)
-	w.drawLines(margin, contentWidth, 4.4, text, "L")
+	w.setFont(regular, 9, muted)
+	w.drawLines(margin, contentWidth, 4.4, text, alignLeft)
 }
 
 // note draws a muted sentence where a section has nothing to list.
 func (w *writer) note(s string) {
-	w.setFont(sans, "", 9.5, muted)
-	w.drawLines(margin, contentWidth, lineHeight, w.wrap(s, contentWidth), "L")
+	w.setFont(regular, 9.5, muted)
+	w.drawLines(margin, contentWidth, lineHeight, w.wrap(s, contentWidth), alignLeft)
 }

@@ -7,10 +7,9 @@ import (
 	"image"
 	"image/png"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
+	"github.com/gsign/gsign/internal/pdf/internal/pdfw"
 )
 
 // maxSignaturePixels bounds a signature image's decoded size, as the
@@ -18,13 +17,18 @@ import (
 // memory.
 const maxSignaturePixels = 25_000_000
 
-// signatureImage is a recipient's signature ready for fpdf.
+// signatureImage is a recipient's signature ready for the PDF.
 type signatureImage struct {
-	name          string // the fpdf image name; "" when there is no image
+	name          string // after the image's content; "" when there is no image
 	note          string // shown in the box instead of an image
 	png           []byte
-	width, height int // pixels
+	width, height int         // pixels
+	image         *pdfw.Image // once added to the document; nil shows the note
 }
+
+// unreadableSignature is the note in the box of a signature image that
+// cannot be shown.
+const unreadableSignature = "Signature image unreadable"
 
 // prepareSignatures decodes every recipient's signature image once, for
 // both layout passes.
@@ -36,16 +40,16 @@ func prepareSignatures(rs []esign.CertificateRecipient) []signatureImage {
 	return out
 }
 
-// prepareSignature readies a PNG for fpdf. An image that cannot be decoded
-// is noted in the box rather than failing the certificate, which the
-// completion of the envelope depends on. Every image is drawn on white and
-// re-encoded (see flatten), which also gives fpdf only what its own PNG
-// reader handles: 8-bit RGB or indexed, not interlaced, no empty chunks.
+// prepareSignature readies a PNG for the PDF. An image that cannot be
+// decoded is noted in the box rather than failing the certificate, which
+// the completion of the envelope depends on. Every image is drawn on white
+// and re-encoded (see flatten), which gives pdfw what it embeds as it is:
+// an opaque 8-bit RGB or indexed PNG, not interlaced.
 func prepareSignature(b []byte) signatureImage {
 	if len(b) == 0 {
 		return signatureImage{note: "No signature image"}
 	}
-	unreadable := signatureImage{note: "Signature image unreadable"}
+	unreadable := signatureImage{note: unreadableSignature}
 	cfg, err := png.DecodeConfig(bytes.NewReader(b))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxSignaturePixels {
 		return unreadable
@@ -58,16 +62,15 @@ func prepareSignature(b []byte) signatureImage {
 	if err != nil {
 		return unreadable
 	}
-	// fpdf names an image's resource after its content, so two names for
-	// one image would give the page resources a duplicate key: name it
-	// after its content too.
+	// Named after its content, an image that several recipients share
+	// (as a signature adopted once) is embedded once.
 	bounds := img.Bounds()
 	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(flat)), png: flat,
 		width: bounds.Dx(), height: bounds.Dy()}
 }
 
 // opaqueSignature returns img, decoded from the PNG b, on white as a PNG
-// for fpdf (see flatten). An indexed image keeps its image data: only its
+// (see flatten). An indexed image keeps its image data: only its
 // palette goes on white.
 func opaqueSignature(b []byte, img image.Image) ([]byte, error) {
 	if p, ok := img.(*image.Paletted); ok {
@@ -84,15 +87,23 @@ func (s signatureImage) size(maxW, maxH float64) (float64, float64) {
 	return float64(s.width) * scale, float64(s.height) * scale
 }
 
-func (s signatureImage) options() fpdf.ImageOptions {
-	return fpdf.ImageOptions{ImageType: "PNG"}
-}
-
-// registerSignatures adds the images to the document being laid out.
-func (w *writer) registerSignatures() {
-	for _, s := range w.signatures {
-		if s.name != "" && w.pdf.GetImageInfo(s.name) == nil {
-			w.pdf.RegisterImageOptionsReader(s.name, s.options(), bytes.NewReader(s.png))
+// addSignatures adds the images to the document, each distinct one once.
+// One pdfw refuses, which prepareSignature should have made impossible, is
+// noted as unreadable rather than failing the certificate.
+func (w *writer) addSignatures() {
+	added := map[string]*pdfw.Image{}
+	for i := range w.signatures {
+		s := &w.signatures[i]
+		if s.name == "" {
+			continue
+		}
+		img, ok := added[s.name]
+		if !ok {
+			img, _ = w.doc.AddPNG(s.png) // nil when refused
+			added[s.name] = img
+		}
+		if s.image = img; img == nil {
+			s.note = unreadableSignature
 		}
 	}
 }

@@ -64,7 +64,7 @@ func noise(w, h int) *image.RGBA {
 	return img
 }
 
-// Every signature reaches fpdf opaque, as 8-bit RGB or indexed, never
+// Every signature reaches the PDF opaque, as 8-bit RGB or indexed, never
 // interlaced, and looks on white exactly as the original does.
 func TestPrepareSignatureFlattens(t *testing.T) {
 	t.Parallel()
@@ -103,7 +103,7 @@ func TestPrepareSignatureFlattens(t *testing.T) {
 			t.Parallel()
 			in := encodePNG(t, tc.img)
 			if tc.emptyChunk {
-				in = withChunk(in, "teXt", nil) // fpdf would stop reading here
+				in = withChunk(in, "teXt", nil) // an empty chunk, which stopped fpdf's PNG reader
 			}
 			s := prepareSignature(in)
 			if s.name == "" {

@@ -10,44 +10,34 @@ import (
 
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/sfnt"
+
+	"github.com/gsign/gsign/internal/pdf/internal/pdfw"
 )
 
-// goFonts parses the two embedded faces once; sfnt fonts are safe for
-// concurrent use when each caller brings its own Buffer.
-var goFonts = sync.OnceValues(func() ([]*sfnt.Font, error) {
-	regular, err := sfnt.Parse(goregular.TTF)
+// goFonts parses the two embedded faces once per process: every
+// certificate shares them (pdfw fonts are immutable).
+var goFonts = sync.OnceValues(func() ([]*pdfw.Font, error) {
+	regular, err := pdfw.ParseTrueType(goregular.TTF)
 	if err != nil {
 		return nil, err
 	}
-	bold, err := sfnt.Parse(gobold.TTF)
+	bold, err := pdfw.ParseTrueType(gobold.TTF)
 	if err != nil {
 		return nil, err
 	}
-	return []*sfnt.Font{regular, bold}, nil
+	return []*pdfw.Font{regular, bold}, nil
 })
 
 // cleaner makes user-supplied text safe to set in the certificate's fonts.
 //
 // A character the Go fonts have no glyph for (CJK, emoji, …) is replaced by
-// U+FFFD, and one Courier cannot encode by '?'. fpdf would otherwise draw
-// nothing or an empty box, and it indexes its width tables by code point,
-// so characters beyond the Basic Multilingual Plane would crash it. The
-// replacement happens here, in the certificate only, which is a
-// human-readable summary: the exact values stay in the database, the audit
-// trail and the evidence file embedded in the sealed PDF.
+// U+FFFD, and one Courier cannot encode by '?', rather than drawn as an
+// empty box or nothing at all. The replacement happens here, in the
+// certificate only, which is a human-readable summary: the exact values
+// stay in the database, the audit trail and the evidence file embedded in
+// the sealed PDF.
 type cleaner struct {
-	fonts []*sfnt.Font
-	buf   sfnt.Buffer
-	known map[rune]bool
-}
-
-func newCleaner() (*cleaner, error) {
-	fonts, err := goFonts()
-	if err != nil {
-		return nil, err
-	}
-	return &cleaner{fonts: fonts, known: map[rune]bool{}}, nil
+	fonts []*pdfw.Font
 }
 
 // sans returns s ready for the Go fonts, on one line. Invalid UTF-8 has
@@ -68,24 +58,16 @@ func (c *cleaner) sans(s string) string {
 
 // drawable reports whether every Go face has a glyph for r.
 func (c *cleaner) drawable(r rune) bool {
-	if r > 0xffff {
-		return false
-	}
-	if ok, seen := c.known[r]; seen {
-		return ok
-	}
-	ok := true
 	for _, f := range c.fonts {
-		if i, err := f.GlyphIndex(&c.buf, r); err != nil || i == 0 {
-			ok = false
+		if _, ok := f.Glyph(r); !ok {
+			return false
 		}
 	}
-	c.known[r] = ok
-	return ok
+	return true
 }
 
 // mono returns s ready for Courier, a standard font without embedding
-// that fpdf encodes as cp1252; hashes and IDs are ASCII anyway.
+// that pdfw sets in printable ASCII; hashes and IDs are ASCII anyway.
 func (c *cleaner) mono(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -99,7 +81,7 @@ func (c *cleaner) mono(s string) string {
 }
 
 // metadata returns s fit for the document information dictionary, which
-// fpdf writes as UTF-16 and no font has to draw.
+// pdfw writes as UTF-16 and no font has to draw.
 func (c *cleaner) metadata(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

@@ -43,12 +43,37 @@ func Chunks(b []byte, fn func(kind string, data []byte) bool) bool {
 	return false
 }
 
-// Indexed returns the header and the image data (the zlib stream of all
-// IDAT chunks, rows prefixed with their filter type) of a non-interlaced
-// indexed PNG. PDF reads such data as it is, with a PNG predictor.
-func Indexed(b []byte) (Header, []byte, bool) {
-	var h Header
-	var data []byte
+// Image is what PDF needs of a PNG to use its compressed image data as
+// it is, read with a PNG predictor: the header, the palette and the data.
+type Image struct {
+	Header
+	Palette     []byte // the PLTE chunk's RGB triples; nil when there is none
+	Data        []byte // the zlib stream of all IDAT chunks, rows prefixed with their filter type
+	Transparent bool   // a tRNS chunk gives some colours transparency
+}
+
+// Components is the number of samples per pixel: 1 for grey and indexed
+// images, 3 for RGB, 2 and 4 for the types with alpha, 0 for a colour
+// type PNG does not define.
+func (h Header) Components() int {
+	switch h.ColourType {
+	case 0, ColourIndexed:
+		return 1
+	case 2:
+		return 3
+	case 4:
+		return 2
+	case 6:
+		return 4
+	}
+	return 0
+}
+
+// Parse returns the header, palette and image data of a non-interlaced PNG.
+// It reports false when b is not a well-formed PNG or is interlaced, which
+// PDF cannot read as it is.
+func Parse(b []byte) (Image, bool) {
+	var img Image
 	first, bad := true, false
 	ok := Chunks(b, func(kind string, d []byte) bool {
 		switch {
@@ -58,15 +83,29 @@ func Indexed(b []byte) (Header, []byte, bool) {
 				bad = true
 				return false
 			}
-			h = Header{Width: int(binary.BigEndian.Uint32(d)), Height: int(binary.BigEndian.Uint32(d[4:])),
+			img.Header = Header{Width: int(binary.BigEndian.Uint32(d)), Height: int(binary.BigEndian.Uint32(d[4:])),
 				Depth: int(d[8]), ColourType: int(d[9]), Interlaced: d[12] != 0}
+		case kind == "PLTE":
+			img.Palette = d
+		case kind == "tRNS":
+			img.Transparent = true
 		case kind == "IDAT":
-			data = append(data, d...)
+			img.Data = append(img.Data, d...)
 		}
 		return true
 	})
-	if !ok || bad || h.ColourType != ColourIndexed || h.Interlaced || len(data) == 0 {
+	if !ok || bad || img.Interlaced || len(img.Data) == 0 || img.Components() == 0 {
+		return Image{}, false
+	}
+	return img, true
+}
+
+// Indexed returns the header and the image data of a non-interlaced
+// indexed PNG.
+func Indexed(b []byte) (Header, []byte, bool) {
+	img, ok := Parse(b)
+	if !ok || img.ColourType != ColourIndexed {
 		return Header{}, nil, false
 	}
-	return h, data, true
+	return img.Header, img.Data, true
 }

@@ -61,3 +61,39 @@ func TestIndexedRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Parse returns what PDF needs of grey, RGB and indexed PNGs: the samples
+// per pixel, the palette and whether any colour is transparent.
+func TestParse(t *testing.T) {
+	opaque := color.Palette{color.White, color.Black}
+	clear := color.Palette{color.Transparent, color.Black}
+	rgb := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	for i := range rgb.Pix {
+		rgb.Pix[i] = 0xff
+	}
+	tests := []struct {
+		name        string
+		img         image.Image
+		components  int
+		palette     int // bytes
+		transparent bool
+	}{
+		{"grey", image.NewGray(image.Rect(0, 0, 3, 2)), 1, 0, false},
+		{"RGB", rgb, 3, 0, false},
+		{"RGBA", image.NewNRGBA(image.Rect(0, 0, 3, 2)), 4, 0, false},
+		{"indexed", image.NewPaletted(image.Rect(0, 0, 3, 2), opaque), 1, 6, false},
+		{"indexed with transparency", image.NewPaletted(image.Rect(0, 0, 3, 2), clear), 1, 6, true},
+	}
+	for _, tc := range tests {
+		img, ok := Parse(encode(t, tc.img))
+		if !ok || img.Width != 3 || img.Height != 2 || img.Components() != tc.components ||
+			len(img.Palette) != tc.palette || img.Transparent != tc.transparent || len(img.Data) == 0 {
+			t.Errorf("%s: Parse = %+v, %v", tc.name, img.Header, ok)
+		}
+	}
+	interlaced := encode(t, image.NewGray(image.Rect(0, 0, 3, 2)))
+	interlaced[8+8+12] = 1 // the CRC no longer matches, which Parse does not check
+	if _, ok := Parse(interlaced); ok {
+		t.Error("Parse accepted an interlaced PNG")
+	}
+}
