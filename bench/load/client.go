@@ -43,15 +43,30 @@ type request struct {
 	kind, method, path string
 	body               []byte
 	ctype              string
-	auth               bool // send the account's bearer token
+	auth               bool              // send the account's bearer token
+	header             map[string]string // more request headers
 }
 
 // do sends r and returns the body of a 2xx answer; anything else is an
 // error, recorded against r.kind.
 func (c *client) do(ctx context.Context, r request) ([]byte, error) {
+	res, err := c.send(ctx, r, false)
+	return res.body, err
+}
+
+// answer is what send got back.
+type answer struct {
+	status int
+	etag   string
+	body   []byte
+}
+
+// send sends r; a 2xx answer, or with notModified a 304, is a success and
+// anything else an error, recorded against r.kind.
+func (c *client) send(ctx context.Context, r request, notModified bool) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, r.method, c.base+r.path, bytes.NewReader(r.body))
 	if err != nil {
-		return nil, err
+		return answer{}, err
 	}
 	if r.ctype != "" {
 		req.Header.Set("Content-Type", r.ctype)
@@ -59,23 +74,27 @@ func (c *client) do(ctx context.Context, r request) ([]byte, error) {
 	if r.auth {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
 	start := time.Now()
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.rec.fail(r.kind, start, err)
-		return nil, fmt.Errorf("%s %s: %w", r.method, r.path, err)
+		return answer{}, fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}
 	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	if err == nil && (res.StatusCode < 200 || res.StatusCode > 299) {
+	good := res.StatusCode >= 200 && res.StatusCode <= 299 || notModified && res.StatusCode == http.StatusNotModified
+	if err == nil && !good {
 		err = &statusError{kind: r.kind, status: res.StatusCode, body: string(body)}
 	}
 	if err != nil {
 		c.rec.fail(r.kind, start, err)
-		return nil, err
+		return answer{}, err
 	}
 	c.rec.ok(r.kind, start, time.Now())
-	return body, nil
+	return answer{status: res.StatusCode, etag: res.Header.Get("ETag"), body: body}, nil
 }
 
 // call is a sender's call, with the account's token: it sends in as JSON
