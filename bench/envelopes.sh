@@ -12,6 +12,7 @@
 #   PG_URL=postgres://postgres@db.example:5432 bash bench/envelopes.sh
 #   RATE_LIMITS=api=600 bash bench/envelopes.sh    # default: off
 #   LOAD_FLAGS=-embedded bash bench/envelopes.sh   # embedded signers: no emails to them
+#   LOAD_FLAGS='-flow compact' bash bench/envelopes.sh   # one request to create and send, one per signer, waits instead of polls
 #
 # For each engine: a fresh `gsign serve` on a free port with a fresh data
 # folder (PostgreSQL: a fresh database, created with psql and dropped
@@ -44,7 +45,14 @@ BIN=${GSIGN_BIN:-}
 for v in $(compgen -e | grep '^GSIGN_' || true); do unset "$v"; done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=$ROOT/bench/.cache
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gsign-envelopes-bench.XXXXXX")
+# The data folders live under bench/.cache (BENCH_DIR), not /tmp: on a
+# filesystem without a journal, ext4 skips inodes freed in the last minutes
+# when it allocates new ones, so creating a file in a block group where
+# builds and tests have just deleted thousands (as they do in /tmp) costs
+# hundreds of microseconds (docs/benchmarks.md).
+BENCH_DIR=${BENCH_DIR:-$ROOT/bench/.cache}
+mkdir -p "$BENCH_DIR"
+WORK=$(mktemp -d "$BENCH_DIR/envelopes.XXXXXX")
 SERVER_PID='' PG_DB='' FAILED=''
 SUMMARY=$WORK/summary.tsv # engine eps rps p50 p99 lag50 lag99 server_ms db_ms client_ms load
 
