@@ -105,12 +105,7 @@ func TestSignatureImageInRow(t *testing.T) {
 	if !bytes.Equal(sigs[1].Image, upload) {
 		t.Error("the uploaded image is not stored as uploaded")
 	}
-	h.drain()
-	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
-	must(t, err)
-	if got.Envelope.ResultStatus != esign.ResultReady {
-		t.Fatalf("result %s, want ready", got.Envelope.ResultStatus)
-	}
+	h.drainSealed(p, d.Envelope.ID)
 	if len(rec.puts)+len(rec.opens) > 0 {
 		t.Errorf("signature blobs written %v, read %v; want none", rec.puts, rec.opens)
 	}
@@ -136,13 +131,7 @@ func TestOldSignatureFromBlob(t *testing.T) {
 	_, err = h.svc.CompleteRecipient(ctx, tokA)
 	must(t, err)
 	h.signTyped(h.openAs("b@example.com"), fields["b@example.com"].ID, "Ben")
-	h.drain()
-
-	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
-	must(t, err)
-	if got.Envelope.ResultStatus != esign.ResultReady {
-		t.Fatalf("result %s, want ready", got.Envelope.ResultStatus)
-	}
+	h.drainSealed(p, d.Envelope.ID)
 	// Stamped into the document and drawn on the certificate: read twice.
 	if len(rec.opens) != 2 || rec.opens[0] != key || rec.opens[1] != key {
 		t.Errorf("signature blobs read: %v, want %s for the stamp and the certificate", rec.opens, key)
@@ -152,6 +141,18 @@ func TestOldSignatureFromBlob(t *testing.T) {
 	}
 }
 
+// drainSealed runs the outbox and wants the envelope's results ready.
+func (h *harness) drainSealed(p *esign.Principal, envelopeID string) {
+	h.t.Helper()
+	h.drain()
+	got, err := h.svc.GetEnvelope(context.Background(), p, envelopeID)
+	must(h.t, err)
+	if got.Envelope.ResultStatus != esign.ResultReady {
+		h.t.Fatalf("result %s, want ready", got.Envelope.ResultStatus)
+	}
+}
+
+// fsck runs Service.Fsck and returns its findings.
 func (h *harness) fsck() []esign.Finding {
 	h.t.Helper()
 	var out []esign.Finding

@@ -2,10 +2,8 @@ package sqldb
 
 import (
 	"context"
-	"path"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/sqldb/sqldbtest"
@@ -25,12 +23,7 @@ func TestPostgresSignatureImagesMigration(t *testing.T) {
 // blob key and reads back without an image; afterwards a new one stores its
 // image in the row, next to the old one.
 func testSignatureImagesMigration(t *testing.T, engine, dsn string) {
-	before := testMigrations(t, engine, nil).(fstest.MapFS)
-	for name := range before {
-		if path.Base(name) >= "0014_" {
-			delete(before, name)
-		}
-	}
+	before := migrationsBefore(t, engine, "0014")
 	old := mustOpen(t, dsn, before, true)
 	w := newWorld(t, old)
 	inTx(t, old, func(ctx context.Context, tx esign.Tx) error { return tx.CreateField(ctx, w.field("fld_old")) })
