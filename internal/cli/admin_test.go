@@ -126,6 +126,41 @@ func TestFsckDetectsAlteredBlob(t *testing.T) {
 	}
 }
 
+// TestFsckDetectsAlteredSignatureImage: a signature's image is in its row,
+// not a blob; fsck compares it with the recorded SHA-256 and wants it there.
+func TestFsckDetectsAlteredSignatureImage(t *testing.T) {
+	e := startServer(t)
+	envID := sentEnvelopeOverHTTP(t, e)
+	e.stop()
+	var keys []string
+	openTestBlobs(t, e.data).List(context.Background(), "signatures/", func(b esign.BlobInfo) error { keys = append(keys, b.Key); return nil })
+	if len(keys) > 0 {
+		t.Fatalf("signature images written as blobs: %v", keys)
+	}
+	db, rebind := openRawDB(t, e.data)
+	var img []byte
+	if err := db.QueryRow(rebind(`SELECT image FROM signatures WHERE envelope_id = ?`), envID).Scan(&img); err != nil || len(img) == 0 {
+		t.Fatalf("the signature's image in its row: %d bytes, %v", len(img), err)
+	}
+	img[len(img)/2] ^= 0x20
+	tests := []struct {
+		name  string
+		image []byte
+		want  string
+	}{
+		{"altered", img, "the image's SHA-256 differs"},
+		{"missing", nil, "has no image"},
+	}
+	for _, tt := range tests {
+		if _, err := db.Exec(rebind(`UPDATE signatures SET image = ? WHERE envelope_id = ?`), tt.image, envID); err != nil {
+			t.Fatal(err)
+		}
+		if code, out := runCLI(t, e.data, "fsck"); code != 1 || !strings.Contains(out, tt.want) {
+			t.Fatalf("fsck after the image was %s: exit %d\n%s", tt.name, code, out)
+		}
+	}
+}
+
 // openTestBlobs opens the blob store of the server that ran on data.
 func openTestBlobs(t *testing.T, data string) blob.Store {
 	t.Helper()

@@ -55,7 +55,7 @@ func recipientAuthText(r *Recipient) string {
 func (w *finalWork) firstSignature(ctx context.Context, recipientID string) ([]byte, error) {
 	for _, sig := range w.in.sigs {
 		if sig.RecipientID == recipientID {
-			return w.s.readBlob(ctx, sig.BlobKey)
+			return w.s.signatureImage(ctx, sig)
 		}
 	}
 	return nil, nil

@@ -18,8 +18,8 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 // CompleteWithFields is CompleteRecipient that first fills the recipient's
 // fields in fills, each exactly as FillField would, in the same
 // transaction: all of them and the completion, or nothing. Signatures are
-// rendered and stored before the transaction, as FillField does, and
-// deleted if it fails. The audit trail is the one filling the fields one
+// rendered before the transaction, as FillField does, and written with
+// their images in it. The audit trail is the one filling the fields one
 // by one (in the envelope's field order) and then completing would leave.
 func (s *Service) CompleteWithFields(ctx context.Context, raw string, fills FieldFills) (*Recipient, error) {
 	if err := s.expireByToken(ctx, raw); err != nil {
@@ -61,7 +61,6 @@ func (s *Service) CompleteWithFields(ctx context.Context, raw string, fills Fiel
 		return nil
 	})
 	if err != nil {
-		s.discardFills(prepared)
 		return nil, err
 	}
 	s.wake()

@@ -12,7 +12,8 @@ import (
 // finish, and one durable commit instead of as many.
 type FieldFills map[string]FieldValueInput
 
-// preparedFill is one field's checked value, its signature already stored.
+// preparedFill is one field's checked value, its signature image rendered
+// or checked, to be written by the transaction.
 type preparedFill struct {
 	fieldID string
 	value   string
@@ -21,8 +22,8 @@ type preparedFill struct {
 
 // prepareFills checks fills against the recipient's fields and prepares
 // every value outside any transaction, as FillField does: a signature is
-// rendered and stored here so the transaction only refers to it. Any error
-// names its field, and leaves no signature stored behind.
+// rendered or checked here so the transaction only writes it. Any error
+// names its field.
 func (s *Service) prepareFills(ctx context.Context, raw string, fills FieldFills) ([]preparedFill, error) {
 	if len(fills) == 0 {
 		return nil, nil
@@ -35,7 +36,6 @@ func (s *Service) prepareFills(ctx context.Context, raw string, fills FieldFills
 	for _, f := range fields {
 		value, sig, err := s.prepareValue(ctx, f, fills[f.ID])
 		if err != nil {
-			s.discardFills(out)
 			return nil, InField(f.ID, err)
 		}
 		out = append(out, preparedFill{fieldID: f.ID, value: value, sig: sig})
@@ -112,16 +112,6 @@ func writeFills(ctx context.Context, tx Tx, c *signingContext, fields []*Field, 
 		}
 	}
 	return nil
-}
-
-// discardFills deletes the signatures that prepareFills stored, once the
-// transaction that would have referred to them has failed.
-func (s *Service) discardFills(prepared []preparedFill) {
-	for _, p := range prepared {
-		if p.sig != nil {
-			s.deleteBlob(p.sig.BlobKey)
-		}
-	}
 }
 
 // InField names the field fieldID in err, for requests that carry several

@@ -171,7 +171,7 @@ func (s *Service) stampsFor(ctx context.Context, doc *Document, fields []*Field,
 			if !ok {
 				return nil, fmt.Errorf("field %s: signature %s missing", f.ID, f.SignatureID)
 			}
-			png, err := s.readBlob(ctx, sig.BlobKey)
+			png, err := s.signatureImage(ctx, sig)
 			if err != nil {
 				return nil, err
 			}

@@ -78,8 +78,7 @@ func (s *Service) fsckEnvelope(ctx context.Context, tx Tx, e *Envelope, referenc
 		}
 	}
 	for _, sig := range sigs {
-		referenced[sig.BlobKey] = true
-		s.fsckBlob(ctx, sig.BlobKey, sig.SHA256, -1, bad)
+		s.fsckSignature(ctx, sig, referenced, bad)
 	}
 	files, err := tx.ResultFiles(ctx, e.ID)
 	if err != nil {
@@ -113,6 +112,25 @@ func (s *Service) fsckBlob(ctx context.Context, key, sum string, size int64, bad
 		bad(SevError, "blob %s: size %d, recorded %d", key, n, size)
 	case hex.EncodeToString(h.Sum(nil)) != sum:
 		bad(SevError, "blob %s: SHA-256 differs from the recorded one: the file was altered", key)
+	}
+}
+
+// fsckSignature checks that a signature has its image with the recorded
+// SHA-256: in its row, or for one captured before images moved into the
+// database, in its blob.
+func (s *Service) fsckSignature(ctx context.Context, sig *Signature, referenced map[string]bool, bad func(Severity, string, ...any)) {
+	if sig.BlobKey != "" {
+		referenced[sig.BlobKey] = true
+	}
+	switch {
+	case len(sig.Image) > 0:
+		if sum := sha256.Sum256(sig.Image); hex.EncodeToString(sum[:]) != sig.SHA256 {
+			bad(SevError, "signature %s: the image's SHA-256 differs from the recorded one: the image was altered", sig.ID)
+		}
+	case sig.BlobKey != "":
+		s.fsckBlob(ctx, sig.BlobKey, sig.SHA256, -1, bad)
+	default:
+		bad(SevError, "signature %s has no image (neither in its row nor a blob)", sig.ID)
 	}
 }
 

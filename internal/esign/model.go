@@ -286,11 +286,16 @@ type Signature struct {
 	Kind        SignatureKind
 	Text        string
 	Font        string // typed: the signature font's id; empty otherwise
-	BlobKey     string
-	SHA256      string
-	IP          string
-	UserAgent   string
-	CreatedAt   time.Time
+	// Image is the PNG, stored in the signature's row. It is nil for
+	// signatures captured before images moved into the database, whose
+	// image is the blob BlobKey; new signatures have no BlobKey. Read it
+	// with Service.signatureImage, which knows both.
+	Image     []byte
+	BlobKey   string
+	SHA256    string
+	IP        string
+	UserAgent string
+	CreatedAt time.Time
 }
 
 // ResultFile is an output produced for a whole envelope after completion:

@@ -151,8 +151,11 @@ type EnvelopeTx interface {
 
 // SigningTx persists signatures and recipient tokens.
 type SigningTx interface {
-	// CreateSignature appends a signature; there is no update or delete.
+	// CreateSignature appends a signature with its image in the same row;
+	// there is no update or delete.
 	CreateSignature(ctx context.Context, s *Signature) error
+	// SignaturesByEnvelope returns the envelope's signatures with their
+	// images, for the work that uses them (finalize, fsck).
 	SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*Signature, error)
 	CreateRecipientToken(ctx context.Context, t *RecipientToken) error
 	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)

@@ -95,6 +95,16 @@ func blob(b []byte) []byte {
 	return b
 }
 
+// nullBlob is b as stored in an optional BLOB column: NULL for none, so
+// that a row without the bytes (a signature from before its image moved
+// into the row) reads back as nil on every engine and driver.
+func nullBlob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // nullString is s as stored in an optional reference column: NULL for "".
 func nullString(s string) any {
 	if s == "" {

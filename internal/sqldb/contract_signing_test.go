@@ -9,15 +9,25 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
+// testSignatures: signatures read back in creation order with their images
+// byte for byte (the largest an upload may be, every byte value), and a
+// signature without one (written before images moved into the row) reads
+// back with a nil image and its blob key.
 func testSignatures(t *testing.T, open func(t *testing.T) *DB) {
 	db := open(t)
 	w := newWorld(t, db)
 	f := w.field("fld_1")
+	large := make([]byte, esign.MaxSignatureBytes)
+	for i := range large {
+		large[i] = byte(i * 7)
+	}
 	sigs := []*esign.Signature{
 		{ID: "sig_9", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: "fld_1", Kind: esign.SignatureTyped,
-			Text: "Rita R", Font: "caveat", BlobKey: "sigs/9", SHA256: "s9", IP: "192.0.2.9", UserAgent: "ua", CreatedAt: t0},
+			Text: "Rita R", Font: "caveat", Image: []byte("\x89PNG\r\n\x1a\n\x00\xff"), SHA256: "s9", IP: "192.0.2.9", UserAgent: "ua", CreatedAt: t0},
 		{ID: "sig_1", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: "fld_1", Kind: esign.SignatureDraw,
 			BlobKey: "sigs/1", SHA256: "s1", CreatedAt: t0},
+		{ID: "sig_5", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: "fld_1", Kind: esign.SignatureUpload,
+			Image: large, SHA256: "s5", CreatedAt: t0},
 	}
 	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
 		if err := tx.CreateField(ctx, f); err != nil {

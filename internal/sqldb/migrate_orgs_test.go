@@ -2,10 +2,8 @@ package sqldb
 
 import (
 	"context"
-	"path"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -15,12 +13,7 @@ import (
 // roles and their rows, and viewers can then be stored.
 func TestSQLiteOrgsMigrationKeepsRoles(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "gsign.db")
-	before := testMigrations(t, "sqlite", nil).(fstest.MapFS)
-	for name := range before {
-		if path.Base(name) >= "0009_" { // 0009 and every later one
-			delete(before, name)
-		}
-	}
+	before := migrationsBefore(t, "sqlite", "0009")
 	old := mustOpen(t, dsn, before, true)
 	for _, q := range []string{
 		`INSERT INTO organizations (id, name, created_at) VALUES ('org_m', 'Acme', 1)`,

@@ -3,10 +3,8 @@ package sqldb
 import (
 	"context"
 	"errors"
-	"path"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/sqldb/sqldbtest"
@@ -28,12 +26,7 @@ func TestPostgresSSODomainClaimsMigration(t *testing.T) {
 // tokens and verification; afterwards another organization can claim a
 // verified domain but not verify it, and can claim and verify a pending one.
 func testSSODomainClaimsMigration(t *testing.T, engine, dsn string) {
-	before := testMigrations(t, engine, nil).(fstest.MapFS)
-	for name := range before {
-		if path.Base(name) >= "0013_" {
-			delete(before, name)
-		}
-	}
+	before := migrationsBefore(t, engine, "0013")
 	old := mustOpen(t, dsn, before, true)
 	w, other := newWorld(t, old), newWorld(t, old)
 	inTx(t, old, func(ctx context.Context, tx esign.Tx) error {

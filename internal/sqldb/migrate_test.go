@@ -134,6 +134,19 @@ func testMigrations(t *testing.T, engine string, extra map[string]string) fs.FS 
 	return m
 }
 
+// migrationsBefore returns the engine's shipped migrations numbered below
+// version ("0014"): the schema an older binary left, for migration tests.
+func migrationsBefore(t *testing.T, engine, version string) fs.FS {
+	t.Helper()
+	m := testMigrations(t, engine, nil).(fstest.MapFS)
+	for name := range m {
+		if path.Base(name) >= version+"_" {
+			delete(m, name)
+		}
+	}
+	return m
+}
+
 func mustLoad(t *testing.T, fsys fs.FS, engine string) []migration {
 	t.Helper()
 	migs, err := loadMigrations(fsys, engine)

@@ -8,22 +8,26 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-const signatureCols = `id, envelope_id, recipient_id, field_id, kind, text, font, blob_key, sha256, ip, user_agent, created_at`
+// signatureCols includes the image (up to MaxSignatureBytes): only the
+// queries that use the images select from signatures; no list view joins it.
+const signatureCols = `id, envelope_id, recipient_id, field_id, kind, text, font, image, blob_key, sha256, ip, user_agent, created_at`
 
 func scanSignature(s rowScanner) (*esign.Signature, error) {
 	g := &esign.Signature{}
-	return g, s.Scan(&g.ID, &g.EnvelopeID, &g.RecipientID, &g.FieldID, &g.Kind, &g.Text, &g.Font, &g.BlobKey, &g.SHA256,
+	return g, s.Scan(&g.ID, &g.EnvelopeID, &g.RecipientID, &g.FieldID, &g.Kind, &g.Text, &g.Font, &g.Image, &g.BlobKey, &g.SHA256,
 		&g.IP, &g.UserAgent, timeCol{&g.CreatedAt})
 }
 
-// CreateSignature appends g. Signatures are never updated or deleted.
+// CreateSignature appends g with its image. Signatures are never updated or
+// deleted.
 func (t *tx) CreateSignature(ctx context.Context, g *esign.Signature) error {
 	return t.insert(ctx, "signature", insertSeqSQL("signatures", signatureCols),
-		g.ID, g.EnvelopeID, g.RecipientID, g.FieldID, string(g.Kind), g.Text, g.Font, g.BlobKey, g.SHA256,
+		g.ID, g.EnvelopeID, g.RecipientID, g.FieldID, string(g.Kind), g.Text, g.Font, nullBlob(g.Image), g.BlobKey, g.SHA256,
 		g.IP, g.UserAgent, micros(g.CreatedAt), g.EnvelopeID)
 }
 
-// SignaturesByEnvelope returns the envelope's signatures in creation order.
+// SignaturesByEnvelope returns the envelope's signatures, images included,
+// in creation order.
 func (t *tx) SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Signature, error) {
 	const q = `SELECT ` + signatureCols + ` FROM signatures WHERE envelope_id = ? ORDER BY created_seq, id`
 	return getAll(ctx, t, "signatures", scanSignature, q, envelopeID)
