@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,15 +66,23 @@ func TestProfilerOnMetricsListener(t *testing.T) {
 	}
 }
 
-// getStatus returns the status of a GET of url.
+// getStatus returns the status of a GET of url. The metrics listener
+// opens after the API's (whose address the tests wait for) and after the
+// queue is connected, so a refused connection is tried again for a while.
 func getStatus(t *testing.T, url string) int {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // freeAddr returns a loopback address with a port free right now.
