@@ -78,18 +78,12 @@ func (f *flow) waitChanges(ctx context.Context) (time.Time, error) {
 			return time.Time{}, err
 		}
 		if res.status != http.StatusNotModified {
-			var env struct {
-				Status       string `json:"status"`
-				ResultStatus string `json:"result_status"`
-			}
+			var env envelopeState
 			if err := decode(r.kind, res.body, &env); err != nil {
 				return time.Time{}, err
 			}
-			switch {
-			case env.Status == "completed" && env.ResultStatus == "ready":
-				return time.Now(), nil
-			case env.ResultStatus == "failed":
-				return time.Time{}, fmt.Errorf("%s: sealing failed", f.base)
+			if done, err := env.sealed(f.base); done || err != nil {
+				return time.Now(), err
 			}
 		}
 		if time.Now().After(deadline) {

@@ -189,18 +189,14 @@ func (f *flow) waitSealed(ctx context.Context) (time.Time, error) {
 	deadline := time.Now().Add(f.sealTimeout)
 	pause := 5 * time.Millisecond
 	for {
-		var env struct {
-			Status       string `json:"status"`
-			ResultStatus string `json:"result_status"`
-		}
+		var env envelopeState
 		if err := f.c.call(ctx, "poll", "GET", f.base, nil, &env); err != nil {
 			return time.Time{}, err
 		}
+		if done, err := env.sealed(f.base); done || err != nil {
+			return time.Now(), err
+		}
 		switch {
-		case env.Status == "completed" && env.ResultStatus == "ready":
-			return time.Now(), nil
-		case env.ResultStatus == "failed":
-			return time.Time{}, fmt.Errorf("%s: sealing failed", f.base)
 		case time.Now().After(deadline):
 			return time.Time{}, fmt.Errorf("%s: not sealed after %s (status %q, result %q)", f.base, f.sealTimeout, env.Status, env.ResultStatus)
 		}
@@ -223,4 +219,19 @@ func (f *flow) checkDownload(ctx context.Context) error {
 		return fmt.Errorf("%s: the combined download is not a PDF: %q", f.base, truncate(string(body), 40))
 	}
 	return nil
+}
+
+// envelopeState is what a poll reads of the envelope.
+type envelopeState struct {
+	Status       string `json:"status"`
+	ResultStatus string `json:"result_status"`
+}
+
+// sealed reports whether the envelope is completed with its result ready,
+// and an error if sealing it failed.
+func (e envelopeState) sealed(base string) (bool, error) {
+	if e.ResultStatus == "failed" {
+		return false, fmt.Errorf("%s: sealing failed", base)
+	}
+	return e.Status == "completed" && e.ResultStatus == "ready", nil
 }

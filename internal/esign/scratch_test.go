@@ -78,16 +78,10 @@ func TestFinalizeWritesWorkFilesAsScratch(t *testing.T) {
 }
 
 // completeOneSigner sends an envelope to one signer, who signs, and runs
-// the jobs.
+// the jobs; the result must be ready.
 func completeOneSigner(t *testing.T, h *harness) *esign.EnvelopeDetail {
 	t.Helper()
-	ctx := context.Background()
-	p := h.register("sender@example.com")
-	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
-	h.signTyped(h.openAs("a@example.com"), fields["a@example.com"].ID, "Ann Signer")
-	h.drain()
-	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
-	must(t, err)
+	got := signOneSigner(t, h)
 	if got.Envelope.ResultStatus != esign.ResultReady {
 		t.Fatalf("result %s, want ready", got.Envelope.ResultStatus)
 	}
@@ -144,13 +138,7 @@ func TestFinalizeScratchFailure(t *testing.T) {
 	h := newHarness(t)
 	h.svc.Config.ScratchInMemory = 1024
 	h.svc.Blobs = brokenScratch{h.blobs}
-	p := h.register("sender@example.com")
-	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
-	h.signTyped(h.openAs("a@example.com"), fields["a@example.com"].ID, "Ann Signer")
-	h.drain()
-	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
-	must(t, err)
-	if got.Envelope.ResultStatus == esign.ResultReady {
+	if signOneSigner(t, h).Envelope.ResultStatus == esign.ResultReady {
 		t.Fatal("the result is ready although its work files could not be written")
 	}
 	for _, prefix := range []string{"work/", "results/"} {
@@ -161,4 +149,17 @@ func TestFinalizeScratchFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// signOneSigner sends an envelope to one signer, who signs, runs the jobs
+// and returns the envelope.
+func signOneSigner(t *testing.T, h *harness) *esign.EnvelopeDetail {
+	t.Helper()
+	p := h.register("sender@example.com")
+	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1})
+	h.signTyped(h.openAs("a@example.com"), fields["a@example.com"].ID, "Ann Signer")
+	h.drain()
+	got, err := h.svc.GetEnvelope(context.Background(), p, d.Envelope.ID)
+	must(t, err)
+	return got
 }
