@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,17 +43,17 @@ type taggedBody struct {
 	etag string
 }
 
-// tagged encodes v as writeJSON would. The tag is a hash of the bytes, so
+// tagged encodes v as writeJSON does. The tag is a hash of the bytes, so
 // it changes whenever anything in the response does (a recipient's status,
 // result_status, a field's value) and never otherwise; it is strong: equal
 // tags mean equal bytes.
 func tagged(v any) (*taggedBody, error) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	body, err := encodeJSON(v)
+	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return &taggedBody{body: buf.Bytes(), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`}, nil
+	sum := sha256.Sum256(body)
+	return &taggedBody{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`}, nil
 }
 
 // conditions are a GET's If-None-Match and Prefer: wait.

@@ -127,12 +127,21 @@ func (a *api) writeProblemDetails(w http.ResponseWriter, r *http.Request, status
 // writeJSON encodes v before anything is written, so an encoding failure
 // still yields a clean error response.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	body, err := encodeJSON(v)
+	if err != nil {
 		return err
 	}
-	writeBody(w, status, jsonContentType, buf.Bytes())
+	writeBody(w, status, jsonContentType, body)
 	return nil
+}
+
+// encodeJSON is the encoding of every JSON response body.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
