@@ -71,6 +71,7 @@ func TestConnectionSettings(t *testing.T) {
 		{"synchronous", "2"}, // FULL
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
+		{"temp_store", "2"}, // MEMORY
 	}
 	for name, pool := range map[string]*sql.DB{"writer": db.writer, "reader": db.reader} {
 		for _, tt := range tests {
@@ -84,6 +85,10 @@ func TestConnectionSettings(t *testing.T) {
 				}
 			})
 		}
+	}
+	var cache int
+	if err := db.writer.QueryRow("PRAGMA cache_size").Scan(&cache); err != nil || cache != -writerCacheKiB {
+		t.Fatalf("writer cache_size = %d (err %v), want %d", cache, err, -writerCacheKiB)
 	}
 	if _, err := db.reader.Exec(`INSERT INTO organizations (id, name, created_at) VALUES ('o', 'o', 0)`); err == nil {
 		t.Fatal("the read pool wrote")
