@@ -22,9 +22,15 @@ func (s *Service) CompleteRecipient(ctx context.Context, raw string) (*Recipient
 // their images in it. The audit trail is the one filling the fields one
 // by one (in the envelope's field order) and then completing would leave.
 func (s *Service) CompleteWithFields(ctx context.Context, raw string, fills FieldFills) (*Recipient, error) {
-	if err := s.expireByToken(ctx, raw); err != nil {
-		return nil, err
-	}
+	var r *Recipient
+	err := s.expiringFirst(ctx, func() (err error) {
+		r, err = s.completeWithFields(ctx, raw, fills)
+		return err
+	})
+	return r, err
+}
+
+func (s *Service) completeWithFields(ctx context.Context, raw string, fills FieldFills) (*Recipient, error) {
 	prepared, err := s.prepareFills(ctx, raw, fills)
 	if err != nil {
 		return nil, err
@@ -164,18 +170,17 @@ func (s *Service) Decline(ctx context.Context, raw, reason string) error {
 	if len(reason) > 1000 {
 		return Invalid("reason", "is too long (at most 1000 bytes)")
 	}
-	if err := s.expireByToken(ctx, raw); err != nil {
-		return err
-	}
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := resolveToken(ctx, tx, raw)
-		if err != nil {
-			return err
-		}
-		if err := checkCanFinish(ctx, tx, c); err != nil {
-			return err
-		}
-		return s.decline(ctx, tx, c, reason)
+	err := s.expiringFirst(ctx, func() error {
+		return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+			c, err := resolveToken(ctx, tx, raw)
+			if err != nil {
+				return err
+			}
+			if err := checkCanFinish(ctx, tx, c); err != nil {
+				return err
+			}
+			return s.decline(ctx, tx, c, reason)
+		})
 	})
 	if err == nil {
 		s.wake()

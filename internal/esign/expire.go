@@ -2,6 +2,7 @@ package esign
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -58,32 +59,34 @@ func due(e *Envelope, now time.Time) bool {
 	return e.Status.InProgress() && e.ExpiresAt != nil && !now.Before(*e.ExpiresAt)
 }
 
-// expireByToken expires the token's envelope if it is due, in its own
-// transaction, so that the 410 the caller then gets is backed by a
-// committed state change.
-func (s *Service) expireByToken(ctx context.Context, raw string) error {
-	if !SecretHasPrefix(raw, SecretRecipient) {
-		return nil
-	}
-	var envelopeID string
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		t, err := tx.RecipientTokenByHash(ctx, HashSecret(raw))
-		if err != nil {
-			return err
-		}
-		e, err := tx.EnvelopeByID(ctx, t.EnvelopeID)
-		if err == nil && due(e, tx.Now()) {
-			envelopeID = e.ID
-		}
+// expiryDue is the refusal of a signing link whose envelope is past its
+// expiry but still in progress: the token's checks (checkUsable) return
+// it, within the operation's own first transaction, where the envelope is
+// read anyway. It unwraps to the 410 the signer gets. Operations that
+// change the envelope run under expiringFirst, which then expires the
+// envelope in a transaction of its own, so that the refusal is backed by a
+// committed state change, and runs the operation again, which refuses as
+// for any expired envelope. Checking there costs nothing when the envelope
+// is not due, which is almost always.
+type expiryDue struct {
+	envelopeID string
+	gone       error
+}
+
+func (e *expiryDue) Error() string { return e.gone.Error() }
+func (e *expiryDue) Unwrap() error { return e.gone }
+
+// expiringFirst runs op; if op found its envelope due (expiryDue), it
+// expires the envelope and runs op once more, which now sees it expired.
+func (s *Service) expiringFirst(ctx context.Context, op func() error) error {
+	err := op()
+	var d *expiryDue
+	if !errors.As(err, &d) {
 		return err
-	})
-	if IsKind(err, KindNotFound) || envelopeID == "" {
-		return nil
 	}
-	if err != nil {
+	if _, err := s.expire(ctx, d.envelopeID); err != nil {
 		return err
 	}
-	_, err = s.expire(ctx, envelopeID)
 	s.wake()
-	return err
+	return op()
 }

@@ -44,9 +44,15 @@ const (
 // transaction and written in it, in the signature's row: a failed
 // transaction leaves nothing behind.
 func (s *Service) FillField(ctx context.Context, raw, fieldID string, in FieldValueInput) (*Field, error) {
-	if err := s.expireByToken(ctx, raw); err != nil {
-		return nil, err
-	}
+	var f *Field
+	err := s.expiringFirst(ctx, func() (err error) {
+		f, err = s.fillField(ctx, raw, fieldID, in)
+		return err
+	})
+	return f, err
+}
+
+func (s *Service) fillField(ctx context.Context, raw, fieldID string, in FieldValueInput) (*Field, error) {
 	f, err := s.lookupOwnField(ctx, raw, fieldID)
 	if err != nil {
 		return nil, err

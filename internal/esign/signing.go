@@ -77,8 +77,12 @@ func checkUsable(c *signingContext, now time.Time) error {
 		return errGone("the sender voided this envelope")
 	case e.Status == StatusDeclined:
 		return errGone("this envelope was declined")
-	case e.Status == StatusExpired || (e.ExpiresAt != nil && !now.Before(*e.ExpiresAt)):
-		return errGone("this envelope has expired")
+	case e.Status == StatusExpired:
+		return errExpired()
+	case due(e, now):
+		return &expiryDue{envelopeID: e.ID, gone: errExpired()}
+	case e.ExpiresAt != nil && !now.Before(*e.ExpiresAt):
+		return errExpired()
 	case !e.Status.InProgress():
 		return errUnknownLink
 	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
@@ -92,6 +96,8 @@ func checkUsable(c *signingContext, now time.Time) error {
 	}
 	return nil
 }
+
+func errExpired() error { return errGone("this envelope has expired") }
 
 // checkTurn refuses a recipient whose routing group is not active yet. cc
 // recipients and viewers who finished may still look at the envelope.
@@ -142,9 +148,15 @@ type AuthRequirement struct {
 // view (first view only) and, for an embedded URL, spends it and mints a
 // session. A viewer finishes by viewing.
 func (s *Service) OpenSigning(ctx context.Context, raw string) (*SigningView, error) {
-	if err := s.expireByToken(ctx, raw); err != nil {
-		return nil, err
-	}
+	var v *SigningView
+	err := s.expiringFirst(ctx, func() (err error) {
+		v, err = s.openSigning(ctx, raw)
+		return err
+	})
+	return v, err
+}
+
+func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, error) {
 	var v *SigningView
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		c, err := resolveToken(ctx, tx, raw)
