@@ -1,13 +1,11 @@
 package esign_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
 
 	"github.com/gsign/gsign/internal/esign"
-	"github.com/gsign/gsign/internal/esign/esigntest"
 )
 
 // TestLinksExpireLazily: a signer acting on an envelope past its expiry
@@ -52,11 +50,8 @@ func TestLinksExpireLazily(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			p := h.register("sender@example.com")
-			d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease", ExpiresAt: ptr(h.clock.Now().Add(24 * time.Hour))})
-			must(t, err)
+			d, doc := h.draftWith(p, 1, esign.CreateEnvelopeInput{Name: "Lease", ExpiresAt: ptr(h.clock.Now().Add(24 * time.Hour))})
 			id := d.Envelope.ID
-			doc, err := h.svc.AddDocument(ctx, p, id, "a.pdf", bytes.NewReader(esigntest.PDF(1, 612, 792)))
-			must(t, err)
 			r, err := h.svc.AddRecipient(ctx, p, id, esign.RecipientInput{Name: "Ana", Email: "a@example.com", Role: "signer", RoutingOrder: 1})
 			must(t, err)
 			f := h.signatureField(p, id, doc.ID, r.ID)

@@ -94,8 +94,14 @@ type recipientSpec struct {
 // draft creates a draft envelope with one document of the given pages.
 func (h *harness) draft(p *esign.Principal, pages int) (*esign.EnvelopeDetail, *esign.Document) {
 	h.t.Helper()
+	return h.draftWith(p, pages, esign.CreateEnvelopeInput{Name: "Lease"})
+}
+
+// draftWith is draft with the envelope's settings in in.
+func (h *harness) draftWith(p *esign.Principal, pages int, in esign.CreateEnvelopeInput) (*esign.EnvelopeDetail, *esign.Document) {
+	h.t.Helper()
 	ctx := context.Background()
-	d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease"})
+	d, err := h.svc.CreateEnvelope(ctx, p, in)
 	must(h.t, err)
 	doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "lease.pdf", bytes.NewReader(esigntest.PDF(pages, 612, 792)))
 	must(h.t, err)

@@ -119,17 +119,14 @@ func TestLinksGoneAfterTerminalStates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			p := h.register("sender@example.com")
-			d, err := h.svc.CreateEnvelope(ctx, p, esign.CreateEnvelopeInput{Name: "Lease", ExpiresAt: ptr(h.clock.Now().Add(24 * time.Hour))})
-			must(t, err)
-			doc, err := h.svc.AddDocument(ctx, p, d.Envelope.ID, "a.pdf", bytes.NewReader(esigntest.PDF(1, 612, 792)))
-			must(t, err)
+			d, doc := h.draftWith(p, 1, esign.CreateEnvelopeInput{Name: "Lease", ExpiresAt: ptr(h.clock.Now().Add(24 * time.Hour))})
 			for _, who := range []string{"a@example.com", "b@example.com"} {
 				r, err := h.svc.AddRecipient(ctx, p, d.Envelope.ID, esign.RecipientInput{Name: who, Email: who, Role: "signer", RoutingOrder: 1})
 				must(t, err)
 				_, err = h.svc.AddField(ctx, p, d.Envelope.ID, esign.FieldInput{DocumentID: doc.ID, RecipientID: r.ID, Type: "signature", Page: 1, X: 10, Y: 10, Width: 100, Height: 30})
 				must(t, err)
 			}
-			_, err = h.svc.Send(ctx, p, d.Envelope.ID)
+			_, err := h.svc.Send(ctx, p, d.Envelope.ID)
 			must(t, err)
 			h.drain()
 			tok, err := h.mail.TokenFor("a@example.com")
