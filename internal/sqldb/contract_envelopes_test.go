@@ -23,6 +23,8 @@ func testEnvelopes(t *testing.T, open func(t *testing.T) *DB) {
 	updated.AuditSeq, updated.AuditHead, updated.UpdatedAt = 7, "beef", t0.Add(6*time.Hour)
 	missing := *w.Envelope
 	missing.ID = "env_nope"
+	final := updated
+	final.Name = "Lease v2.1"
 
 	tests := []struct {
 		name     string
@@ -54,6 +56,35 @@ func testEnvelopes(t *testing.T, open func(t *testing.T) *DB) {
 		{"update unknown id", func(ctx context.Context, tx esign.Tx) error {
 			return tx.UpdateEnvelope(ctx, &missing)
 		}, nil, esign.KindNotFound, esign.CodeNotFound},
+		// UpdateEnvelope defers its write (deferredWrites): what the
+		// transaction reads afterwards and what commits must not show it.
+		{"the last of several updates counts, and is read back in the transaction", func(ctx context.Context, tx esign.Tx) error {
+			for seq := range 3 {
+				final.AuditSeq = int64(10 + seq)
+				if err := tx.UpdateEnvelope(ctx, &final); err != nil {
+					return err
+				}
+			}
+			got, err := tx.EnvelopeByID(ctx, final.ID)
+			wantEqual(t, got, &final)
+			final.Name = "Lease v3"
+			if err := tx.UpdateEnvelope(ctx, &final); err != nil {
+				return err
+			}
+			list, err := tx.ListEnvelopes(ctx, esign.EnvelopeFilter{OrgID: final.OrgID})
+			if len(list) != 1 || list[0].Name != "Lease v3" {
+				t.Errorf("listed %v, want the envelope named Lease v3", list)
+			}
+			return err
+		}, &final, "", ""},
+		{"an update in a transaction that fails is not written", func(ctx context.Context, tx esign.Tx) error {
+			changed := final
+			changed.Name = "never"
+			if err := tx.UpdateEnvelope(ctx, &changed); err != nil {
+				return err
+			}
+			return esign.Invalid("name", "is refused")
+		}, &final, esign.KindInvalid, esign.CodeValidation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

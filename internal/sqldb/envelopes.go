@@ -48,20 +48,26 @@ func (t *tx) LockEnvelope(ctx context.Context, id string) (*esign.Envelope, erro
 
 // UpdateEnvelope writes every mutable column of e; the organization, owner
 // and creation time never change.
+// It defers the write (deferredWrites): every audited change rewrites the
+// envelope row for the chain's new head, often several times in one
+// transaction, and only the last write counts.
 func (t *tx) UpdateEnvelope(ctx context.Context, e *esign.Envelope) error {
-	const q = `UPDATE envelopes SET name = ?, subject = ?, message = ?, status = ?,
-		expires_at = ?, sent_at = ?, completed_at = ?, voided_at = ?, void_reason = ?,
-		declined_at = ?, expired_at = ?, result_status = ?, result_error = ?,
-		audit_seq = ?, audit_head = ?, updated_at = ?,
-		reminder_delay = ?, reminder_frequency = ?, expiry_warning = ?, expiry_warning_at = ?
-		WHERE id = ?`
-	return t.updateOne(ctx, "envelope", e.ID, q,
-		e.Name, e.Subject, e.Message, string(e.Status),
+	t.envelopeWrites.add(e.ID, []any{e.Name, e.Subject, e.Message, string(e.Status),
 		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt), nullMicros(e.VoidedAt), e.VoidReason,
 		nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt), string(e.ResultStatus), e.ResultError,
 		e.AuditSeq, e.AuditHead, micros(e.UpdatedAt),
-		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt), e.ID)
+		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt), e.ID})
+	return nil
 }
+
+// updateEnvelopeSQL writes every mutable column of an envelope; its
+// arguments are those UpdateEnvelope collects, the id last.
+const updateEnvelopeSQL = `UPDATE envelopes SET name = ?, subject = ?, message = ?, status = ?,
+	expires_at = ?, sent_at = ?, completed_at = ?, voided_at = ?, void_reason = ?,
+	declined_at = ?, expired_at = ?, result_status = ?, result_error = ?,
+	audit_seq = ?, audit_head = ?, updated_at = ?,
+	reminder_delay = ?, reminder_frequency = ?, expiry_warning = ?, expiry_warning_at = ?
+	WHERE id = ?`
 
 // ListEnvelopes returns the envelopes f selects, newest first: ordered by
 // created_at then id, both descending, so that the cursor (created_at, id)

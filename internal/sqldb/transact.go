@@ -89,7 +89,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 		}
 	}()
 	readOnly := opts != nil && opts.ReadOnly
-	if err := fn(ctx, &tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now(), readOnly: readOnly}); err != nil {
+	if err := runFinished(ctx, &tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now(), readOnly: readOnly}, fn); err != nil {
 		return err
 	}
 	done = true
@@ -97,6 +97,14 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	return nil
+}
+
+// runFinished runs fn in t and then what t still owes (tx.finish).
+func runFinished(ctx context.Context, t *tx, fn func(context.Context, esign.Tx) error) error {
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	return t.finish(ctx)
 }
 
 // retryDelay is the pause after the attempt-th attempt failed: retryBackoff

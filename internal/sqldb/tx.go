@@ -18,6 +18,10 @@ type tx struct {
 	d        *dialect
 	now      time.Time
 	readOnly bool // a View's
+
+	// envelopeWrites are the envelope rows UpdateEnvelope was asked to
+	// write and has not yet, in the order first asked (deferredWrites).
+	envelopeWrites deferredWrites
 }
 
 var _ esign.Tx = (*tx)(nil)
@@ -42,15 +46,30 @@ func (t *tx) lockRows() string {
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := t.envelopeWrites.before(ctx, t, q); err != nil {
+		return nil, err
+	}
 	return t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...)
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.envelopeWrites.before(ctx, t, q); err != nil {
+		return nil, err
+	}
 	return t.sqlTx.QueryContext(ctx, t.d.rebind(q), args...)
 }
 
+// queryRow runs q; should the deferred envelope writes that must precede it
+// fail, the transaction fails when it ends (deferredWrites.failed).
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = t.envelopeWrites.before(ctx, t, q)
 	return t.sqlTx.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+// finish runs what the transaction still owes before it commits: the
+// envelope writes it deferred.
+func (t *tx) finish(ctx context.Context) error {
+	return t.envelopeWrites.flush(ctx, t)
 }
 
 // insert runs an INSERT of one what, reporting a duplicate key as a conflict.
