@@ -48,6 +48,13 @@ func (t *TSA) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) (t
 	return tok, err
 }
 
+// InProcess reports whether the authority behind the breaker makes its
+// tokens in this process (pades.InProcessTimestamper).
+func (t *TSA) InProcess() bool {
+	ip, ok := t.Next.(interface{ InProcess() bool })
+	return ok && ip.InProcess()
+}
+
 // Blobs calls a blob store (S3) through a breaker. A missing blob is an
 // answer, not a failure. Only the calls are guarded: a reader that Open
 // returned streams without the breaker.

@@ -72,3 +72,19 @@ func TestBlobsBreaker(t *testing.T) {
 		t.Fatalf("breaker %s, want closed", b.State())
 	}
 }
+
+// inProcessTSA is a timestamper that says it makes its tokens in process.
+type inProcessTSA struct{ pki.HTTPTimestamper }
+
+func (*inProcessTSA) InProcess() bool { return true }
+
+// TestTSAInProcess: the breaker says what the authority behind it says.
+func TestTSAInProcess(t *testing.T) {
+	b := breaker.NewSet(breaker.Settings{Failures: 2, OpenFor: time.Minute}).Get("tsa")
+	if (&breaker.TSA{Next: &pki.HTTPTimestamper{URL: "http://tsa.example"}, Breaker: b}).InProcess() {
+		t.Error("an outside authority reported in process")
+	}
+	if !(&breaker.TSA{Next: &inProcessTSA{}, Breaker: b}).InProcess() {
+		t.Error("an in-process authority reported outside")
+	}
+}

@@ -207,6 +207,13 @@ func (a *app) Close() {
 
 // newSealer seals at the configured PAdES level; from B-LT on, the DSS
 // carries the platform root's CRL (which also covers the built-in TSA).
+// The built-in TSA, behind its breaker, tells the sealer that its tokens
+// need no check.
+var (
+	_ pades.InProcessTimestamper = (*pki.PKI)(nil)
+	_ pades.InProcessTimestamper = (*breaker.TSA)(nil)
+)
+
 func newSealer(cfg config.Config, p *pki.PKI, signer crypto.Signer, chain []*x509.Certificate) *pades.Sealer {
 	return &pades.Sealer{Signer: signer, Chain: chain, TSA: p.Timestamper(), Level: pades.Level(cfg.SealLevel),
 		Revocation: func(ctx context.Context) ([][]byte, error) {

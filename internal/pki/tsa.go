@@ -64,6 +64,11 @@ type tsaRequest struct {
 	withCert bool
 }
 
+// InProcess reports that the built-in TSA makes its tokens in this process
+// (pades.InProcessTimestamper): a sealer need not parse and check each one.
+// TestTimestamp checks what it makes.
+func (p *PKI) InProcess() bool { return true }
+
 // Timestamp returns a TimeStampToken from the built-in TSA for digest, which
 // must have been computed with SHA-256, SHA-384 or SHA-512. The token carries
 // the TSA certificate, the time from the Clock with an accuracy of one

@@ -70,7 +70,7 @@ func (c *cmsSigner) build(ctx context.Context, digest []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timestamp signature: %w", err)
 	}
-	if err := checkToken(token, imprint, c.hash); err != nil {
+	if err := checkTokenFrom(c.tsa, token, imprint, c.hash); err != nil {
 		return nil, fmt.Errorf("timestamp signature: %w", err)
 	}
 	return c.assemble(attrs, sig, token)

@@ -65,7 +65,7 @@ func (l *ltvSeal) stampUpdate(ctx context.Context, out *appender, u *update) ([]
 	if err != nil {
 		return nil, fmt.Errorf("document timestamp: %w", err)
 	}
-	if err := checkToken(token, digest, l.signer.hash); err != nil {
+	if err := checkTokenFrom(l.signer.tsa, token, digest, l.signer.hash); err != nil {
 		return nil, fmt.Errorf("document timestamp: %w", err)
 	}
 	return token, nil

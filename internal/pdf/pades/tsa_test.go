@@ -72,3 +72,45 @@ func TestTSAClient(t *testing.T) {
 		})
 	}
 }
+
+// fixedTSA answers every request with the same token, made in this
+// process or not.
+type fixedTSA struct {
+	token     []byte
+	inProcess bool
+}
+
+func (f fixedTSA) Timestamp(context.Context, []byte, crypto.Hash) ([]byte, error) {
+	return f.token, nil
+}
+func (f fixedTSA) InProcess() bool { return f.inProcess }
+
+// TestCheckTokenFrom: tokens from an outside authority are parsed and
+// checked, however they came; those an in-process authority makes are not.
+func TestCheckTokenFrom(t *testing.T) {
+	digest := sha256.Sum256([]byte("signature value"))
+	other := sha256.Sum256([]byte("another value"))
+	good, err := (&TSAClient{URL: getPKI(t).tsaServer(t).URL}).Timestamp(t.Context(), digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		tsa     Timestamper
+		digest  []byte
+		wantErr bool
+	}{
+		{"outside, good", fixedTSA{token: good}, digest[:], false},
+		{"outside, over another digest", fixedTSA{token: good}, other[:], true},
+		{"outside, garbage", fixedTSA{token: []byte("not a token")}, digest[:], true},
+		{"in process", fixedTSA{token: []byte("not a token"), inProcess: true}, digest[:], false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, _ := tt.tsa.Timestamp(t.Context(), tt.digest, crypto.SHA256)
+			if err := checkTokenFrom(tt.tsa, tok, tt.digest, crypto.SHA256); (err != nil) != tt.wantErr {
+				t.Fatalf("checkTokenFrom: %v, want an error: %v", err, tt.wantErr)
+			}
+		})
+	}
+}
