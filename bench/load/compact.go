@@ -17,7 +17,9 @@ import (
 // the sealed result with a conditional GET that the server holds until the
 // envelope changes (If-None-Match and Prefer: wait), instead of polling.
 // That is 1 + 3×3 + about 2 requests per envelope, against 21 and the
-// polls of the step-by-step flow.
+// polls of the step-by-step flow. With embedded signers (-embedded) the
+// create request also asks for their signing URLs ("signing_urls": true),
+// which makes it 1 + 3×2 + about 2.
 
 // waitSeconds is how long one waiting GET may be held; below the client's
 // default timeout of a minute.
@@ -33,7 +35,8 @@ func (f *flow) compose(ctx context.Context) error {
 				"x": 72, "y": 120 + 120*i, "width": 200, "height": 50, "required": true}}}
 	}
 	in := map[string]any{"name": fmt.Sprintf("Load test %d", f.index), "status": "sent", "recipients": recips,
-		"documents": []map[string]string{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(f.pdf)}}}
+		"documents":    []map[string]string{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(f.pdf)}},
+		"signing_urls": f.embedded}
 	var env struct {
 		ID         string   `json:"id"`
 		Recipients []idOnly `json:"recipients"`
@@ -41,6 +44,10 @@ func (f *flow) compose(ctx context.Context) error {
 			ID          string `json:"id"`
 			RecipientID string `json:"recipient_id"`
 		} `json:"fields"`
+		SigningURLs []struct {
+			RecipientID string `json:"recipient_id"`
+			URL         string `json:"url"`
+		} `json:"signing_urls"`
 	}
 	if err := f.c.call(ctx, "compose", "POST", "/api/v1/envelopes", in, &env); err != nil {
 		return err
@@ -56,6 +63,14 @@ func (f *flow) compose(ctx context.Context) error {
 				f.fields[i] = fl.ID
 			}
 		}
+		for _, u := range env.SigningURLs {
+			if u.RecipientID == r.ID {
+				f.urls[i] = u.URL
+			}
+		}
+	}
+	if f.embedded && len(env.SigningURLs) != signers {
+		return fmt.Errorf("compose: %d signing URLs in the answer, want %d", len(env.SigningURLs), signers)
 	}
 	return nil
 }

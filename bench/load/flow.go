@@ -29,6 +29,7 @@ type flow struct {
 	base   string // /api/v1/envelopes/{id}
 	recips [signers]string
 	fields [signers]string
+	urls   [signers]string // signing URLs the compose answer carried
 }
 
 // outcome is what happened to one envelope.
@@ -147,11 +148,13 @@ func (f *flow) signAll(ctx context.Context) error {
 // sign is one signer's visit: an embedded signing URL, opened for a
 // session token, the signature field filled, and completion.
 func (f *flow) sign(ctx context.Context, i int) error {
-	var link struct {
+	link := struct {
 		URL string `json:"url"`
-	}
-	if err := f.c.call(ctx, "signing_url", "POST", f.base+"/recipients/"+f.recips[i]+"/signing-url", nil, &link); err != nil {
-		return err
+	}{f.urls[i]}
+	if link.URL == "" {
+		if err := f.c.call(ctx, "signing_url", "POST", f.base+"/recipients/"+f.recips[i]+"/signing-url", nil, &link); err != nil {
+			return err
+		}
 	}
 	token := link.URL[strings.LastIndex(link.URL, "/")+1:]
 	if token == "" {

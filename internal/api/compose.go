@@ -33,6 +33,38 @@ type createEnvelopeRequest struct {
 	// Status "sent" sends the envelope at once; "draft" (the default)
 	// keeps it a draft.
 	Status string `json:"status"`
+	// SigningURLs, with status "sent", also mints the embedded signing
+	// URLs of the embedded recipients whose turn it is, as Documenso's
+	// create-document answer carries its recipients' signing URLs: an
+	// integration that embeds signing needs no request per signer.
+	SigningURLs bool `json:"signing_urls"`
+}
+
+// composeResponse is the envelope as GET /api/v1/envelopes/{id} shows it
+// and, when the request asked for them, the signing URLs minted for it (an
+// empty list when nobody embedded may sign yet).
+type composeResponse struct {
+	envelopeDetailResponse
+	SigningURLs *[]embeddedURLResponse `json:"signing_urls,omitempty"`
+}
+
+// embeddedURLResponse is one embedded signing URL: single use, valid
+// until expires_at.
+type embeddedURLResponse struct {
+	RecipientID string    `json:"recipient_id"`
+	URL         string    `json:"url"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+func newComposeResponse(d *esign.Composed, asked bool) composeResponse {
+	out := composeResponse{envelopeDetailResponse: newEnvelopeDetail(d.EnvelopeDetail)}
+	if asked {
+		urls := mapSlice(d.SigningURLs, func(u esign.EmbeddedURL) embeddedURLResponse {
+			return embeddedURLResponse{RecipientID: u.RecipientID, URL: u.URL, ExpiresAt: u.ExpiresAt}
+		})
+		out.SigningURLs = &urls
+	}
+	return out
 }
 
 // Statuses a new envelope may be created in.
@@ -104,7 +136,7 @@ func (c *base64Content) UnmarshalJSON(b []byte) error {
 func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
 	body := &watchedReader{r: r.Body}
 	r.Body = readCloser{body, r.Body}
-	d, err := a.compose(r)
+	d, asked, err := a.compose(r)
 	if body.tooLarge || isTooLarge(err) {
 		return a.bodyTooLarge(composeBody)
 	}
@@ -112,7 +144,7 @@ func (a *api) createEnvelope(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/envelopes/"+d.Envelope.ID)
-	return writeJSON(w, http.StatusCreated, newEnvelopeDetail(d))
+	return writeJSON(w, http.StatusCreated, newComposeResponse(d, asked))
 }
 
 // readCloser reads through a watchedReader and closes the original body.
@@ -121,16 +153,19 @@ type readCloser struct {
 	io.Closer
 }
 
-func (a *api) compose(r *http.Request) (*esign.EnvelopeDetail, error) {
+// compose composes the envelope the request describes; it reports whether
+// the request asked for signing URLs.
+func (a *api) compose(r *http.Request) (*esign.Composed, bool, error) {
 	req, docs, err := a.readCompose(r)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	in, err := req.input()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return a.svc.Compose(r.Context(), principal(r), in, docs)
+	d, err := a.svc.Compose(r.Context(), principal(r), in, docs)
+	return d, in.SigningURLs, err
 }
 
 // readCompose reads the request: JSON, with documents in base64, or
@@ -158,7 +193,7 @@ func (req *createEnvelopeRequest) input() (esign.ComposeInput, error) {
 	in := esign.ComposeInput{CreateEnvelopeInput: esign.CreateEnvelopeInput{
 		Name: req.Name, Subject: req.Subject, Message: req.Message, ExpiresAt: req.ExpiresAt,
 		Reminders: req.domain(), TeamID: req.TeamID,
-	}}
+	}, SigningURLs: req.SigningURLs}
 	switch req.Status {
 	case "", composeDraft:
 	case composeSent:

@@ -139,6 +139,40 @@ func TestComposeMultipart(t *testing.T) {
 	e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes/" + d.ID + "/send", token: token}), 200, "")
 }
 
+// With signing_urls the answer also carries the signing URLs of the
+// embedded signers whose turn it is, each good for one session; without it
+// the answer has no such member; a draft cannot ask for them.
+func TestComposeSigningURLs(t *testing.T) {
+	e := newEnv(t)
+	token := e.register("olive@example.com")
+	body := leaseBody("sent")
+	body["signing_urls"] = true
+	w := e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes", token: token, body: body}), 201, "")
+	d := decode[composeResponse](t, w)
+	if d.SigningURLs == nil || len(*d.SigningURLs) != 1 {
+		t.Fatalf("signing URLs: %s", w.Body)
+	}
+	u := (*d.SigningURLs)[0]
+	if u.RecipientID != d.Recipients[0].ID || u.ExpiresAt.IsZero() || !strings.Contains(u.URL, "/s/") {
+		t.Fatalf("signing URL for Ana: %+v", u)
+	}
+	view := decode[signingViewResponse](t, e.expect(e.do(req{method: "GET", path: "/api/v1/signing/" + u.URL[strings.LastIndex(u.URL, "/")+1:]}), 200, ""))
+	e.signWith(view.SessionToken, d.Fields[0].ID)
+	e.expect(e.do(req{method: "GET", path: "/api/v1/signing/" + u.URL[strings.LastIndex(u.URL, "/")+1:]}), 410, esign.CodeLinkGone)
+
+	plain := e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes", token: token, body: leaseBody("sent")}), 201, "")
+	if strings.Contains(plain.Body.String(), "signing_urls") {
+		t.Errorf("an answer not asked for signing URLs has them: %s", plain.Body)
+	}
+	before := len(e.listedIDs(token))
+	draft := leaseBody("draft")
+	draft["signing_urls"] = true
+	e.expect(e.do(req{method: "POST", path: "/api/v1/envelopes", token: token, body: draft}), 422, esign.CodeValidation)
+	if after := len(e.listedIDs(token)); after != before {
+		t.Errorf("a refused request created an envelope (%d, then %d)", before, after)
+	}
+}
+
 // The draft-only body keeps its contract.
 func TestComposeDraftOnly(t *testing.T) {
 	e := newEnv(t)

@@ -17,6 +17,17 @@ type ComposeInput struct {
 	Recipients []ComposeRecipient
 	// Send sends the envelope in the same transaction, exactly as Send does.
 	Send bool
+	// SigningURLs mints, once the envelope is sent and in the same
+	// transaction, an embedded signing URL (as SigningURL does) for each
+	// embedded recipient whose turn it is. It needs Send.
+	SigningURLs bool
+}
+
+// Composed is a composed envelope as GetEnvelope shows it, and the signing
+// URLs minted for it (ComposeInput.SigningURLs), in recipient order.
+type Composed struct {
+	*EnvelopeDetail
+	SigningURLs []EmbeddedURL
 }
 
 // ComposeRecipient is a recipient with the fields placed for it.
@@ -58,7 +69,7 @@ type composition struct {
 // On any failure no row is written and the stored blobs are deleted.
 //
 // Errors name the offending input element: "recipients[1].fields[0].page".
-func (s *Service) Compose(ctx context.Context, p *Principal, in ComposeInput, docs iter.Seq2[DocumentUpload, error]) (*EnvelopeDetail, error) {
+func (s *Service) Compose(ctx context.Context, p *Principal, in ComposeInput, docs iter.Seq2[DocumentUpload, error]) (*Composed, error) {
 	c, err := s.prepareCompose(p, in)
 	if err != nil {
 		return nil, err
@@ -68,7 +79,7 @@ func (s *Service) Compose(ctx context.Context, p *Principal, in ComposeInput, do
 	if err == nil {
 		err = c.placeFields()
 	}
-	var d *EnvelopeDetail
+	var d *Composed
 	if err == nil {
 		d, err = s.commitCompose(ctx, p, c, envelopeID)
 	}
@@ -94,6 +105,8 @@ func (s *Service) prepareCompose(p *Principal, in ComposeInput) (*composition, e
 		if err := p.Require(PermEnvelopeSend); err != nil {
 			return nil, err
 		}
+	} else if in.SigningURLs {
+		return nil, Invalid("signing_urls", "needs the envelope sent (status sent): signing URLs exist only while it is out for signature")
 	}
 	if err := in.clean(); err != nil {
 		return nil, err
@@ -189,10 +202,12 @@ func (c *composition) placeFields() error {
 }
 
 // commitCompose records the composed envelope in one transaction, and sends
-// it when asked. The answer is the envelope as GetEnvelope shows it.
-func (s *Service) commitCompose(ctx context.Context, p *Principal, c *composition, envelopeID string) (*EnvelopeDetail, error) {
-	var d *EnvelopeDetail
+// it and mints its signing URLs when asked. The answer is the envelope as
+// GetEnvelope shows it.
+func (s *Service) commitCompose(ctx context.Context, p *Principal, c *composition, envelopeID string) (*Composed, error) {
+	var d *Composed
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		d = &Composed{}
 		e, err := createDraft(ctx, tx, p, envelopeID, c.in.CreateEnvelopeInput)
 		if err != nil {
 			return err
@@ -201,12 +216,34 @@ func (s *Service) commitCompose(ctx context.Context, p *Principal, c *compositio
 		if err != nil {
 			return err
 		}
-		if d, err = loadDetail(ctx, tx, e); err != nil || !c.in.Send {
+		if d.EnvelopeDetail, err = loadDetail(ctx, tx, e); err != nil || !c.in.Send {
 			return err
 		}
-		return placeIncomplete(s.sendDraft(ctx, tx, p, d), paths)
+		if err := placeIncomplete(s.sendDraft(ctx, tx, p, d.EnvelopeDetail), paths); err != nil || !c.in.SigningURLs {
+			return err
+		}
+		d.SigningURLs, err = s.mintComposedURLs(ctx, tx, p, d.EnvelopeDetail)
+		return err
 	})
 	return d, err
+}
+
+// mintComposedURLs mints a signing URL for each embedded recipient of the
+// envelope just sent whose turn it is.
+func (s *Service) mintComposedURLs(ctx context.Context, tx Tx, p *Principal, d *EnvelopeDetail) ([]EmbeddedURL, error) {
+	var urls []EmbeddedURL
+	for _, r := range d.Recipients {
+		c := &signingContext{Envelope: d.Envelope, Recipients: d.Recipients, Recipient: r}
+		if !r.Embedded || checkURLAllowed(c) != nil {
+			continue
+		}
+		u, err := s.mintSigningURL(ctx, tx, p, c, SigningURLOptions{})
+		if err != nil {
+			return nil, err
+		}
+		urls = append(urls, u)
+	}
+	return urls, nil
 }
 
 // insert records copies of the documents, recipients and fields (the

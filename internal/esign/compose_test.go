@@ -47,7 +47,7 @@ func (h *harness) composeLease(p *esign.Principal, send bool) *esign.EnvelopeDet
 	h.t.Helper()
 	d, err := h.svc.Compose(context.Background(), p, leaseInput(send), docs(esigntest.PDF(2, 612, 792)))
 	must(h.t, err)
-	return d
+	return d.EnvelopeDetail
 }
 
 // The composed envelope is sent at once, and then signed, approved and
@@ -234,6 +234,9 @@ func TestComposeRefusals(t *testing.T) {
 			in.Recipients = in.Recipients[2:]
 		}, docs(), esign.KindInvalid, esign.CodeIncomplete, ""},
 		{"cc alone", func(in *esign.ComposeInput) { in.Recipients = in.Recipients[2:] }, nil, esign.KindInvalid, esign.CodeIncomplete, ""},
+		{"signing URLs of a draft", func(in *esign.ComposeInput) {
+			in.Send, in.SigningURLs = false, true
+		}, nil, esign.KindInvalid, esign.CodeValidation, "signing_urls"},
 		{"expiry in the past", func(in *esign.ComposeInput) {
 			in.ExpiresAt = ptr(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 		}, nil, esign.KindInvalid, esign.CodeValidation, "expires_at"},
@@ -300,4 +303,54 @@ func (h *harness) noTrace(p *esign.Principal) {
 	if len(keys) != 0 {
 		h.t.Errorf("blobs left behind: %v", keys)
 	}
+}
+
+// TestComposeSigningURLs: asked for, the request that sends the envelope
+// also mints the signing URLs of the embedded recipients whose turn it is,
+// exactly as SigningURL would: single use, audited, each opening its
+// recipient's session.
+func TestComposeSigningURLs(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	p := h.register("olive@example.com")
+	in := leaseInput(true)
+	in.SigningURLs = true
+	for i := range in.Recipients {
+		in.Recipients[i].Embedded = true // Ana signs now; Bob approves after her; Cy is a cc
+	}
+	in.Recipients = append(in.Recipients, esign.ComposeRecipient{ // by email, not embedded
+		RecipientInput: esign.RecipientInput{Name: "Dee", Email: "dee@example.com", Role: "signer", RoutingOrder: 1},
+		Fields:         in.Recipients[0].Fields})
+	d, err := h.svc.Compose(ctx, p, in, docs(esigntest.PDF(2, 612, 792)))
+	must(t, err)
+	byEmail := map[string]*esign.Recipient{}
+	for _, r := range d.Recipients {
+		byEmail[r.Email] = r
+	}
+	if len(d.SigningURLs) != 1 || d.SigningURLs[0].RecipientID != byEmail["ana@example.com"].ID {
+		t.Fatalf("signing URLs %+v, want one, for Ana", d.SigningURLs)
+	}
+	u := d.SigningURLs[0]
+	if want := h.clock.Now().Add(h.svc.Config.EmbeddedTTL); !u.ExpiresAt.Equal(want) {
+		t.Errorf("expires at %s, want %s", u.ExpiresAt, want)
+	}
+	if n := countAudit(t, h, p, d.Envelope.ID, esign.AuditSigningURLCreated); n != 1 {
+		t.Errorf("%d signing URLs audited, want 1", n)
+	}
+	got, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
+	must(t, err)
+	if got.Envelope.AuditSeq != d.Envelope.AuditSeq || got.Envelope.AuditHead != d.Envelope.AuditHead {
+		t.Errorf("the answer's envelope is at audit event %d, the stored one at %d", d.Envelope.AuditSeq, got.Envelope.AuditSeq)
+	}
+	token, ok := strings.CutPrefix(u.URL, h.svc.Config.PublicURL+"/s/")
+	if !ok {
+		t.Fatalf("URL %q is not under %s/s/", u.URL, h.svc.Config.PublicURL)
+	}
+	v, err := h.svc.OpenSigning(ctx, token)
+	must(t, err)
+	if v.Recipient.Email != "ana@example.com" || v.SessionToken == "" {
+		t.Fatalf("opened as %s with session %q, want Ana with a session", v.Recipient.Email, v.SessionToken)
+	}
+	_, err = h.svc.OpenSigning(ctx, token)
+	wantCode(t, err, esign.KindGone, esign.CodeLinkGone)
 }

@@ -312,10 +312,17 @@ type SigningURLOptions struct {
 	AuthPerformedBySender bool
 }
 
+// EmbeddedURL is an embedded signing URL and whom and until when it is for.
+type EmbeddedURL struct {
+	RecipientID string
+	URL         string
+	ExpiresAt   time.Time
+}
+
 // SigningURL mints an embedded signing URL for a recipient whose turn it is:
 // single use, valid for Config.EmbeddedTTL.
 func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, recipientID string, opts SigningURLOptions) (string, error) {
-	var url string
+	var u EmbeddedURL
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := envelopeFor(ctx, tx, p, envelopeID, PermEnvelopeSend, true)
 		if err != nil {
@@ -340,21 +347,31 @@ func (s *Service) SigningURL(ctx context.Context, p *Principal, envelopeID, reci
 		if err := checkURLAllowed(c); err != nil {
 			return err
 		}
-		exp := tx.Now().Add(s.Config.EmbeddedTTL)
-		secret, hash := NewSecret(SecretRecipient)
-		t := &RecipientToken{Hash: hash, EnvelopeID: e.ID, RecipientID: recipientID, Kind: TokenEmbedded, ExpiresAt: &exp,
-			CreatedAt: tx.Now(), SenderAuth: opts.AuthPerformedBySender && c.Recipient.AuthMethod != AuthNone}
-		if err := tx.CreateRecipientToken(ctx, t); err != nil {
-			return err
-		}
-		url = s.Config.PublicURL + "/s/" + secret
-		data := map[string]string{"recipient_id": recipientID, "expires_at": exp.Format(AuditTimeFormat)}
-		if t.SenderAuth {
-			data["auth_performed_by"] = AuthSender
-		}
-		return appendAudit(ctx, tx, e, AuditSigningURLCreated, p.actor(ctx), data)
+		u, err = s.mintSigningURL(ctx, tx, p, c, opts)
+		return err
 	})
-	return url, err
+	return u.URL, err
+}
+
+// mintSigningURL stores a single-use embedded token for c's recipient,
+// whose turn it is, and audits it.
+func (s *Service) mintSigningURL(ctx context.Context, tx Tx, p *Principal, c *signingContext, opts SigningURLOptions) (EmbeddedURL, error) {
+	e, r := c.Envelope, c.Recipient
+	exp := tx.Now().Add(s.Config.EmbeddedTTL)
+	secret, hash := NewSecret(SecretRecipient)
+	t := &RecipientToken{Hash: hash, EnvelopeID: e.ID, RecipientID: r.ID, Kind: TokenEmbedded, ExpiresAt: &exp,
+		CreatedAt: tx.Now(), SenderAuth: opts.AuthPerformedBySender && r.AuthMethod != AuthNone}
+	if err := tx.CreateRecipientToken(ctx, t); err != nil {
+		return EmbeddedURL{}, err
+	}
+	data := map[string]string{"recipient_id": r.ID, "expires_at": exp.Format(AuditTimeFormat)}
+	if t.SenderAuth {
+		data["auth_performed_by"] = AuthSender
+	}
+	if err := appendAudit(ctx, tx, e, AuditSigningURLCreated, p.actor(ctx), data); err != nil {
+		return EmbeddedURL{}, err
+	}
+	return EmbeddedURL{RecipientID: r.ID, URL: s.Config.PublicURL + "/s/" + secret, ExpiresAt: exp}, nil
 }
 
 func checkURLAllowed(c *signingContext) error {
