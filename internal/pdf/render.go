@@ -125,9 +125,9 @@ func renderText(parse func() (*opentype.Font, error), text string, tight bool) (
 	defer face.Close()
 	bounds, origin := layout(face, text, tight)
 	img := image.NewAlpha(bounds)
-	drawCoverage(img, face, origin, text)
+	ink := drawCoverage(img, face, origin, text)
 	if tight {
-		img = cropToInk(img, signatureMargin)
+		img = cropToInk(img, ink, signatureMargin)
 	}
 	return img, nil
 }
