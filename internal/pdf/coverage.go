@@ -41,8 +41,9 @@ func coverOver(dst *image.Alpha, r image.Rectangle, mask image.Image, mp image.P
 	clipped := r.Intersect(dst.Rect)
 	m, ok := mask.(*image.Alpha)
 	if !ok { // opentype faces give *image.Alpha; anything else the slow way
-		draw.DrawMask(dst, clipped, image.Opaque, image.Point{}, mask, mp.Add(clipped.Min.Sub(r.Min)), draw.Over)
-		return inkRect(dst.SubImage(clipped).(*image.Alpha))
+		mp = mp.Add(clipped.Min.Sub(r.Min))
+		draw.DrawMask(dst, clipped, image.Opaque, image.Point{}, mask, mp, draw.Over)
+		return maskInk(mask, clipped, mp)
 	}
 	mp = mp.Add(clipped.Min.Sub(r.Min))
 	var ink image.Rectangle
@@ -63,6 +64,20 @@ func coverOver(dst *image.Alpha, r image.Rectangle, mask image.Image, mp image.P
 		if first >= 0 {
 			row := image.Rect(first, y, last+1, y+1).Add(clipped.Min)
 			ink = ink.Union(row)
+		}
+	}
+	return ink
+}
+
+// maskInk returns the smallest part of r where mask, placed with mp at
+// r.Min, is not transparent, for masks of any type.
+func maskInk(mask image.Image, r image.Rectangle, mp image.Point) image.Rectangle {
+	var ink image.Rectangle
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			if _, _, _, a := mask.At(mp.X+x, mp.Y+y).RGBA(); a != 0 {
+				ink = ink.Union(image.Rect(x, y, x+1, y+1).Add(r.Min))
+			}
 		}
 	}
 	return ink
@@ -90,31 +105,6 @@ func cropToInk(img *image.Alpha, ink image.Rectangle, margin int) *image.Alpha {
 		return img
 	}
 	return img.SubImage(ink.Inset(-margin)).(*image.Alpha)
-}
-
-// inkRect returns the smallest rectangle holding img's non-transparent
-// pixels.
-func inkRect(img *image.Alpha) image.Rectangle {
-	b := img.Bounds()
-	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, b.Min.X, b.Min.Y
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := img.Pix[img.PixOffset(b.Min.X, y):][:b.Dx()]
-		first, last := -1, -1
-		for i, a := range row {
-			if a != 0 {
-				if first < 0 {
-					first = i
-				}
-				last = i
-			}
-		}
-		if first < 0 {
-			continue
-		}
-		minX, maxX = min(minX, b.Min.X+first), max(maxX, b.Min.X+last+1)
-		minY, maxY = min(minY, y), max(maxY, y+1)
-	}
-	return image.Rect(minX, minY, maxX, maxY) // empty when nothing was inked
 }
 
 // inkImage returns the coverage img drawn in the one colour ink, as an
