@@ -76,12 +76,27 @@ func (SignatureRenderer) RenderTyped(text, fontID string) ([]byte, error) {
 	if utf8.RuneCountInString(text) > maxSignatureRunes {
 		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
 	}
-	img, err := renderText(fontID, text, true)
+	img, pix, err := renderText(fontID, text, true, canvases.Get())
 	if err != nil {
 		return nil, err
 	}
-	return encodePNG(inkImage(img, signatureInk))
+	b, err := encodePNG(inkImage(img, signatureInk))
+	if cap(pix) <= maxIdleCanvas {
+		canvases.Put(pix)
+	}
+	return b, err
 }
+
+// canvases keeps idle pixel buffers for typed signatures, which are done
+// with once encoded. Reusing one costs clearing it, where a new one of
+// this size (about 100 KB) is also cleared, but comes from the page
+// allocator and adds to the garbage collector's work.
+var canvases = freelist.New(func() []byte { return nil })
+
+// maxIdleCanvas bounds the buffers kept in canvases: signatures of
+// typical length fit, and an unusually long one does not keep its large
+// buffer alive.
+const maxIdleCanvas = 256 << 10
 
 // RenderTextImage renders text as a black PNG on a transparent background
 // with the signature font. Stamp uses it for text that the standard PDF
@@ -101,7 +116,7 @@ func textImage(text string) (*image.Paletted, error) {
 	if text == "" {
 		return nil, esign.Invalid("text", "the text is empty")
 	}
-	img, err := renderText(sigfont.Default, text, false)
+	img, _, err := renderText(sigfont.Default, text, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,27 +125,41 @@ func textImage(text string) (*image.Paletted, error) {
 
 // renderText draws one line of text as coverage: each pixel's alpha is
 // how much ink covers it. With tight set the image is cropped to the ink
-// on all sides; otherwise it spans the font's ascent and descent.
-func renderText(fontID, text string, tight bool) (*image.Alpha, error) {
+// on all sides; otherwise it spans the font's ascent and descent. The
+// image's pixels are in buf when it is large enough; renderText returns
+// the buffer it drew in, for reuse once the image is done with.
+func renderText(fontID, text string, tight bool, buf []byte) (*image.Alpha, []byte, error) {
 	f, err := parsedFonts[fontID]()
 	if err != nil {
-		return nil, fmt.Errorf("render text: parse font: %w", err)
+		return nil, buf, fmt.Errorf("render text: parse font: %w", err)
 	}
 	if err := checkGlyphs(f, text); err != nil {
-		return nil, err
+		return nil, buf, err
 	}
 	face, release, err := fittingFace(fontID, f, text)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
 	defer release()
 	bounds, origin := layout(face, text, tight)
-	img := image.NewAlpha(bounds)
+	img := newCanvas(bounds, buf)
 	ink := drawCoverage(img, face, origin, text)
 	if tight {
-		img = cropToInk(img, ink, signatureMargin)
+		return cropToInk(img, ink, signatureMargin), img.Pix, nil
 	}
-	return img, nil
+	return img, img.Pix, nil
+}
+
+// newCanvas returns a transparent image of r, in buf if it is large
+// enough.
+func newCanvas(r image.Rectangle, buf []byte) *image.Alpha {
+	n := r.Dx() * r.Dy()
+	if cap(buf) < n {
+		return image.NewAlpha(r)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return &image.Alpha{Pix: buf, Stride: r.Dx(), Rect: r}
 }
 
 // inkPalette is ink at every alpha, entry i at alpha i.

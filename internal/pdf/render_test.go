@@ -186,11 +186,11 @@ func mustRender(t *testing.T, text string) []byte {
 	return b
 }
 
-// TestRenderTypedReusesFaces: faces are kept between renderings, so one
-// text renders to the same bytes first, after other texts and fonts, and
+// TestRenderTypedReusesFacesAndCanvases: faces and pixel buffers are kept
+// between renderings, and one text renders to the same bytes first, after other texts and fonts, and
 // while other goroutines render; a text too wide for the standard em
 // does not shrink later ones.
-func TestRenderTypedReusesFaces(t *testing.T) {
+func TestRenderTypedReusesFacesAndCanvases(t *testing.T) {
 	t.Parallel()
 	texts := []string{"Jane Q. Doe", "Ågústa Jøngqvist-Ypsilon", strings.Repeat("W", 100), "I"}
 	want := map[string][]byte{}
@@ -214,7 +214,7 @@ func TestRenderTypedReusesFaces(t *testing.T) {
 				text := texts[(g*3+i)%len(texts)]
 				b, err := SignatureRenderer{}.RenderTyped(text, f.ID)
 				if err != nil || !bytes.Equal(b, want[f.ID+"/"+text]) {
-					t.Errorf("%s %q renders differently when faces are reused (%v)", f.ID, text, err)
+					t.Errorf("%s %q renders differently when faces and canvases are reused (%v)", f.ID, text, err)
 				}
 			}
 		})
