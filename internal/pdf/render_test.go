@@ -103,20 +103,17 @@ func testRenderTyped(t *testing.T, font, text string) {
 
 // emWidth is the advance of text in the font at the rendering em.
 func emWidth(t *testing.T, font, text string) int {
-	f, err := parsedFonts[font]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	face, err := newFace(f, renderEm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer face.Close()
-	return xfont.MeasureString(face, text).Ceil()
+	return xfont.MeasureString(emTestFace(t, font), text).Ceil()
 }
 
 // xHeight is the font's x-height in pixels at the rendering em.
 func xHeight(t *testing.T, font string) int {
+	return emTestFace(t, font).Metrics().XHeight.Round()
+}
+
+// emTestFace is a face of the font at the rendering em, for this test only.
+func emTestFace(t *testing.T, font string) xfont.Face {
+	t.Helper()
 	f, err := parsedFonts[font]()
 	if err != nil {
 		t.Fatal(err)
@@ -125,8 +122,8 @@ func xHeight(t *testing.T, font string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer face.Close()
-	return face.Metrics().XHeight.Round()
+	t.Cleanup(func() { face.Close() })
+	return face
 }
 
 func TestRenderTypedRefuses(t *testing.T) {
