@@ -96,7 +96,7 @@ func TestCoverageMatchesDrawer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"Zoë Ωμέγα", "ffi Łukasz Жанна", "Carol Lindqvist-Øberg"} {
-		face, err := fittingFace(f, text)
+		face, err := newFace(f, renderEm)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
+	"github.com/gsign/gsign/internal/pdf/internal/freelist"
 	"github.com/gsign/gsign/internal/pdf/sigfont"
 )
 
@@ -38,8 +39,8 @@ var (
 )
 
 // parsedFonts parses each signature font once, on first use. A parsed font
-// is immutable; each rendering makes its own Face, since faces are not
-// safe for concurrent use.
+// is immutable; each rendering takes a Face of its own (emFace), since
+// faces are not safe for concurrent use.
 var parsedFonts = func() map[string]func() (*opentype.Font, error) {
 	m := map[string]func() (*opentype.Font, error){}
 	for _, f := range sigfont.All() {
@@ -48,7 +49,8 @@ var parsedFonts = func() map[string]func() (*opentype.Font, error) {
 	return m
 }()
 
-// goItalic is the default font, which text images (RenderTextImage) use.
+// goItalic is the default font, which text images (RenderTextImage) and
+// the stamper's check of text use.
 var goItalic = parsedFonts[sigfont.Default]
 
 // SignatureRenderer draws typed signatures in a handwriting font of the
@@ -64,8 +66,7 @@ var _ esign.SignatureRenderer = (*SignatureRenderer)(nil)
 // characters or has characters the font cannot draw, are refused with an
 // *esign.Error of KindInvalid and CodeValidation.
 func (SignatureRenderer) RenderTyped(text, fontID string) ([]byte, error) {
-	parse, ok := parsedFonts[fontID]
-	if !ok {
+	if _, ok := parsedFonts[fontID]; !ok {
 		return nil, esign.Invalid("font", fmt.Sprintf("unknown font %q; the fonts are %s", fontID, strings.Join(sigfont.IDs(), ", ")))
 	}
 	text = normaliseText(text)
@@ -75,12 +76,27 @@ func (SignatureRenderer) RenderTyped(text, fontID string) ([]byte, error) {
 	if utf8.RuneCountInString(text) > maxSignatureRunes {
 		return nil, esign.Invalid("text", fmt.Sprintf("the signature is longer than %d characters", maxSignatureRunes))
 	}
-	img, err := renderText(parse, text, true)
+	img, pix, err := renderText(fontID, text, true, canvases.Get())
 	if err != nil {
 		return nil, err
 	}
-	return encodePNG(inkImage(img, signatureInk))
+	b, err := encodePNG(inkImage(img, signatureInk))
+	if cap(pix) <= maxIdleCanvas {
+		canvases.Put(pix)
+	}
+	return b, err
 }
+
+// canvases keeps idle pixel buffers for typed signatures, which are done
+// with once encoded. Reusing one costs clearing it, where a new one of
+// this size (about 100 KB) is also cleared, but comes from the page
+// allocator and adds to the garbage collector's work.
+var canvases = freelist.New(func() []byte { return nil })
+
+// maxIdleCanvas bounds the buffers kept in canvases: signatures of
+// typical length fit, and an unusually long one does not keep its large
+// buffer alive.
+const maxIdleCanvas = 256 << 10
 
 // RenderTextImage renders text as a black PNG on a transparent background
 // with the signature font. Stamp uses it for text that the standard PDF
@@ -100,7 +116,7 @@ func textImage(text string) (*image.Paletted, error) {
 	if text == "" {
 		return nil, esign.Invalid("text", "the text is empty")
 	}
-	img, err := renderText(goItalic, text, false)
+	img, _, err := renderText(sigfont.Default, text, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -109,27 +125,41 @@ func textImage(text string) (*image.Paletted, error) {
 
 // renderText draws one line of text as coverage: each pixel's alpha is
 // how much ink covers it. With tight set the image is cropped to the ink
-// on all sides; otherwise it spans the font's ascent and descent.
-func renderText(parse func() (*opentype.Font, error), text string, tight bool) (*image.Alpha, error) {
-	f, err := parse()
+// on all sides; otherwise it spans the font's ascent and descent. The
+// image's pixels are in buf when it is large enough; renderText returns
+// the buffer it drew in, for reuse once the image is done with.
+func renderText(fontID, text string, tight bool, buf []byte) (*image.Alpha, []byte, error) {
+	f, err := parsedFonts[fontID]()
 	if err != nil {
-		return nil, fmt.Errorf("render text: parse font: %w", err)
+		return nil, buf, fmt.Errorf("render text: parse font: %w", err)
 	}
 	if err := checkGlyphs(f, text); err != nil {
-		return nil, err
+		return nil, buf, err
 	}
-	face, err := fittingFace(f, text)
+	face, release, err := fittingFace(fontID, f, text)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
-	defer face.Close()
+	defer release()
 	bounds, origin := layout(face, text, tight)
-	img := image.NewAlpha(bounds)
-	drawCoverage(img, face, origin, text)
+	img := newCanvas(bounds, buf)
+	ink := drawCoverage(img, face, origin, text)
 	if tight {
-		img = cropToInk(img, signatureMargin)
+		return cropToInk(img, ink, signatureMargin), img.Pix, nil
 	}
-	return img, nil
+	return img, img.Pix, nil
+}
+
+// newCanvas returns a transparent image of r, in buf if it is large
+// enough.
+func newCanvas(r image.Rectangle, buf []byte) *image.Alpha {
+	n := r.Dx() * r.Dy()
+	if cap(buf) < n {
+		return image.NewAlpha(r)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return &image.Alpha{Pix: buf, Stride: r.Dx(), Rect: r}
 }
 
 // inkPalette is ink at every alpha, entry i at alpha i.
@@ -141,20 +171,51 @@ func inkPalette(ink color.NRGBA) color.Palette {
 	return p
 }
 
-// fittingFace returns a face at the standard em, or at a smaller one if
-// the text would otherwise make an image wider than maxTextImageWidth.
-func fittingFace(f *opentype.Font, text string) (font.Face, error) {
-	face, err := newFace(f, renderEm)
+// fittingFace returns a face of f, the font with the id, at the standard
+// em, or at a smaller one if the text would otherwise make an image wider
+// than maxTextImageWidth, and the func that releases the face when the
+// text is drawn.
+func fittingFace(fontID string, f *opentype.Font, text string) (font.Face, func(), error) {
+	face, release, err := emFace(fontID, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	width := font.MeasureString(face, text).Ceil() + 2*signatureMargin
 	if width <= maxTextImageWidth {
-		return face, nil
+		return face, release, nil
 	}
-	face.Close()
+	release()
 	// Ink can overhang the advance a little: aim 2% below the limit.
-	return newFace(f, max(1, renderEm*0.98*maxTextImageWidth/float64(width)))
+	small, err := newFace(f, max(1, renderEm*0.98*maxTextImageWidth/float64(width)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return small, func() { _ = small.Close() }, nil
+}
+
+// emFaces keeps idle faces at the standard em, per font id. A face's
+// rasterizer and glyph mask grow to the largest glyph it drew: a new face
+// for every signature allocated and cleared them again, about 50 KB each.
+var emFaces = func() map[string]*freelist.List[font.Face] {
+	m := map[string]*freelist.List[font.Face]{}
+	for _, f := range sigfont.All() {
+		m[f.ID] = freelist.New(func() font.Face { return nil }) // nil: make one
+	}
+	return m
+}()
+
+// emFace returns an idle face of f at the standard em, or a new one, and
+// the func that keeps it for the next text.
+func emFace(fontID string, f *opentype.Font) (font.Face, func(), error) {
+	idle := emFaces[fontID]
+	if face := idle.Get(); face != nil {
+		return face, func() { idle.Put(face) }, nil
+	}
+	face, err := newFace(f, renderEm)
+	if err != nil {
+		return nil, nil, err
+	}
+	return face, func() { idle.Put(face) }, nil
 }
 
 func newFace(f *opentype.Font, size float64) (font.Face, error) {

@@ -6,7 +6,10 @@ import (
 	"image/color"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
+
+	xfont "golang.org/x/image/font"
 
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/pdf/sigfont"
@@ -98,8 +101,19 @@ func testRenderTyped(t *testing.T, font, text string) {
 	}
 }
 
+// emWidth is the advance of text in the font at the rendering em.
+func emWidth(t *testing.T, font, text string) int {
+	return xfont.MeasureString(emTestFace(t, font), text).Ceil()
+}
+
 // xHeight is the font's x-height in pixels at the rendering em.
 func xHeight(t *testing.T, font string) int {
+	return emTestFace(t, font).Metrics().XHeight.Round()
+}
+
+// emTestFace is a face of the font at the rendering em, for this test only.
+func emTestFace(t *testing.T, font string) xfont.Face {
+	t.Helper()
 	f, err := parsedFonts[font]()
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +122,8 @@ func xHeight(t *testing.T, font string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer face.Close()
-	return face.Metrics().XHeight.Round()
+	t.Cleanup(func() { face.Close() })
+	return face
 }
 
 func TestRenderTypedRefuses(t *testing.T) {
@@ -167,4 +181,40 @@ func mustRender(t *testing.T, text string) []byte {
 		t.Fatalf("RenderTextImage(%q): %v", text, err)
 	}
 	return b
+}
+
+// TestRenderTypedReusesFacesAndCanvases: faces and pixel buffers are kept
+// between renderings, and one text renders to the same bytes first, after other texts and fonts, and
+// while other goroutines render; a text too wide for the standard em
+// does not shrink later ones.
+func TestRenderTypedReusesFacesAndCanvases(t *testing.T) {
+	t.Parallel()
+	texts := []string{"Jane Q. Doe", "Ågústa Jøngqvist-Ypsilon", strings.Repeat("W", 100), "I"}
+	want := map[string][]byte{}
+	for _, f := range sigfont.All() {
+		for _, text := range texts {
+			b, err := SignatureRenderer{}.RenderTyped(text, f.ID)
+			if err != nil {
+				t.Fatalf("%s %q: %v", f.ID, text, err)
+			}
+			want[f.ID+"/"+text] = b
+		}
+	}
+	if w := emWidth(t, sigfont.Default, texts[2]); w <= maxTextImageWidth {
+		t.Fatalf("%q is only %d px wide at the standard em: it does not test a smaller one", texts[2], w)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 12 {
+				f := sigfont.All()[(g+i)%len(sigfont.All())]
+				text := texts[(g*3+i)%len(texts)]
+				b, err := SignatureRenderer{}.RenderTyped(text, f.ID)
+				if err != nil || !bytes.Equal(b, want[f.ID+"/"+text]) {
+					t.Errorf("%s %q renders differently when faces and canvases are reused (%v)", f.ID, text, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

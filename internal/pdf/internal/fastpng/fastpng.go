@@ -38,8 +38,14 @@ func (p *buffers) Put(b *png.EncoderBuffer) { p.list.Put(b) }
 
 // Encode returns img as a PNG. image/png picks the smallest colour type
 // that holds img exactly: an opaque *image.RGBA becomes 8-bit RGB, an
-// *image.Paletted an indexed image of 1 to 8 bits per pixel.
+// *image.Paletted an indexed image of 1 to 8 bits per pixel. An
+// *image.Paletted of more than 16 colours, as typed signatures and text
+// images are, becomes the same 8-bit indexed PNG, written by
+// encodeIndexed.
 func Encode(img image.Image) ([]byte, error) {
+	if p, ok := img.(*image.Paletted); ok && len(p.Palette) > 16 {
+		return encodeIndexed(p)
+	}
 	var buf bytes.Buffer
 	if err := encoder.Encode(&buf, img); err != nil {
 		return nil, err
