@@ -41,7 +41,7 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return permanent(fmt.Errorf("decode mail job %s: %w", j.ID, err))
 		}
-		return s.sendMail(ctx, j.ID, p)
+		return s.sendMail(ctx, j, p)
 	case JobSMS:
 		var p mailPayload
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -78,6 +78,33 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 		return permanent(fmt.Errorf("job %s: unknown kind %q", j.ID, j.Kind))
 	}
 }
+
+// FinishClaimedJob records in tx that j, a job a runner claimed, succeeded,
+// so that a handler can end its job in the transaction of its last write:
+// the effect and the job's end then commit together, in one transaction
+// instead of two, which is what SQLite's single writer needs.
+//
+// It returns the job as recorded and true; once tx committed, the handler
+// copies it into j, whose JobFinished then tells the runner that there is
+// no outcome left to record. It records nothing and returns false when j
+// is not a claimed job (no LockedBy: the handler was called without a
+// runner) or this attempt's lease was lost: FinishJob matches only the
+// worker and attempt that claimed j, so a job another worker took over is
+// never finished twice, and the runner, finding the lease lost too, leaves
+// the job to its new owner.
+func FinishClaimedJob(ctx context.Context, tx Tx, j *Job) (Job, bool, error) {
+	done := *j
+	if j.LockedBy == "" || j.Status != JobRunning {
+		return done, false, nil
+	}
+	done.Status, done.LastError, done.LockedBy, done.LockedUntil, done.UpdatedAt = JobDone, "", "", nil, tx.Now()
+	ok, err := tx.FinishJob(ctx, &done, j.LockedBy)
+	return done, ok && err == nil, err
+}
+
+// JobFinished reports whether j's handler recorded j's success itself
+// (FinishClaimedJob), so that whoever ran it must record nothing more.
+func JobFinished(j *Job) bool { return j.Status == JobDone }
 
 // PermanentError marks a job failure that retrying cannot fix; the runner
 // dead-letters the job at once.

@@ -2,6 +2,7 @@ package esign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -82,24 +83,17 @@ func mailRecipient(ctx context.Context, tx Tx, e *Envelope, kind string, r *Reci
 	return enqueueMail(ctx, tx, e, kind, r.ID)
 }
 
-// sendMail builds and sends a notification. A sign request mints a fresh
-// link token: only its hash is stored, and the raw token lives only in the
-// email. A retry after a failed send mints another; both stay valid.
-func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) error {
-	var msg *Email
-	var e *Envelope
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		if e, err = tx.LockEnvelope(ctx, p.EnvelopeID); err != nil {
-			return err
-		}
-		msg, err = s.composeMail(ctx, tx, e, p)
-		return err
-	})
+// sendMail builds and sends a notification, and records it with the job's
+// end. A sign request mints a fresh link token: only its hash is stored,
+// and the raw token lives only in the email. A retry after a failed send
+// mints another; both stay valid. A crash after the send and before the
+// record commits sends the email again when the job runs again.
+func (s *Service) sendMail(ctx context.Context, j *Job, p mailPayload) error {
+	msg, err := s.composeJob(ctx, p)
 	if err != nil || msg == nil {
 		return err
 	}
-	msg.ID = jobID
+	msg.ID = j.ID
 	if p.Kind == MailCompleted {
 		if err := s.attachResults(ctx, p.EnvelopeID, msg); err != nil {
 			return err
@@ -109,13 +103,93 @@ func (s *Service) sendMail(ctx context.Context, jobID string, p mailPayload) err
 		return fmt.Errorf("send %s mail for %s: %w", p.Kind, p.EnvelopeID, err)
 	}
 	failpoint("mail.sent")
-	return s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	return s.recordSent(ctx, j, p, msg.To)
+}
+
+// recordSent appends the audit record of a sent email and ends its job in
+// one write transaction (FinishClaimedJob), rather than leaving the job's
+// end to a transaction of the runner's own. The envelope's row lock
+// serializes this append with the envelope's others, which chain on it.
+func (s *Service) recordSent(ctx context.Context, j *Job, p mailPayload, to string) error {
+	var done Job
+	var finished bool
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
 		if err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": p.to(), "email": msg.To})
+		if err := appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": p.to(), "email": to}); err != nil {
+			return err
+		}
+		done, finished, err = FinishClaimedJob(ctx, tx, j)
+		return err
 	})
+	if err == nil && finished {
+		*j = done
+	}
+	return err
+}
+
+// composeJob returns the message for p, or nil when it no longer applies.
+//
+// Most emails store nothing and are composed in a read transaction, which
+// does not hold SQLite's one writer and sees one snapshot of the envelope.
+// An email that hands its recipient a token (a signing link, or a link to
+// results too large to attach) stores the token's hash, so it is composed
+// in a write transaction under the envelope's row lock, as every write
+// about the envelope is: the check that the envelope is still in progress
+// and the recipient still has to act, and the token stored on the strength
+// of it, are then one step of the envelope's history, which no void,
+// decline or completion interleaves (at READ COMMITTED on PostgreSQL the
+// check would otherwise read a state a concurrent transition is replacing).
+// Kinds that always carry a link go to the write transaction at once; a
+// completed email learns only while composing whether it needs one.
+func (s *Service) composeJob(ctx context.Context, p mailPayload) (*Email, error) {
+	if p.RecipientID == "" || !mailCarriesLink(p.Kind) {
+		msg, err := s.composeRead(ctx, p)
+		if !errors.Is(err, errComposeWrites) {
+			return msg, err
+		}
+	}
+	var msg *Email
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		msg, err = s.composeMail(ctx, tx, e, p)
+		return err
+	})
+	return msg, err
+}
+
+// composeRead composes p in a read transaction, or fails with
+// errComposeWrites when the email needs a token stored.
+func (s *Service) composeRead(ctx context.Context, p mailPayload) (*Email, error) {
+	var msg *Email
+	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
+		e, err := tx.EnvelopeByID(ctx, p.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		msg, err = s.composeMail(ctx, composeView{tx}, e, p)
+		return err
+	})
+	return msg, err
+}
+
+// errComposeWrites says that an email being composed in a read transaction
+// needs a token stored, and must be composed in a write transaction.
+var errComposeWrites = errors.New("composing this email stores a token")
+
+// composeView is a read transaction as composeRead hands it to composeMail:
+// storing a token fails with errComposeWrites, which composeJob knows to
+// answer, rather than with the engine's refusal to write.
+type composeView struct{ Tx }
+
+// CreateRecipientToken refuses: see composeView.
+func (composeView) CreateRecipientToken(context.Context, *RecipientToken) error {
+	return errComposeWrites
 }
 
 // composeMail returns the message for p, or nil when it no longer applies

@@ -19,7 +19,9 @@ import (
 
 // Handler runs one job. Returning an error schedules a retry, with backoff
 // or at the time an *esign.RetryError names; an *esign.PermanentError
-// dead-letters the job at once.
+// dead-letters the job at once. A handler may record its job's success
+// itself, in its last transaction, with esign.FinishClaimedJob; the runner
+// then records nothing more.
 type Handler func(ctx context.Context, j *esign.Job) error
 
 // Config tunes a Runner.
@@ -216,6 +218,9 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
 	defer cancel()
 	start := r.clock.Now()
 	err := r.safeHandle(hctx, j)
+	if esign.JobFinished(j) {
+		return r.finishedByHandler(j, err, start)
+	}
 	r.settle(j, err)
 	if err != nil {
 		r.log.Warn("job failed", "job", j.ID, "attempt", j.Attempts, "status", j.Status, "err", err)
@@ -223,6 +228,19 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
 		r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
 	}
 	return r.finish(j)
+}
+
+// finishedByHandler is runOne's end for a job whose handler recorded its
+// success in its own last transaction (esign.FinishClaimedJob): that saves
+// the transaction finish would take, and finish would find the job no
+// longer running anyway. An error after that cannot undo the success; it
+// is logged.
+func (r *Runner) finishedByHandler(j *esign.Job, err error, start time.Time) (bool, error) {
+	if err != nil {
+		r.log.Warn("job failed after it recorded its success", "job", j.ID, "err", err)
+	}
+	r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
+	return true, nil
 }
 
 func (r *Runner) safeHandle(ctx context.Context, j *esign.Job) (err error) {
