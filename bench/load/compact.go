@@ -18,8 +18,8 @@ import (
 // envelope changes (If-None-Match and Prefer: wait), instead of polling.
 // That is 1 + 3×3 + about 2 requests per envelope, against 21 and the
 // polls of the step-by-step flow. With embedded signers (-embedded) the
-// create request also asks for their signing URLs ("signing_urls": true),
-// which makes it 1 + 3×2 + about 2.
+// create request also asks for their signing URLs ("signing_urls": true,
+// unless -compose-urls=false), which makes it 1 + 3×2 + about 2.
 
 // waitSeconds is how long one waiting GET may be held; below the client's
 // default timeout of a minute.
@@ -36,7 +36,7 @@ func (f *flow) compose(ctx context.Context) error {
 	}
 	in := map[string]any{"name": fmt.Sprintf("Load test %d", f.index), "status": "sent", "recipients": recips,
 		"documents":    []map[string]string{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(f.pdf)}},
-		"signing_urls": f.embedded}
+		"signing_urls": f.wantsComposeURLs()}
 	var env struct {
 		ID         string   `json:"id"`
 		Recipients []idOnly `json:"recipients"`
@@ -69,11 +69,14 @@ func (f *flow) compose(ctx context.Context) error {
 			}
 		}
 	}
-	if f.embedded && len(env.SigningURLs) != signers {
+	if f.wantsComposeURLs() && len(env.SigningURLs) != signers {
 		return fmt.Errorf("compose: %d signing URLs in the answer, want %d", len(env.SigningURLs), signers)
 	}
 	return nil
 }
+
+// wantsComposeURLs: the create request asks for the signing URLs.
+func (f *flow) wantsComposeURLs() bool { return f.embedded && f.composeURLs }
 
 // completeWithField fills signer i's field and completes, in one request.
 func (f *flow) completeWithField(ctx context.Context, session string, i int, sig any) error {

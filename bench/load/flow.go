@@ -23,6 +23,7 @@ type flow struct {
 	download    bool // download and check the combined PDF
 	embedded    bool // the signers are embedded: GSign emails them nothing
 	compact     bool // the compact flow (compact.go) instead of step by step
+	composeURLs bool // compact, embedded: the create request also answers the signing URLs
 	pollMax     time.Duration
 	sealTimeout time.Duration
 

@@ -56,6 +56,7 @@ type options struct {
 	sealTimeout time.Duration
 	timeout     time.Duration
 	embedded    bool
+	composeURLs bool
 	flow        string
 }
 
@@ -71,6 +72,7 @@ func main() {
 	flag.DurationVar(&o.sealTimeout, "seal-timeout", 5*time.Minute, "how long an envelope may take from its last signature to sealed")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "timeout of one HTTP request")
 	flag.BoolVar(&o.embedded, "embedded", false, "make the signers embedded recipients, whom GSign sends no email")
+	flag.BoolVar(&o.composeURLs, "compose-urls", true, "with -flow compact -embedded, take the signing URLs from the create request's answer (signing_urls); false asks for each (a gsign from before 5 December 2026 refuses signing_urls)")
 	flag.StringVar(&o.flow, "flow", "steps", "steps: 21 requests and polls per envelope; compact: one request creates and sends, one per signer fills and completes, and a waiting GET instead of polls")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -131,7 +133,7 @@ func runFlows(ctx context.Context, o options, cl *client, doc []byte) []outcome 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				f := &flow{c: cl, pdf: doc, index: i, pollMax: o.pollMax, sealTimeout: o.sealTimeout, embedded: o.embedded, compact: o.flow == "compact",
+				f := &flow{c: cl, pdf: doc, index: i, pollMax: o.pollMax, sealTimeout: o.sealTimeout, embedded: o.embedded, compact: o.flow == "compact", composeURLs: o.composeURLs,
 					download: o.sampleEvery > 0 && i%o.sampleEvery == 0}
 				outs[i] = f.run(ctx)
 			}
