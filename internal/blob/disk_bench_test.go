@@ -1,0 +1,74 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/gsign/gsign/internal/cpumeter"
+)
+
+// benchBlob is about the size of a small sealed result; large enough to
+// need a real write, small enough that system calls, not copying, dominate.
+var benchBlob = bytes.Repeat([]byte("%PDF-1.7 gsign "), 16<<10/15)
+
+// BenchmarkDiskPut stores durable blobs the way an envelope does: the first
+// into a directory of its own (new-dir, like documents/env_N/doc.pdf), the
+// rest next to each other (same-dir, like results/env_N/*). System calls per
+// op, the cost that matters on a VM, are counted by running a fixed number
+// of ops under strace:
+//
+//	go test -c -o /tmp/blob.test ./internal/blob
+//	strace -c -f /tmp/blob.test -test.run '^$' -test.bench 'BenchmarkDisk' -test.benchtime 2000x
+func BenchmarkDiskPut(b *testing.B) {
+	b.Run("same-dir", func(b *testing.B) {
+		benchPut(b, func(i int) string { return fmt.Sprintf("results/env_1/file_%d.pdf", i) })
+	})
+	b.Run("new-dir", func(b *testing.B) {
+		benchPut(b, func(i int) string { return fmt.Sprintf("documents/env_%d/doc_1.pdf", i) })
+	})
+}
+
+func benchPut(b *testing.B, key func(int) string) {
+	d := newDisk(b, b.TempDir())
+	ctx := context.Background()
+	b.SetBytes(int64(len(benchBlob)))
+	b.ReportAllocs()
+	stop := cpumeter.Start(b)
+	i := 0
+	for b.Loop() {
+		if _, err := d.Put(ctx, key(i), bytes.NewReader(benchBlob)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	stop()
+}
+
+// BenchmarkDiskOpen opens, reads and closes a blob, as finalizing an
+// envelope reads its documents.
+func BenchmarkDiskOpen(b *testing.B) {
+	d := newDisk(b, b.TempDir())
+	ctx := context.Background()
+	const key = "documents/env_1/doc_1.pdf"
+	if _, err := d.Put(ctx, key, bytes.NewReader(benchBlob)); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, len(benchBlob)+1)
+	b.ReportAllocs()
+	stop := cpumeter.Start(b)
+	for b.Loop() {
+		r, err := d.Open(ctx, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.ReadFull(r, buf)
+		if n != len(benchBlob) || err != io.ErrUnexpectedEOF {
+			b.Fatalf("read %d bytes (%v), want %d", n, err, len(benchBlob))
+		}
+		r.Close()
+	}
+	stop()
+}
