@@ -54,14 +54,16 @@ func (d *Disk) dir(name string, create bool) (*dirFD, error) {
 	}
 	defer d.dirs.release(parent)
 	base := path.Base(name)
+	op := "openat"
 	fd, err := openDirAt(parent.fd, base)
 	if err == syscall.ENOENT && create {
-		if err = d.mkdirAt(parent, base); err == nil {
+		if op, err = "mkdirat", d.mkdirAt(parent, base); err == nil {
+			op = "openat"
 			fd, err = openDirAt(parent.fd, base)
 		}
 	}
 	if err != nil {
-		return nil, d.fastErr(parent, err)
+		return nil, d.fastErr(parent, op, name, err)
 	}
 	return d.dirs.add(name, fd)
 }
@@ -74,12 +76,13 @@ func (d *Disk) mkdirAt(parent *dirFD, base string) error {
 	if err != nil && err != syscall.EEXIST {
 		return err
 	}
-	return d.fsyncFD(parent.fd)
+	return d.fsyncDir(parent)
 }
 
-// fastErr turns a failed call through folder h into errSlowPath where
-// os.Root may do better; ENOENT also drops h, in case it was removed.
-func (d *Disk) fastErr(h *dirFD, err error) error {
+// fastErr turns the failure of system call op on name, made through folder
+// h, into errSlowPath where os.Root may do better; ENOENT also drops h, in
+// case it was removed. Other errors it names as os.Root would.
+func (d *Disk) fastErr(h *dirFD, op, name string, err error) error {
 	switch err {
 	case syscall.ENOENT:
 		d.dirs.drop(h)
@@ -87,7 +90,10 @@ func (d *Disk) fastErr(h *dirFD, err error) error {
 	case syscall.ELOOP, syscall.ENOTDIR:
 		return errSlowPath
 	}
-	return err
+	if _, ok := err.(syscall.Errno); !ok {
+		return err // named already
+	}
+	return &os.PathError{Op: op, Path: name, Err: err}
 }
 
 // createTempAt creates a new temp file in the cached temp folder.
@@ -100,7 +106,7 @@ func (d *Disk) createTempAt() (tempFile, *os.File, error) {
 	flags := syscall.O_WRONLY | syscall.O_CREAT | syscall.O_EXCL
 	fd, err := openAt(tmp.fd, path.Base(t.name), flags, filePerm)
 	if err != nil {
-		err = d.fastErr(tmp, err)
+		err = d.fastErr(tmp, "openat", t.name, err)
 		d.dirs.release(tmp)
 		return tempFile{}, nil, err
 	}
@@ -124,7 +130,7 @@ func (d *Disk) commitAt(t tempFile, key string, durable bool) error {
 	})
 	if err == syscall.ENOENT {
 		d.dirs.drop(t.dir) // either folder may be gone
-		return d.fastErr(dir, err)
+		return d.fastErr(dir, "renameat", key, err)
 	}
 	if err != nil {
 		return &os.LinkError{Op: "renameat", Old: t.name, New: key, Err: err}
@@ -132,7 +138,7 @@ func (d *Disk) commitAt(t tempFile, key string, durable bool) error {
 	if !durable {
 		return nil
 	}
-	return d.fsyncFD(dir.fd)
+	return d.fsyncDir(dir)
 }
 
 // removeTempAt removes a temp file that createTempAt made, after a failed
@@ -160,15 +166,18 @@ func (d *Disk) openFileAt(key string) (*os.File, error) {
 	defer d.dirs.release(dir)
 	fd, err := openAt(dir.fd, path.Base(key), syscall.O_RDONLY, 0)
 	if err != nil {
-		return nil, d.fastErr(dir, err)
+		return nil, d.fastErr(dir, "openat", key, err)
 	}
 	return os.NewFile(uintptr(fd), d.fullName(key)), nil
 }
 
-// fsyncFD flushes an open folder to stable storage.
-func (d *Disk) fsyncFD(fd int) error {
+// fsyncDir flushes an open folder to stable storage.
+func (d *Disk) fsyncDir(h *dirFD) error {
 	d.fsyncs.Add(1)
-	return ignoringEINTR(func() error { return syscall.Fsync(fd) })
+	if err := ignoringEINTR(func() error { return syscall.Fsync(h.fd) }); err != nil {
+		return &os.PathError{Op: "fsync", Path: h.name, Err: err}
+	}
+	return nil
 }
 
 // openDirAt opens folder name in folder dirfd, refusing a symbolic link.

@@ -17,12 +17,7 @@ import (
 // The os.Root path, which other platforms take for everything and Linux for
 // symbolic links and removed folders, keeps the whole contract too.
 func TestDiskRootOnly(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) esign.Blobs {
-		d := newDisk(t, t.TempDir())
-		d.dirs.close()
-		d.dirs = nil
-		return d
-	})
+	blobtest.Run(t, func(t *testing.T) esign.Blobs { return rootOnly(newDisk(t, t.TempDir())) })
 }
 
 // However many folders it uses, a Disk keeps at most maxOpenDirs open and

@@ -183,3 +183,11 @@ func TestDiskLinksInside(t *testing.T) {
 		}
 	}
 }
+
+// rootOnly makes d go through its os.Root for everything, as it does on
+// platforms without the dirCache.
+func rootOnly(d *Disk) *Disk {
+	d.dirs.close()
+	d.dirs = nil
+	return d
+}
