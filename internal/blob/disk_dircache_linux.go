@@ -27,7 +27,9 @@ const maxOpenDirs = 128
 // next call through it; the caller then drops it and redoes the operation
 // through os.Root, which resolves the path afresh. A folder moved elsewhere
 // keeps receiving blobs until evicted; like os.Root, which follows a moved
-// root folder, Disk assumes no one moves its folders while it runs.
+// root folder, Disk assumes no one moves its folders while it runs. Since
+// it makes them readable and writable by their owner only, no one but
+// GSign's own user (or root) can.
 type dirCache struct {
 	mu     sync.Mutex
 	closed bool
