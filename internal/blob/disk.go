@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -51,9 +52,31 @@ const (
 // Disk is safe for concurrent use, also by several processes sharing the
 // directory. Concurrent Puts to one key each write their own temp file; the
 // last rename wins and readers see one complete blob or the other.
+//
+// On Linux, Disk keeps the folders it uses open (dirCache) and names files
+// relative to them, a system call per step instead of a walk from the root
+// for each; anything unusual on the way (a symbolic link, a folder removed
+// behind its back) it redoes through the os.Root.
 type Disk struct {
 	root   *os.Root
+	dirs   *dirCache    // nil where the platform has no fast path
 	fsyncs atomic.Int64 // how many fsyncs it made, for tests
+}
+
+// errSlowPath tells Disk to redo an operation through its os.Root: the
+// fast path, which works on open folders, met something it leaves to
+// os.Root, or the platform has none.
+var errSlowPath = errors.New("blob: use the os.Root path")
+
+// tempFile is a Put's temp file: name is its path from the root
+// (".tmp/put-…"); dir, on the fast path, its open folder.
+type tempFile struct {
+	name string
+	dir  *dirFD
+}
+
+func newTempFile() tempFile {
+	return tempFile{name: path.Join(tmpDir, "put-"+rand.Text())}
 }
 
 // NewDisk opens (creating it if needed) the directory dir as a blob store.
@@ -70,11 +93,17 @@ func NewDisk(dir string) (*Disk, error) {
 		root.Close()
 		return nil, fmt.Errorf("open blob store: %w", err)
 	}
-	return &Disk{root: root}, nil
+	dirs, err := openDirCache(root)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	return &Disk{root: root, dirs: dirs}, nil
 }
 
 // Close releases the directory. Using d afterwards returns errors.
 func (d *Disk) Close() error {
+	d.dirs.close()
 	if err := d.root.Close(); err != nil {
 		return fmt.Errorf("close blob store: %w", err)
 	}
@@ -113,16 +142,19 @@ func (d *Disk) put(ctx context.Context, key string, r io.Reader, durable bool) (
 	if err := ctx.Err(); err != nil {
 		return esign.BlobInfo{}, err
 	}
-	tmp, f, err := d.createTemp()
+	t, f, err := d.createTemp()
 	if err != nil {
 		return esign.BlobInfo{}, err
 	}
+	defer d.releaseTemp(t)
 	info, err := d.write(f, ctxReader{ctx, r}, durable)
 	if err == nil {
-		err = d.commit(tmp, key, durable)
+		err = d.commit(t, key, durable)
 	}
 	if err != nil {
-		d.root.Remove(tmp)
+		if d.removeTempAt(t) == errSlowPath {
+			d.root.Remove(t.name)
+		}
 		return esign.BlobInfo{}, err
 	}
 	info.Key = key
@@ -131,16 +163,19 @@ func (d *Disk) put(ctx context.Context, key string, r io.Reader, durable bool) (
 
 // createTemp creates a new, uniquely named file in the temp folder,
 // recreating the folder if someone removed it.
-func (d *Disk) createTemp() (string, *os.File, error) {
-	name := path.Join(tmpDir, "put-"+rand.Text())
-	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+func (d *Disk) createTemp() (tempFile, *os.File, error) {
+	if t, f, err := d.createTempAt(); err != errSlowPath {
+		return t, f, err
+	}
+	t := newTempFile()
+	f, err := d.root.OpenFile(t.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := d.root.MkdirAll(tmpDir, dirPerm); err != nil {
-			return "", nil, err
+			return tempFile{}, nil, err
 		}
-		f, err = d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+		f, err = d.root.OpenFile(t.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	}
-	return name, f, err
+	return t, f, err
 }
 
 // write copies r into f while hashing it, flushes f to stable storage if
@@ -163,12 +198,15 @@ func (d *Disk) write(f *os.File, r io.Reader, durable bool) (esign.BlobInfo, err
 
 // commit moves the finished temp file to key and, if durable, makes the
 // rename durable.
-func (d *Disk) commit(tmp, key string, durable bool) error {
+func (d *Disk) commit(t tempFile, key string, durable bool) error {
+	if err := d.commitAt(t, key, durable); err != errSlowPath {
+		return err
+	}
 	dir := path.Dir(key)
 	if err := d.mkdirs(dir); err != nil {
 		return err
 	}
-	if err := d.root.Rename(tmp, key); err != nil || !durable {
+	if err := d.root.Rename(t.name, key); err != nil || !durable {
 		return err
 	}
 	return d.syncDir(dir)
@@ -193,6 +231,12 @@ func (d *Disk) mkdirs(dir string) error {
 		}
 	}
 	return nil
+}
+
+// fullName is the file name of key (or another path from the root), as
+// os.Root names the files it opens.
+func (d *Disk) fullName(key string) string {
+	return filepath.Join(d.root.Name(), filepath.FromSlash(key))
 }
 
 // syncDir fsyncs a directory so the entries just added to or removed from it
@@ -224,7 +268,10 @@ func (d *Disk) open(ctx context.Context, key string) (*os.File, error) {
 	if err := checkKey(ctx, key); err != nil {
 		return nil, err
 	}
-	f, err := d.root.Open(key)
+	f, err := d.openFileAt(key)
+	if err == errSlowPath {
+		f, err = d.root.Open(key)
+	}
 	if err != nil {
 		return nil, notFound(err)
 	}

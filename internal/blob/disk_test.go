@@ -64,7 +64,7 @@ func TestDiskPutScratchSkipsFsync(t *testing.T) {
 	}
 }
 
-func newDisk(t *testing.T, dir string) *Disk {
+func newDisk(t testing.TB, dir string) *Disk {
 	t.Helper()
 	d, err := NewDisk(dir)
 	if err != nil {
