@@ -35,8 +35,10 @@ func (f *flow) compose(ctx context.Context) error {
 				"x": 72, "y": 120 + 120*i, "width": 200, "height": 50, "required": true}}}
 	}
 	in := map[string]any{"name": fmt.Sprintf("Load test %d", f.index), "status": "sent", "recipients": recips,
-		"documents":    []map[string]string{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(f.pdf)}},
-		"signing_urls": f.wantsComposeURLs()}
+		"documents": []map[string]string{{"name": "contract.pdf", "content_base64": base64.StdEncoding.EncodeToString(f.pdf)}}}
+	if f.wantsComposeURLs() {
+		in["signing_urls"] = true
+	}
 	var env struct {
 		ID         string   `json:"id"`
 		Recipients []idOnly `json:"recipients"`
