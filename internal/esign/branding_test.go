@@ -209,14 +209,24 @@ func TestRecipientCompletedMail(t *testing.T) {
 
 // TestRecipientCompletedMootOnceCompleted: when the envelope completes
 // before the owner was told of an earlier recipient, only the completed
-// email goes out.
+// email goes out, and the completion marked that news done before any
+// worker claimed it.
 func TestRecipientCompletedMootOnceCompleted(t *testing.T) {
 	h := newHarness(t)
 	p := h.register("owner@example.com")
-	_, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1}, recipientSpec{"b@example.com", esign.RoleSigner, 1})
+	d, fields := h.sentEnvelope(p, recipientSpec{"a@example.com", esign.RoleSigner, 1}, recipientSpec{"b@example.com", esign.RoleSigner, 1})
 	for _, addr := range []string{"a@example.com", "b@example.com"} {
 		h.signAndFinish(addr, fields[addr])
 	}
+	jobID := esign.JobMail + ":" + esign.MailRecipientCompleted + ":" + d.Envelope.ID + ":owner:" + fields["a@example.com"].RecipientID
+	err := h.db.View(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		j, err := tx.JobByID(ctx, jobID)
+		if err == nil && (j.Status != esign.JobDone || j.Attempts != 0) {
+			t.Errorf("the moot news of a's signature is %s after %d attempts, want done after none", j.Status, j.Attempts)
+		}
+		return err
+	})
+	must(t, err)
 	h.drain()
 	got := h.mail.To("owner@example.com")
 	if len(got) != 1 || !strings.HasPrefix(got[0].Subject, "Completed: ") {

@@ -157,8 +157,8 @@ func (s *Service) finishRecipient(ctx context.Context, tx Tx, c *signingContext)
 	if err := s.advance(ctx, tx, c.Envelope, c.Recipients); err != nil {
 		return err
 	}
-	if c.Envelope.Status == StatusCompleted {
-		return nil // the owner gets the completed email instead
+	if c.Envelope.Status == StatusCompleted { // the owner gets the completed email instead
+		return supersedeOwnerFinished(ctx, tx, c.Envelope, c.Recipients)
 	}
 	return mailOwnerFinished(ctx, tx, c.Envelope, r)
 }

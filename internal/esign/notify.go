@@ -71,7 +71,30 @@ func enqueueMail(ctx context.Context, tx Tx, e *Envelope, kind, recipientID stri
 // still to. The job id names r, so each recipient is reported once.
 func mailOwnerFinished(ctx context.Context, tx Tx, e *Envelope, r *Recipient) error {
 	p := mailPayload{EnvelopeID: e.ID, Kind: MailRecipientCompleted, AboutID: r.ID}
-	return enqueue(ctx, tx, JobMail, p.Kind+":"+e.ID+":owner:"+r.ID, p, tx.Now())
+	return enqueue(ctx, tx, JobMail, ownerFinishedKey(e, r), p, tx.Now())
+}
+
+// ownerFinishedKey is the idempotency key of mailOwnerFinished's job; its
+// id is the kind, a colon and the key (enqueue).
+func ownerFinishedKey(e *Envelope, r *Recipient) string {
+	return MailRecipientCompleted + ":" + e.ID + ":owner:" + r.ID
+}
+
+// supersedeOwnerFinished marks done the owner's news of recipients who
+// finished (mailOwnerFinished) that no worker has picked up yet, once e
+// completed: composeMail would send nothing for them (the owner gets the
+// completed email instead), and when signers finish together, as they do
+// in parallel, most are still waiting. Each would otherwise cost a claim
+// and a finish for nothing.
+func supersedeOwnerFinished(ctx context.Context, tx Tx, e *Envelope, rs []*Recipient) error {
+	var ids []string
+	for _, r := range rs {
+		if r.Status == RecipientCompleted && (r.Role == RoleSigner || r.Role == RoleApprover) {
+			ids = append(ids, JobMail+":"+ownerFinishedKey(e, r))
+		}
+	}
+	_, err := tx.SupersedeJobs(ctx, ids, tx.Now())
+	return err
 }
 
 // mailRecipient schedules one email about e to r, unless r is embedded: the

@@ -224,6 +224,10 @@ type JobTx interface {
 	// lease expired and was reclaimed cannot overwrite the new outcome. It
 	// reports whether it did.
 	FinishJob(ctx context.Context, j *Job, worker string) (bool, error)
+	// SupersedeJobs marks done the jobs with the ids that are still pending
+	// (not claimed: one already running finds out itself), because what
+	// they would do no longer applies; it reports how many it marked.
+	SupersedeJobs(ctx context.Context, ids []string, now time.Time) (int, error)
 	JobByID(ctx context.Context, id string) (*Job, error)
 	// JobsByStatus lists jobs with the status, oldest first, at most limit.
 	JobsByStatus(ctx context.Context, status JobStatus, limit int) ([]*Job, error)

@@ -266,3 +266,42 @@ func testClaimJobs(t *testing.T, open func(t *testing.T) *DB) {
 		})
 	}
 }
+
+// testSupersedeJobs: only pending jobs among the ids are marked done; a
+// claimed one, a finished one and other jobs are left as they are.
+func testSupersedeJobs(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	enqueue(t, db, newJob("mail:pending", t0), newJob("mail:later", t0.Add(time.Hour)), newJob("mail:claimed", t0.Add(-time.Second)),
+		newJob("mail:other", t0))
+	claimed := claim(t, db, "w1", t0)
+	if claimed == nil || claimed.ID != "mail:claimed" {
+		t.Fatalf("claimed %v, want mail:claimed", claimed)
+	}
+	var n int
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) (err error) {
+		if n, err = tx.SupersedeJobs(ctx, nil, t0); err != nil || n != 0 {
+			return fmt.Errorf("no ids: %d, %v", n, err)
+		}
+		n, err = tx.SupersedeJobs(ctx, []string{"mail:pending", "mail:later", "mail:claimed", "mail:unknown"}, t0.Add(time.Minute))
+		return err
+	})
+	if n != 2 {
+		t.Errorf("superseded %d jobs, want 2", n)
+	}
+	want := map[string]esign.JobStatus{"mail:pending": esign.JobDone, "mail:later": esign.JobDone, "mail:claimed": esign.JobRunning, "mail:other": esign.JobPending}
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		for id, st := range want {
+			j, err := tx.JobByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if j.Status != st {
+				t.Errorf("%s is %s, want %s", id, j.Status, st)
+			}
+		}
+		return nil
+	})
+	if !finish(t, db, &esign.Job{ID: claimed.ID, Status: esign.JobDone, Attempts: claimed.Attempts, UpdatedAt: t0}, "w1") {
+		t.Error("the claimed job could not be finished after a supersede")
+	}
+}

@@ -42,6 +42,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Jobs", testJobs},
 		{"JobLeases", testJobLeases},
 		{"ClaimJobs", testClaimJobs},
+		{"SupersedeJobs", testSupersedeJobs},
 		{"JobRelay", testJobRelay},
 		{"Idempotency", testIdempotency},
 		{"Branding", testBranding},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -81,6 +82,23 @@ func (t *tx) FinishJob(ctx context.Context, j *esign.Job, worker string) (bool, 
 		return false, fmt.Errorf("finish job %s: %w", j.ID, err)
 	}
 	return n > 0, nil
+}
+
+// SupersedeJobs marks the pending jobs among ids done.
+func (t *tx) SupersedeJobs(ctx context.Context, ids []string, now time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	q := `UPDATE jobs SET status = ?, last_error = ?, updated_at = ? WHERE status = ? AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	args := append(make([]any, 0, 4+len(ids)), string(esign.JobDone), "superseded", micros(now), string(esign.JobPending))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	n, err := t.changed(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("supersede jobs: %w", err)
+	}
+	return int(n), nil
 }
 
 // JobByID returns the job with the id.
