@@ -6,7 +6,8 @@ import (
 )
 
 // Stamped and merged documents have object streams only if an input had
-// them (keepForm), and always an xref stream.
+// them (keepForm), and always an xref stream (GSign's own when they have
+// none, see TestOwnXRef).
 func TestWrittenFormFollowsInput(t *testing.T) {
 	t.Parallel()
 	plain := labelled("Alpha", 1, letter)

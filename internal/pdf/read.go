@@ -122,10 +122,21 @@ func errTruncated() *esign.Error {
 // support, whose dependencies fill megabytes of tables at start-up, which
 // every gsign process would pay for.
 //
-// The document keeps the form it was read in: object streams and an xref
-// stream only if it had them (see keepForm).
+// The document keeps the form it was read in: object streams only if it
+// had them (see keepForm). The cross-reference data is always an xref
+// stream, GSign's own for a document without object streams (see
+// writeOwnXRef).
 func writeContext(doc *model.Context, w io.Writer) error {
 	keepForm(doc)
+	if !doc.WriteObjectStream {
+		return writeOwnXRef(doc, w)
+	}
+	doc.WriteXRefStream = true
+	return writePDFCPU(doc, w)
+}
+
+// writePDFCPU has pdfcpu write doc to w as doc's settings say.
+func writePDFCPU(doc *model.Context, w io.Writer) error {
 	bw := outputBuffers.Get()
 	bw.Reset(w)
 	doc.Write.Writer = bw
@@ -145,12 +156,9 @@ func writeContext(doc *model.Context, w io.Writer) error {
 // at the default level, whose set-up alone clears about 1 MB, and GSign
 // writes three documents per envelope, most of them small and without
 // object streams: such a document keeps its objects uncompressed, as it
-// had them, and one that came compact stays compact. The cross-reference
-// data is always an xref stream: pdfcpu's classic table can report a
-// /Size beyond the last object it keeps, which qpdf warns about.
+// had them, and one that came compact stays compact.
 func keepForm(doc *model.Context) {
 	doc.WriteObjectStream = doc.Read.UsingObjectStreams
-	doc.WriteXRefStream = true
 }
 
 // outputBuffers holds idle 1 MiB output buffers for writeContext, which
