@@ -25,7 +25,10 @@ type finalInputs struct {
 // sealed; and the evidence JSON. Then, in one transaction, it records them,
 // audits them and schedules the completion emails. Running it twice is
 // harmless: outputs are overwritten and a finished envelope is left alone.
-func (s *Service) finalize(ctx context.Context, envelopeID string) error {
+// The transaction that records the results also ends j, the job that asked
+// for them (FinishClaimedJob), rather than leaving that to one of the
+// runner's own.
+func (s *Service) finalize(ctx context.Context, j *Job, envelopeID string) error {
 	in, err := s.loadFinalInputs(ctx, envelopeID)
 	if err != nil || in == nil {
 		return err
@@ -36,10 +39,19 @@ func (s *Service) finalize(ctx context.Context, envelopeID string) error {
 		return fmt.Errorf("finalize %s: %w", envelopeID, err)
 	}
 	failpoint("finalize.rendered")
+	var done Job
+	var finished bool
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		return s.recordResults(ctx, tx, envelopeID, in.d.Documents, w.files)
+		if err := s.recordResults(ctx, tx, envelopeID, in.d.Documents, w.files); err != nil {
+			return err
+		}
+		done, finished, err = FinishClaimedJob(ctx, tx, j)
+		return err
 	})
 	if err == nil {
+		if finished {
+			*j = done
+		}
 		s.wake()
 	}
 	return err

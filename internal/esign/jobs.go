@@ -53,7 +53,7 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return permanent(fmt.Errorf("decode finalize job %s: %w", j.ID, err))
 		}
-		err := s.finalize(ctx, p.EnvelopeID)
+		err := s.finalize(ctx, j, p.EnvelopeID)
 		if err != nil && j.Attempts >= j.MaxAttempts && !IsKind(err, KindUnavailable) {
 			s.markResultFailed(ctx, p.EnvelopeID, err)
 		}

@@ -18,7 +18,8 @@ import (
 // (the audit record with the job's end) for an email that stores nothing,
 // and one more again for one that stores a token (a signing link, or a
 // link to results too large to attach), composed under the envelope's
-// lock. Each job ends done, with its audit record.
+// lock. Each job ends done, with its audit record. The finalize job too
+// takes its claim and one more: the results recorded with the job's end.
 func TestMailJobWriteTransactions(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -26,9 +27,9 @@ func TestMailJobWriteTransactions(t *testing.T) {
 		want        map[string]int64
 	}{
 		{"results attached", 0, map[string]int64{
-			"sign_request:recipient": 3, "recipient_completed:owner": 2, "completed:recipient": 2, "completed:owner": 2}},
+			"sign_request:recipient": 3, "recipient_completed:owner": 2, "completed:recipient": 2, "completed:owner": 2, "finalize": 2}},
 		{"results linked", 1, map[string]int64{
-			"sign_request:recipient": 3, "recipient_completed:owner": 2, "completed:recipient": 3, "completed:owner": 2}},
+			"sign_request:recipient": 3, "recipient_completed:owner": 2, "completed:recipient": 3, "completed:owner": 2, "finalize": 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,8 +66,8 @@ func TestMailJobWriteTransactions(t *testing.T) {
 
 // runMailJobs runs the pending jobs one by one (finalizing too, whose
 // completed emails it then runs), and adds the write transactions of each
-// mail job to writes under "kind:addressee"; it returns how many mail jobs
-// ran, each of which must end done.
+// mail job to writes under "kind:addressee", and of each finalize job under
+// "finalize"; it returns how many mail jobs ran, each of which must end done.
 func (h *harness) runMailJobs(cs *txCounter, writes map[string][]int64) int {
 	h.t.Helper()
 	ran := 0
@@ -81,6 +82,9 @@ func (h *harness) runMailJobs(cs *txCounter, writes map[string][]int64) int {
 			must(h.t, err)
 			if out.Result != jobs.Done {
 				h.t.Fatalf("job %s: %s, want done", j.ID, out.Result)
+			}
+			if j.Kind == esign.JobFinalize {
+				writes["finalize"] = append(writes["finalize"], cs.writes.Load()-before)
 			}
 			if j.Kind == esign.JobMail {
 				var p struct {
