@@ -13,6 +13,8 @@
 #   RATE_LIMITS=api=600 bash bench/envelopes.sh    # default: off
 #   LOAD_FLAGS=-embedded bash bench/envelopes.sh   # embedded signers: no emails to them
 #   LOAD_FLAGS='-flow compact' bash bench/envelopes.sh   # one request to create and send, one per signer, waits instead of polls
+#   LOAD_FLAGS='-flow compact -embedded' bash bench/envelopes.sh   # ... and the create request answers the signing URLs
+#   GSIGN_BIN=/tmp/old LOAD_FLAGS='-flow compact -embedded -compose-urls=false' bash bench/envelopes.sh   # a gsign without signing_urls
 #
 # For each engine: a fresh `gsign serve` on a free port with a fresh data
 # folder (PostgreSQL: a fresh database, created with psql and dropped
