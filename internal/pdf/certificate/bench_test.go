@@ -12,7 +12,8 @@ import (
 
 // BenchmarkCertificate renders the certificate of an envelope with three
 // signers who typed their signatures, as the envelope throughput
-// benchmark (docs/benchmarks.md) completes them.
+// benchmark (docs/benchmarks.md) completes them, reporting also the
+// certificate's size (pdf-B/op).
 func BenchmarkCertificate(b *testing.B) {
 	c := sample(b)
 	for i, name := range []string{"Alice Example", "Bob Q. Signer", "Carol Lindqvist-Øberg"} {
@@ -32,4 +33,5 @@ func BenchmarkCertificate(b *testing.B) {
 		}
 	}
 	stop()
+	b.ReportMetric(float64(out.Len()), "pdf-B/op")
 }

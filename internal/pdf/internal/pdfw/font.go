@@ -5,9 +5,17 @@ import (
 	"hash/fnv"
 	"strconv"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gsign/gsign/internal/pdf/internal/deflate"
 )
+
+// fontStreams keeps the compressed font programs and ToUnicode CMaps of
+// recent subsets. Certificates mostly draw the same glyphs (their labels,
+// digits, the letters of common names), so the same subset recurs, and
+// compressing it is most of the CPU of writing a certificate's fonts.
+// About 1 MB holds the subsets of some forty certificates.
+var fontStreams = deflate.NewCache(1 << 20)
 
 // fontUse is a font as one document uses it: its resource name and, for a
 // TrueType font, the glyphs drawn and the code point each stands for.
@@ -32,14 +40,13 @@ func (u *fontUse) encode(b []byte, s string) []byte {
 			return '?'
 		})
 	}
-	const hex = "0123456789abcdef"
 	b = append(b, '<')
 	for _, r := range s {
 		g, ok := u.font.Glyph(r)
 		if ok && !u.used[g] {
 			u.used[g], u.runes[g] = true, r
 		}
-		b = append(b, hex[g>>12], hex[g>>8&15], hex[g>>4&15], hex[g&15])
+		b = appendHex4(b, g)
 	}
 	return append(b, '>')
 }
@@ -61,8 +68,8 @@ func (u *fontUse) write(o *objects, ref int) {
 		"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW %d /W %s", base, descriptor, u.font.widths[0], u.widthArray()))
 	o.dict(descriptor, u.descriptor(base, program))
 	ttf := u.font.subset(u.used, u.runes)
-	o.stream(program, "/Length1 "+strconv.Itoa(len(ttf)), deflate.Compress(ttf))
-	o.stream(toUnicode, "", deflate.Compress(u.toUnicode()))
+	o.stream(program, "/Length1 "+strconv.Itoa(len(ttf)), fontStreams.Compress(ttf))
+	o.stream(toUnicode, "", fontStreams.Compress(u.toUnicode()))
 }
 
 // tag returns the subset tag: six capital letters that depend on the font
@@ -148,14 +155,32 @@ func (u *fontUse) toUnicode() []byte {
 		n := min(len(chars), 100)
 		b = append(b, strconv.Itoa(n)+" beginbfchar\n"...)
 		for _, g := range chars[:n] {
-			b = fmt.Appendf(b, "<%04x> <", g)
-			for _, unit := range utf16.Encode([]rune{u.runes[g]}) {
-				b = fmt.Appendf(b, "%04x", unit)
-			}
+			b = appendHex4(append(b, '<'), uint16(g))
+			b = append(b, "> <"...)
+			b = appendUTF16(b, u.runes[g])
 			b = append(b, ">\n"...)
 		}
 		b = append(b, "endbfchar\n"...)
 		chars = chars[n:]
 	}
 	return append(b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"...)
+}
+
+// appendUTF16 appends r's UTF-16 code units in hexadecimal, as
+// utf16.Encode gives them.
+func appendUTF16(b []byte, r rune) []byte {
+	switch utf16.RuneLen(r) {
+	case 1:
+		return appendHex4(b, uint16(r))
+	case 2:
+		r1, r2 := utf16.EncodeRune(r)
+		return appendHex4(appendHex4(b, uint16(r1)), uint16(r2))
+	}
+	return appendHex4(b, utf8.RuneError)
+}
+
+// appendHex4 appends v as four lowercase hexadecimal digits.
+func appendHex4(b []byte, v uint16) []byte {
+	const hex = "0123456789abcdef"
+	return append(b, hex[v>>12], hex[v>>8&15], hex[v>>4&15], hex[v&15])
 }
