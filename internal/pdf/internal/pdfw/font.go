@@ -6,16 +6,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/gsign/gsign/internal/pdf/internal/deflate"
 )
-
-// fontStreams keeps the compressed font programs and ToUnicode CMaps of
-// recent subsets. Certificates mostly draw the same glyphs (their labels,
-// digits, the letters of common names), so the same subset recurs, and
-// compressing it is most of the CPU of writing a certificate's fonts.
-// About 1 MB holds the subsets of some forty certificates.
-var fontStreams = deflate.NewCache(1 << 20)
 
 // fontUse is a font as one document uses it: its resource name and, for a
 // TrueType font, the glyphs drawn and the code point each stands for.
@@ -67,9 +58,9 @@ func (u *fontUse) write(o *objects, ref int) {
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "+
 		"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW %d /W %s", base, descriptor, u.font.widths[0], u.widthArray()))
 	o.dict(descriptor, u.descriptor(base, program))
-	ttf := u.font.subset(u.used, u.runes)
-	o.stream(program, "/Length1 "+strconv.Itoa(len(ttf)), fontStreams.Compress(ttf))
-	o.stream(toUnicode, "", fontStreams.Compress(u.toUnicode()))
+	e := u.embed()
+	o.stream(program, "/Length1 "+strconv.Itoa(e.length), e.program)
+	o.stream(toUnicode, "", e.toUnicode)
 }
 
 // tag returns the subset tag: six capital letters that depend on the font
