@@ -10,8 +10,9 @@ import (
 	"testing"
 )
 
-// inputs are streams like GSign's: empty, tiny, a page content, flat
-// pixels, and bytes that do not compress.
+// inputs are streams like GSign's: empty, tiny, an ink palette's lookup
+// table (the stamper's), a palette on white (the certificate's), a page
+// content, flat pixels, and bytes that do not compress.
 func inputs() [][]byte {
 	noise := make([]byte, 40000)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -22,7 +23,11 @@ func inputs() [][]byte {
 	for i := range 300 {
 		fmt.Fprintf(&content, "BT /F1 8 Tf 51.02 %d.64 Td <0026004800550057004c> Tj ET\n", 800-i)
 	}
-	return [][]byte{nil, {'\n'}, []byte("q 1 0 0 1 0 0 cm Q"), content.Bytes(),
+	onWhite := make([]byte, 0, 768)
+	for i := range 256 {
+		onWhite = append(onWhite, byte(255-i*(255-0x1a)/255), byte(255-i*(255-0x2b)/255), byte(255-i*(255-0x6d)/255))
+	}
+	return [][]byte{nil, {'\n'}, []byte("q 1 0 0 1 0 0 cm Q"), bytes.Repeat([]byte{0x1a, 0x2b, 0x6d}, 256), onWhite, content.Bytes(),
 		bytes.Repeat([]byte("0123456789abcdef"), 5000), make([]byte, 100000), noise}
 }
 
@@ -82,7 +87,7 @@ func TestCompressReusedWriterSameBytes(t *testing.T) {
 // Append keeps what dst holds and appends the stream Compress gives for
 // all that fill writes, however many writes that takes.
 func TestAppend(t *testing.T) {
-	in := inputs()[3]
+	in := inputs()[5] // the page content
 	prefix := []byte("PNG-chunk-header")
 	got := Append(bytes.Clone(prefix), func(w io.Writer) {
 		for chunk := range bytes.Lines(in) {
