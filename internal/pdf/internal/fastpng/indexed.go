@@ -8,27 +8,15 @@ import (
 	"image/color"
 	"io"
 
-	"github.com/klauspost/compress/zlib"
-
-	"github.com/gsign/gsign/internal/pdf/internal/freelist"
+	"github.com/gsign/gsign/internal/pdf/internal/deflate"
 )
-
-// indexedWriters holds idle zlib writers for encodeIndexed. They are
-// klauspost/compress's: at the fastest level it compresses signature
-// images to within 2% of compress/flate's size in about 60% of its CPU,
-// and a typed signature is compressed on the request that completes a
-// signer's part.
-var indexedWriters = freelist.New(func() *zlib.Writer {
-	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed) // only fails for a bad level
-	return w
-})
 
 // errImageSize refuses an image PNG cannot hold.
 var errImageSize = errors.New("png: invalid image size")
 
 // encodeIndexed returns p as an 8-bit indexed PNG, not interlaced, each
 // row unfiltered, in one IDAT chunk: the PNG image/png writes for a
-// palette of more than 16 colours, compressed by klauspost/compress.
+// palette of more than 16 colours, compressed at deflate's fastest level.
 // Palette entries that are not opaque go in a tRNS chunk, up to the last
 // such entry, as image/png writes them.
 func encodeIndexed(p *image.Paletted) ([]byte, error) {
@@ -84,27 +72,15 @@ func paletteChunks(pal color.Palette) (plte, trns []byte) {
 }
 
 // appendRows appends p's rows, each led by filter type 0 (none), as one
-// zlib stream.
+// zlib stream, compressed by internal/pdf/internal/deflate (its writers
+// are shared with the PDF streams).
 func appendRows(b []byte, p *image.Paletted) []byte {
-	zw := indexedWriters.Get()
-	out := &appender{b: b}
-	zw.Reset(out)
-	w := p.Rect.Dx()
-	row := make([]byte, 1+w)
-	for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
-		copy(row[1:], p.Pix[p.PixOffset(p.Rect.Min.X, y):][:w])
-		_, _ = zw.Write(row) // appending to a slice cannot fail
-	}
-	_ = zw.Close()
-	zw.Reset(io.Discard) // an idle writer must not keep the output alive
-	indexedWriters.Put(zw)
-	return out.b
-}
-
-// appender is an io.Writer that appends to a slice.
-type appender struct{ b []byte }
-
-func (a *appender) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
+	return deflate.Append(b, func(zw io.Writer) {
+		w := p.Rect.Dx()
+		row := make([]byte, 1+w)
+		for y := p.Rect.Min.Y; y < p.Rect.Max.Y; y++ {
+			copy(row[1:], p.Pix[p.PixOffset(p.Rect.Min.X, y):][:w])
+			_, _ = zw.Write(row) // appending to a slice cannot fail
+		}
+	})
 }

@@ -3,8 +3,9 @@
 // The certificate of completion is written with it.
 //
 // It is built for throughput: fonts are parsed once per process and
-// shared by every document (see Font), streams are compressed with pooled
-// compressors (internal/pdf/internal/deflate), and PNG image data goes
+// shared by every document (see Font) with the subsets recent documents
+// embedded, streams are compressed with pooled compressors
+// (internal/pdf/internal/deflate), and PNG image data goes
 // into the PDF as it is. The output depends only on what was drawn: the
 // same calls give the same bytes.
 package pdfw

@@ -5,8 +5,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"unicode/utf16"
-
-	"github.com/gsign/gsign/internal/pdf/internal/deflate"
+	"unicode/utf8"
 )
 
 // fontUse is a font as one document uses it: its resource name and, for a
@@ -32,14 +31,13 @@ func (u *fontUse) encode(b []byte, s string) []byte {
 			return '?'
 		})
 	}
-	const hex = "0123456789abcdef"
 	b = append(b, '<')
 	for _, r := range s {
 		g, ok := u.font.Glyph(r)
 		if ok && !u.used[g] {
 			u.used[g], u.runes[g] = true, r
 		}
-		b = append(b, hex[g>>12], hex[g>>8&15], hex[g>>4&15], hex[g&15])
+		b = appendHex4(b, g)
 	}
 	return append(b, '>')
 }
@@ -60,9 +58,9 @@ func (u *fontUse) write(o *objects, ref int) {
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "+
 		"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW %d /W %s", base, descriptor, u.font.widths[0], u.widthArray()))
 	o.dict(descriptor, u.descriptor(base, program))
-	ttf := u.font.subset(u.used, u.runes)
-	o.stream(program, "/Length1 "+strconv.Itoa(len(ttf)), deflate.Compress(ttf))
-	o.stream(toUnicode, "", deflate.Compress(u.toUnicode()))
+	e := u.embed()
+	o.stream(program, "/Length1 "+strconv.Itoa(e.length), e.program)
+	o.stream(toUnicode, "", e.toUnicode)
 }
 
 // tag returns the subset tag: six capital letters that depend on the font
@@ -148,14 +146,32 @@ func (u *fontUse) toUnicode() []byte {
 		n := min(len(chars), 100)
 		b = append(b, strconv.Itoa(n)+" beginbfchar\n"...)
 		for _, g := range chars[:n] {
-			b = fmt.Appendf(b, "<%04x> <", g)
-			for _, unit := range utf16.Encode([]rune{u.runes[g]}) {
-				b = fmt.Appendf(b, "%04x", unit)
-			}
+			b = appendHex4(append(b, '<'), uint16(g))
+			b = append(b, "> <"...)
+			b = appendUTF16(b, u.runes[g])
 			b = append(b, ">\n"...)
 		}
 		b = append(b, "endbfchar\n"...)
 		chars = chars[n:]
 	}
 	return append(b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"...)
+}
+
+// appendUTF16 appends r's UTF-16 code units in hexadecimal, as
+// utf16.Encode gives them.
+func appendUTF16(b []byte, r rune) []byte {
+	switch utf16.RuneLen(r) {
+	case 1:
+		return appendHex4(b, uint16(r))
+	case 2:
+		r1, r2 := utf16.EncodeRune(r)
+		return appendHex4(appendHex4(b, uint16(r1)), uint16(r2))
+	}
+	return appendHex4(b, utf8.RuneError)
+}
+
+// appendHex4 appends v as four lowercase hexadecimal digits.
+func appendHex4(b []byte, v uint16) []byte {
+	const hex = "0123456789abcdef"
+	return append(b, hex[v>>12], hex[v>>8&15], hex[v>>4&15], hex[v&15])
 }

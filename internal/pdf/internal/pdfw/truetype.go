@@ -11,9 +11,9 @@ import (
 
 // Font is a font that pages draw text in: a TrueType font, embedded as a
 // subset of the glyphs a document uses, or Courier, one of the standard
-// fonts every PDF reader has. A Font is immutable once parsed and is
-// shared by any number of documents, concurrently: parse each font once
-// per process, not once per document.
+// fonts every PDF reader has. A Font is immutable once parsed, but for a
+// cache of its recent subsets, and is shared by any number of documents,
+// concurrently: parse each font once per process, not once per document.
 type Font struct {
 	name     string     // the PostScript name
 	glyphs   []uint16   // the glyph of each code point of the BMP; 0 when none
@@ -22,6 +22,7 @@ type Font struct {
 	tables   fontTables // nil for a standard font
 	metrics  metrics
 	outlines []outline // per glyph id
+	subsets  *subsetCache
 }
 
 // fontTables are the tables a subset copies from the font as they are.
@@ -92,7 +93,7 @@ func parseTrueType(ttf []byte) (*Font, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Font{}
+	f := &Font{subsets: newSubsetCache(subsetBytes)}
 	if err := f.readTables(tables); err != nil {
 		return nil, err
 	}
