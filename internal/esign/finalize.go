@@ -39,19 +39,10 @@ func (s *Service) finalize(ctx context.Context, j *Job, envelopeID string) error
 		return fmt.Errorf("finalize %s: %w", envelopeID, err)
 	}
 	failpoint("finalize.rendered")
-	var done Job
-	var finished bool
-	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		if err := s.recordResults(ctx, tx, envelopeID, in.d.Documents, w.files); err != nil {
-			return err
-		}
-		done, finished, err = FinishClaimedJob(ctx, tx, j)
-		return err
+	err = s.inTxEndingJob(ctx, j, func(ctx context.Context, tx Tx) error {
+		return s.recordResults(ctx, tx, envelopeID, in.d.Documents, w.files)
 	})
 	if err == nil {
-		if finished {
-			*j = done
-		}
 		s.wake()
 	}
 	return err

@@ -102,6 +102,26 @@ func FinishClaimedJob(ctx context.Context, tx Tx, j *Job) (Job, bool, error) {
 	return done, ok && err == nil, err
 }
 
+// inTxEndingJob runs fn in a write transaction that also ends j, the job
+// being handled, if it succeeds (FinishClaimedJob), and then marks j
+// finished for whoever runs it (JobFinished).
+func (s *Service) inTxEndingJob(ctx context.Context, j *Job, fn func(ctx context.Context, tx Tx) error) error {
+	var done Job
+	var finished bool
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		done, finished, err = FinishClaimedJob(ctx, tx, j)
+		return err
+	})
+	if err == nil && finished {
+		*j = done
+	}
+	return err
+}
+
 // JobFinished reports whether j's handler recorded j's success itself
 // (FinishClaimedJob), so that whoever ran it must record nothing more.
 func JobFinished(j *Job) bool { return j.Status == JobDone }

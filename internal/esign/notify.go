@@ -134,23 +134,13 @@ func (s *Service) sendMail(ctx context.Context, j *Job, p mailPayload) error {
 // end to a transaction of the runner's own. The envelope's row lock
 // serializes this append with the envelope's others, which chain on it.
 func (s *Service) recordSent(ctx context.Context, j *Job, p mailPayload, to string) error {
-	var done Job
-	var finished bool
-	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	return s.inTxEndingJob(ctx, j, func(ctx context.Context, tx Tx) error {
 		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
 		if err != nil {
 			return err
 		}
-		if err := appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": p.to(), "email": to}); err != nil {
-			return err
-		}
-		done, finished, err = FinishClaimedJob(ctx, tx, j)
-		return err
+		return appendAudit(ctx, tx, e, AuditNotified, systemActor(), map[string]string{"kind": p.Kind, "to": p.to(), "email": to})
 	})
-	if err == nil && finished {
-		*j = done
-	}
-	return err
 }
 
 // composeJob returns the message for p, or nil when it no longer applies.
