@@ -19,8 +19,8 @@ import (
 // When png, the PNG p was decoded from, is 8-bit indexed and not
 // interlaced, its compressed image data is the image stream as it is, read
 // with a PNG predictor: nothing is compressed again. Typed signatures,
-// the most common such images, do not get here: newInkXObject takes them
-// without decoding them.
+// the most common such images, do not get here: the stamper adds them
+// without decoding them (see readUndecoded), as this would.
 func newIndexedXObject(doc *model.Context, p *image.Paletted, png []byte) (imageXObject, error) {
 	w, h := p.Rect.Dx(), p.Rect.Dy()
 	lookup, alphas := paletteTables(p.Palette)

@@ -16,9 +16,8 @@ import (
 // more CPU than anything else the stamper does with them.
 type undecodedPNG struct {
 	png    fastpng.Image
-	lookup []byte    // the /Indexed lookup table, as paletteTables makes it
-	alphas [256]byte // the alpha of each index
-	mask   bool      // the alpha of each pixel is its index
+	lookup []byte // the /Indexed lookup table, as paletteTables makes it
+	mask   bool   // the alpha of each pixel is its index
 }
 
 // readUndecoded returns b as an undecodedPNG, or false when the stamper
@@ -36,16 +35,14 @@ func readUndecoded(b []byte) (undecodedPNG, bool) {
 		int64(png.Width)*int64(png.Height) > maxStampPixels {
 		return undecodedPNG{}, false
 	}
-	u := undecodedPNG{png: png}
-	u.lookup, u.alphas = tables(func(i int) color.NRGBA { return png.Entry(i) })
+	lookup, alphas := tables(func(i int) color.NRGBA { return png.Entry(i) })
 	switch {
-	case opaqueTable(u.alphas):
-	case alphaIsIndex(u.alphas):
-		u.mask = true
-	default:
-		return undecodedPNG{}, false
+	case opaqueTable(alphas):
+		return undecodedPNG{png: png, lookup: lookup}, true
+	case alphaIsIndex(alphas):
+		return undecodedPNG{png: png, lookup: lookup, mask: true}, true
 	}
-	return u, true
+	return undecodedPNG{}, false
 }
 
 // newUndecodedXObject adds u to doc as newIndexedXObject adds the image u

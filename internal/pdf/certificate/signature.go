@@ -13,7 +13,8 @@ import (
 
 // maxSignaturePixels bounds a signature image's decoded size, as the
 // stamper does, so a tiny PNG declaring huge dimensions cannot exhaust
-// memory.
+// memory. Indexed images, which are not decoded (see undecodedSignature),
+// are bounded too: a viewer decodes them.
 const maxSignaturePixels = 25_000_000
 
 // signatureImage is a recipient's signature ready for the PDF.
@@ -29,7 +30,7 @@ type signatureImage struct {
 // cannot be shown.
 const unreadableSignature = "Signature image unreadable"
 
-// prepareSignatures decodes every recipient's signature image once, for
+// prepareSignatures readies every recipient's signature image once, for
 // both layout passes.
 func prepareSignatures(rs []esign.CertificateRecipient) []signatureImage {
 	out := make([]signatureImage, len(rs))

@@ -19,7 +19,8 @@ var ErrFormat = errors.New("png: invalid format")
 // zlib stream or too much or too little data from a good one: callers use
 // it on PNGs that image/png decoded when they were stored (GSign checks
 // every signature so when it is captured), and the CRCs catch what storage
-// damages. Anything Read accepts, image/png's DecodeConfig accepts too.
+// damages. Anything Read accepts, image/png's DecodeConfig accepts too,
+// and anything image/png decodes, Read accepts (see FuzzRead).
 //
 // Interlaced images are read, as image/png does: PDF cannot take their
 // data as it is, which callers check.
