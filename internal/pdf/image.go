@@ -16,6 +16,9 @@ import (
 
 // maxStampPixels bounds a stamp image's decoded size (about 100 MB of
 // RGBA), so a tiny PNG declaring huge dimensions cannot exhaust memory.
+// It bounds the images added without decoding too (see readUndecoded): a
+// viewer decodes them, and a larger one goes to decodePNG, which refuses
+// it with the error it has always given.
 const maxStampPixels = 25_000_000
 
 // imageXObject is an image already added to the document.

@@ -132,11 +132,16 @@ func (sw *stampWriter) helvetica() types.IndirectRef {
 }
 
 // pngImage returns the image XObject for a PNG, adding it on first use.
-// The same signature stamped on many pages is stored once.
+// The same signature stamped on many pages is stored once. A PNG that
+// needs no decoding (see readUndecoded) is not decoded.
 func (sw *stampWriter) pngImage(field string, b []byte) (imageXObject, error) {
 	key := fmt.Sprintf("png:%x", sha256.Sum256(b))
 	if img, ok := sw.images[key]; ok {
 		return img, nil
+	}
+	if u, ok := readUndecoded(b); ok {
+		x, err := newUndecodedXObject(sw.doc, u)
+		return sw.keep(key, x, err)
 	}
 	decoded, err := decodePNG(field, b)
 	if err != nil {
@@ -165,6 +170,12 @@ func (sw *stampWriter) textImage(field, text string) (imageXObject, error) {
 // addImage adds img, decoded from png if that is not nil, under key.
 func (sw *stampWriter) addImage(key string, img image.Image, png []byte) (imageXObject, error) {
 	x, err := newImageXObject(sw.doc, img, png)
+	return sw.keep(key, x, err)
+}
+
+// keep records x, just added to the document, under key, unless adding it
+// failed with err.
+func (sw *stampWriter) keep(key string, x imageXObject, err error) (imageXObject, error) {
 	if err != nil {
 		return imageXObject{}, fmt.Errorf("add image: %w", err)
 	}

@@ -1,62 +1,52 @@
 package certificate
 
 import (
-	"bytes"
-	"encoding/binary"
-	"hash/crc32"
-	"image/color"
-
 	"github.com/gsign/gsign/internal/pdf/internal/fastpng"
 )
 
-// withPalette returns the indexed PNG b, which image/png decoded, with its
-// palette replaced by pal and without transparency or ancillary chunks:
-// its header and image data are copied as they are, so an indexed
-// signature reaches the PDF on white without being decompressed and
-// compressed again. It reports false for any PNG that is not indexed and
-// non-interlaced (PDF cannot read interlaced image data as it is); the
-// caller then re-encodes the image.
-func withPalette(b []byte, pal color.Palette) ([]byte, bool) {
-	if _, _, ok := fastpng.Indexed(b); !ok || len(pal) == 0 || len(pal) > 256 {
-		return nil, false
+// undecodedSignature readies an indexed PNG, not interlaced, for the PDF
+// without decoding its pixels: on white (see flatten), only its palette
+// changes, so its header and image data are copied as they are. Typed
+// signatures are such images. It reports false for any other PNG, and for
+// one that fastpng.Read refuses (which image/png refuses too) or that is
+// larger than maxSignaturePixels: prepareSignature then decodes it.
+//
+// The pixels are not checked: fastpng.Read checks the chunks and their
+// CRCs, and GSign decoded the image when it captured the signature.
+func undecodedSignature(b []byte) (signatureImage, bool) {
+	png, err := fastpng.Read(b)
+	if err != nil || png.ColourType != fastpng.ColourIndexed || png.Interlaced ||
+		int64(png.Width)*int64(png.Height) > maxSignaturePixels {
+		return signatureImage{}, false
 	}
-	var out bytes.Buffer
-	out.Grow(len(b) + 3*len(pal))
-	out.WriteString(fastpng.Signature)
-	fastpng.Chunks(b, func(kind string, data []byte) bool {
-		switch {
-		case kind == "IHDR":
-			writeChunk(&out, kind, data)
-			writeChunk(&out, "PLTE", paletteBytes(pal))
-		case kind == "IDAT" && len(data) > 0: // an empty one carries nothing
-			writeChunk(&out, kind, data)
-		case kind == "IEND":
-			writeChunk(&out, kind, nil)
-		}
-		return true
-	})
-	return out.Bytes(), true
+	return named(withPaletteOnWhite(png), png.Width, png.Height), true
 }
 
-// paletteBytes is pal as a PLTE chunk's data: RGB triples, alpha dropped.
-func paletteBytes(pal color.Palette) []byte {
-	out := make([]byte, 0, 3*len(pal))
-	for _, c := range pal {
-		r, g, b, _ := c.RGBA()
-		out = append(out, uint8(r>>8), uint8(g>>8), uint8(b>>8))
-	}
-	return out
+// withPaletteOnWhite returns the indexed PNG png with its palette drawn on
+// white and without transparency or ancillary chunks, its image data in
+// one IDAT chunk: what pdfw.Document.AddPNG embeds as it is.
+func withPaletteOnWhite(png fastpng.Image) []byte {
+	out := make([]byte, 0, len(fastpng.Signature)+5*12+13+3*256+len(png.Data))
+	out = append(out, fastpng.Signature...)
+	out = fastpng.AppendChunk(out, "IHDR", png.AppendIHDR)
+	out = fastpng.AppendChunk(out, "PLTE", func(b []byte) []byte { return appendPaletteOnWhite(b, png) })
+	out = fastpng.AppendChunk(out, "IDAT", func(b []byte) []byte { return append(b, png.Data...) })
+	return fastpng.AppendChunk(out, "IEND", func(b []byte) []byte { return b })
 }
 
-// writeChunk appends one PNG chunk: length, type, data and CRC.
-func writeChunk(out *bytes.Buffer, kind string, data []byte) {
-	var head [8]byte
-	binary.BigEndian.PutUint32(head[:4], uint32(len(data)))
-	copy(head[4:], kind)
-	out.Write(head[:])
-	out.Write(data)
-	crc := crc32.NewIEEE()
-	crc.Write(head[4:])
-	crc.Write(data)
-	out.Write(binary.BigEndian.AppendUint32(nil, crc.Sum32()))
+// appendPaletteOnWhite appends the RGB triples of png's palette on white,
+// as paletteOnWhite draws the palette image/png decodes, to b. It has an
+// entry for every index the bit depth allows: image/png shows an index
+// beyond the palette as opaque black, and so does this palette, where the
+// palette of the decoded image ends at the largest index its pixels use.
+func appendPaletteOnWhite(b []byte, png fastpng.Image) []byte {
+	for i := range 1 << png.Depth {
+		r, g, bl, a := png.Entry(i).RGBA() // premultiplied, so over white adds the rest
+		b = append(b, overWhite(r, a), overWhite(g, a), overWhite(bl, a))
+	}
+	return b
 }
+
+// overWhite is the 8-bit value of the premultiplied 16-bit v at alpha a
+// drawn over white.
+func overWhite(v, a uint32) uint8 { return uint8((v + 0xffff - a) >> 8) }

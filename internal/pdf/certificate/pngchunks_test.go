@@ -3,25 +3,18 @@ package certificate
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/crc32"
 	"image"
-	"image/color"
+	"image/draw"
 	"image/png"
 	"testing"
+
+	"github.com/gsign/gsign/internal/pdf/internal/fastpng/pngtest"
 )
 
 // typedPNG is an indexed PNG as RenderTyped makes them: ink at 256 alphas.
 func typedPNG(t *testing.T) ([]byte, *image.Paletted) {
 	t.Helper()
-	pal := make(color.Palette, 256)
-	for i := range pal {
-		pal[i] = color.NRGBA{R: 0x1a, G: 0x2b, B: 0x6d, A: uint8(i)}
-	}
-	img := image.NewPaletted(image.Rect(0, 0, 120, 40), pal)
-	for x := 10; x < 110; x++ {
-		img.SetColorIndex(x, 20, 0xff)
-		img.SetColorIndex(x, 21, uint8(2*x))
-	}
+	img := pngtest.Ink(120, 40)
 	return encodePNG(t, img), img
 }
 
@@ -38,60 +31,60 @@ func idat(b []byte) []byte {
 	return out
 }
 
-// withHeaderByte returns b with IHDR data byte i set to v, CRC updated.
-func withHeaderByte(b []byte, i int, v byte) []byte {
-	out := append([]byte{}, b...)
-	out[8+8+i] = v
-	binary.BigEndian.PutUint32(out[8+8+13:], crc32.ChecksumIEEE(out[8+4:8+8+13]))
-	return out
-}
-
 // An indexed PNG keeps its image data; only the palette changes, and the
 // result decodes to the original on white.
-func TestWithPaletteKeepsImageData(t *testing.T) {
+func TestUndecodedSignatureKeepsImageData(t *testing.T) {
 	t.Parallel()
 	b, img := typedPNG(t)
-	b = withChunk(b, "IDAT", nil) // an empty IDAT chunk first, which stopped fpdf's PNG reader
-	out, ok := withPalette(b, paletteOnWhite(img).Palette)
+	b = pngtest.Edit(b, func(cs []pngtest.Chunk) []pngtest.Chunk { // an empty IDAT chunk first, which stopped fpdf's PNG reader
+		return append(cs[:3:3], append([]pngtest.Chunk{{Kind: "IDAT"}}, cs[3:]...)...)
+	})
+	s, ok := undecodedSignature(b)
 	if !ok {
-		t.Fatal("withPalette refused an indexed PNG")
+		t.Fatal("undecodedSignature refused an indexed PNG")
 	}
-	if !bytes.Equal(idat(out), idat(b)) {
+	if !bytes.Equal(idat(s.png), idat(b)) {
 		t.Error("the image data changed")
 	}
 	for _, kind := range []string{"tRNS", "\x00\x00\x00\x00IDAT"} {
-		if bytes.Contains(out, []byte(kind)) {
+		if bytes.Contains(s.png, []byte(kind)) {
 			t.Errorf("the result still has %q", kind)
 		}
 	}
-	got, err := png.Decode(bytes.NewReader(out))
-	if err != nil {
-		t.Fatalf("the result is not a valid PNG: %v", err)
-	}
-	want := onWhite(img)
-	for y := range 40 {
-		for x := range 120 {
-			r, g, bl, a := got.At(x, y).RGBA()
-			if c := want.RGBAAt(x, y); c != (color.RGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(bl >> 8), A: uint8(a >> 8)}) {
-				t.Fatalf("pixel %d,%d = %v, want %v", x, y, got.At(x, y), c)
-			}
-		}
+	if got := rgbaOf(t, s.png); !bytes.Equal(got.Pix, onWhite(img).Pix) || s.width != 120 || s.height != 40 {
+		t.Error("the result does not look like the original on white")
 	}
 }
 
-// Anything but a plain indexed PNG is left to re-encoding.
-func TestWithPaletteRefuses(t *testing.T) {
+// rgbaOf decodes the PNG b as RGBA.
+func rgbaOf(t *testing.T, b []byte) *image.RGBA {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not a valid PNG: %v", err)
+	}
+	out := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(out, out.Rect, img, img.Bounds().Min, draw.Src)
+	return out
+}
+
+// Anything but a plain indexed PNG that image/png reads is left to
+// decoding.
+func TestUndecodedSignatureRefuses(t *testing.T) {
 	t.Parallel()
-	b, img := typedPNG(t)
-	pal := paletteOnWhite(img).Palette
+	b, _ := typedPNG(t)
+	badCRC := append([]byte{}, b...)
+	badCRC[len(badCRC)-20] ^= 0x10
 	for name, in := range map[string][]byte{
-		"interlaced": withHeaderByte(b, 12, 1),
+		"interlaced": pngtest.WithHeader(b, 12, 1),
 		"RGBA":       encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 4, 4))),
 		"truncated":  b[:len(b)-20],
+		"bad CRC":    badCRC,
+		"huge IHDR":  pngtest.WithSize(b, 1<<23, 1<<23),
 		"not a PNG":  []byte("GIF89a"),
 	} {
-		if _, ok := withPalette(in, pal); ok {
-			t.Errorf("%s: withPalette accepted it", name)
+		if _, ok := undecodedSignature(in); ok {
+			t.Errorf("%s: undecodedSignature accepted it", name)
 		}
 	}
 }

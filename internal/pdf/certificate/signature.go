@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"image"
 	"image/png"
 
 	"github.com/gsign/gsign/internal/esign"
@@ -14,7 +13,8 @@ import (
 
 // maxSignaturePixels bounds a signature image's decoded size, as the
 // stamper does, so a tiny PNG declaring huge dimensions cannot exhaust
-// memory.
+// memory. Indexed images, which are not decoded (see undecodedSignature),
+// are bounded too: a viewer decodes them.
 const maxSignaturePixels = 25_000_000
 
 // signatureImage is a recipient's signature ready for the PDF.
@@ -30,7 +30,7 @@ type signatureImage struct {
 // cannot be shown.
 const unreadableSignature = "Signature image unreadable"
 
-// prepareSignatures decodes every recipient's signature image once, for
+// prepareSignatures readies every recipient's signature image once, for
 // both layout passes.
 func prepareSignatures(rs []esign.CertificateRecipient) []signatureImage {
 	out := make([]signatureImage, len(rs))
@@ -43,12 +43,21 @@ func prepareSignatures(rs []esign.CertificateRecipient) []signatureImage {
 // prepareSignature readies a PNG for the PDF. An image that cannot be
 // decoded is noted in the box rather than failing the certificate, which
 // the completion of the envelope depends on. Every image is drawn on white
-// and re-encoded (see flatten), which gives pdfw what it embeds as it is:
-// an opaque 8-bit RGB or indexed PNG, not interlaced.
+// (see flatten), which gives pdfw what it embeds as it is: an opaque 8-bit
+// RGB or indexed PNG, not interlaced. An indexed PNG, such as a typed
+// signature, is not decoded (see undecodedSignature).
 func prepareSignature(b []byte) signatureImage {
 	if len(b) == 0 {
 		return signatureImage{note: "No signature image"}
 	}
+	if s, ok := undecodedSignature(b); ok {
+		return s
+	}
+	return decodedSignature(b)
+}
+
+// decodedSignature decodes the PNG b, draws it on white and encodes it again.
+func decodedSignature(b []byte) signatureImage {
 	unreadable := signatureImage{note: unreadableSignature}
 	cfg, err := png.DecodeConfig(bytes.NewReader(b))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxSignaturePixels {
@@ -58,27 +67,19 @@ func prepareSignature(b []byte) signatureImage {
 	if err != nil {
 		return unreadable
 	}
-	flat, err := opaqueSignature(b, img)
+	flat, err := fastpng.Encode(flatten(img))
 	if err != nil {
 		return unreadable
 	}
-	// Named after its content, an image that several recipients share
-	// (as a signature adopted once) is embedded once.
 	bounds := img.Bounds()
-	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(flat)), png: flat,
-		width: bounds.Dx(), height: bounds.Dy()}
+	return named(flat, bounds.Dx(), bounds.Dy())
 }
 
-// opaqueSignature returns img, decoded from the PNG b, on white as a PNG
-// (see flatten). An indexed image keeps its image data: only its
-// palette goes on white.
-func opaqueSignature(b []byte, img image.Image) ([]byte, error) {
-	if p, ok := img.(*image.Paletted); ok {
-		if out, ok := withPalette(b, paletteOnWhite(p).Palette); ok {
-			return out, nil
-		}
-	}
-	return fastpng.Encode(flatten(img))
+// named is the opaque PNG flat of w×h pixels, ready for the PDF. Named
+// after its content, an image that several recipients share (as a
+// signature adopted once) is embedded once.
+func named(flat []byte, w, h int) signatureImage {
+	return signatureImage{name: fmt.Sprintf("signature-%x", sha256.Sum256(flat)), png: flat, width: w, height: h}
 }
 
 // size is the largest size within maxW×maxH with the image's aspect ratio.

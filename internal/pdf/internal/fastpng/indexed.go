@@ -31,23 +31,32 @@ func encodeIndexed(p *image.Paletted) ([]byte, error) {
 	// palette chunks take up to 1 KB.
 	out := make([]byte, 0, 1100+(w+1)*h/6)
 	out = append(out, Signature...)
-	out = appendChunk(out, "IHDR", func(b []byte) []byte {
-		b = binary.BigEndian.AppendUint32(b, uint32(w))
-		b = binary.BigEndian.AppendUint32(b, uint32(h))
-		return append(b, 8, ColourIndexed, 0, 0, 0) // depth, colour type, deflate, no filter, no interlace
-	})
+	hdr := Header{Width: w, Height: h, Depth: 8, ColourType: ColourIndexed}
+	out = AppendChunk(out, "IHDR", hdr.AppendIHDR)
 	plte, trns := paletteChunks(p.Palette)
-	out = appendChunk(out, "PLTE", func(b []byte) []byte { return append(b, plte...) })
+	out = AppendChunk(out, "PLTE", func(b []byte) []byte { return append(b, plte...) })
 	if len(trns) > 0 {
-		out = appendChunk(out, "tRNS", func(b []byte) []byte { return append(b, trns...) })
+		out = AppendChunk(out, "tRNS", func(b []byte) []byte { return append(b, trns...) })
 	}
-	out = appendChunk(out, "IDAT", func(b []byte) []byte { return appendRows(b, p) })
-	return appendChunk(out, "IEND", func(b []byte) []byte { return b }), nil
+	out = AppendChunk(out, "IDAT", func(b []byte) []byte { return appendRows(b, p) })
+	return AppendChunk(out, "IEND", func(b []byte) []byte { return b }), nil
 }
 
-// appendChunk appends a chunk of the kind to b, its data appended by data,
+// AppendIHDR appends the data of h's IHDR chunk to b: deflate, adaptive
+// filtering, interlaced or not.
+func (h Header) AppendIHDR(b []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(h.Width))
+	b = binary.BigEndian.AppendUint32(b, uint32(h.Height))
+	interlace := byte(0)
+	if h.Interlaced {
+		interlace = 1
+	}
+	return append(b, byte(h.Depth), byte(h.ColourType), 0, 0, interlace)
+}
+
+// AppendChunk appends a chunk of the kind to b, its data appended by data,
 // with its length and CRC.
-func appendChunk(b []byte, kind string, data func([]byte) []byte) []byte {
+func AppendChunk(b []byte, kind string, data func([]byte) []byte) []byte {
 	start := len(b)
 	b = append(b, 0, 0, 0, 0)
 	b = append(b, kind...)

@@ -2,6 +2,7 @@ package fastpng
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
@@ -90,14 +91,10 @@ func TestEncodeIndexed(t *testing.T) {
 func chunksBefore(t *testing.T, b []byte, kind string) []byte {
 	t.Helper()
 	n := len(Signature)
-	Chunks(b, func(k string, d []byte) bool {
-		if k == kind {
-			return false
-		}
-		n += 12 + len(d)
-		return true
-	})
-	return b[:n]
+	for n+8 <= len(b) && string(b[n+4:n+8]) != kind {
+		n += 12 + int(binary.BigEndian.Uint32(b[n:]))
+	}
+	return b[:min(n, len(b))]
 }
 
 func TestEncodeIndexedRefuses(t *testing.T) {
