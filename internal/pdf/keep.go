@@ -20,9 +20,13 @@ import (
 // merger starts from that. What pdfcpu's write changes in a document (the
 // /Info dates and the second file ID, objects it marks free, object
 // streams it adds) is what a read of the written file would show, or is
-// redone by the next write; the write state itself is reset. The kept
-// document is read in pdfcpu's merge mode, as readForMerge reads, so
-// validation has collected the named destinations that merging renames.
+// redone by the next write; the write state itself is reset. What
+// validating the written file would add, StampKept adds: the document is
+// read in pdfcpu's merge mode, as readForMerge reads, so validation has
+// collected the named destinations that merging renames, and the embedded
+// files go back into pdfcpu's name tree cache (internalizeEmbeddedFiles).
+// TestMergeKeptMatchesMergeEmbedding holds the two paths to the same
+// result.
 
 var _ esign.KeepingStamper = (*Stamper)(nil)
 
