@@ -27,6 +27,12 @@ import (
 // files go back into pdfcpu's name tree cache (internalizeEmbeddedFiles).
 // TestMergeKeptMatchesMergeEmbedding holds the two paths to the same
 // result.
+//
+// Merging renumbers a part's objects in place, so kept documents must not
+// share any object (a dictionary, array or stream) with each other: a
+// cache that handed the same image object to two documents' stamps would
+// corrupt the combined PDF here, where a read of each file made fresh
+// objects. The test stamps the same image into every document.
 
 var _ esign.KeepingStamper = (*Stamper)(nil)
 

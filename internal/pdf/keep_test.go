@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"slices"
 	"strconv"
@@ -85,6 +86,9 @@ func TestMergeKeptMatchesMergeEmbedding(t *testing.T) {
 		{"colliding named destinations", [][]byte{linkedDoc("Alpha"), linkedDoc("Bravo")}},
 	}
 	cert := testCertificate(t)
+	// The same stamps on every document, the image too, as finalize draws
+	// one signer's signature into each document.
+	stamps := []esign.Stamp{checkBox, {Page: 1, X: 100, Y: 400, Width: 200, Height: 100, Kind: esign.StampImage, PNG: halfPNG(t)}}
 	for _, tc := range tests {
 		for _, files := range [][]esign.EmbeddedFile{{evidence}, nil} {
 			t.Run(fmt.Sprintf("%s, %d files", tc.name, len(files)), func(t *testing.T) {
@@ -92,7 +96,7 @@ func TestMergeKeptMatchesMergeEmbedding(t *testing.T) {
 				var flats [][]byte
 				var parts []esign.MergePart
 				for _, orig := range tc.originals {
-					flat, kept := stampKept(t, orig, []esign.Stamp{checkBox}, evidence)
+					flat, kept := stampKept(t, orig, stamps, evidence)
 					qpdfCheck(t, flat)
 					flats = append(flats, flat)
 					parts = append(parts, esign.MergePart{Src: bytes.NewReader(flat), Kept: kept})
@@ -135,6 +139,27 @@ func compareMerged(t *testing.T, got, want []byte) {
 	if g, w := version(got), version(want); g != w {
 		t.Errorf("header %s, want %s", g, w)
 	}
+	pages, _ := strconv.Atoi(pageCount(t, want))
+	for page := 1; page <= pages; page++ {
+		if !sameImage(render(t, got, page), render(t, want, page)) {
+			t.Errorf("page %d looks different", page)
+		}
+	}
+}
+
+// sameImage reports whether a and b have the same size and pixels.
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func version(pdf []byte) string { return string(pdf[:min(8, len(pdf))]) }
