@@ -14,8 +14,12 @@ type finalWork struct {
 	now      time.Time
 	evidence []byte
 	flat     []string // work keys of the flattened documents, in order
-	files    []*ResultFile
-	scratch  *scratchSpace
+	// kept holds what a KeepingStamper kept of each flattened document,
+	// in order, for a KeptMerger; empty when the Stamper or the Merger
+	// cannot do that.
+	kept    []KeptPDF
+	files   []*ResultFile
+	scratch *scratchSpace
 }
 
 func (w *finalWork) key(name string) string {
@@ -63,7 +67,7 @@ func (w *finalWork) sealDocument(ctx context.Context, doc *Document) error {
 		return err
 	}
 	flat := w.key(doc.ID + ".flat.pdf")
-	if err := w.stamp(ctx, doc.BlobKey, flat, stamps); err != nil {
+	if err := w.flatten(ctx, doc.BlobKey, flat, stamps); err != nil {
 		return err
 	}
 	w.flat = append(w.flat, flat)
@@ -102,17 +106,37 @@ func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 	withEvidence := w.key("combined.flat.pdf")
 	parts := append(append([]string{}, w.flat...), certFlat)
 	var err error
-	if m, ok := w.s.Merger.(EmbeddingMerger); ok {
+	switch m := w.s.Merger.(type) {
+	case KeptMerger:
+		err = w.mergeKept(ctx, m, parts, withEvidence)
+	case EmbeddingMerger:
 		err = w.merge(ctx, parts, withEvidence, func(srcs []io.ReadSeeker, out io.Writer) error {
 			return m.MergeEmbedding(ctx, srcs, w.embedded(), out)
 		})
-	} else {
+	default:
 		err = w.mergeThenEmbed(ctx, parts, withEvidence)
 	}
 	if err != nil {
 		return err
 	}
 	return w.seal(ctx, withEvidence, w.resultKey("combined.pdf"), PartCombined, "combined documents and certificate")
+}
+
+// mergeKept merges parts into dst with what was kept of the flattened
+// documents, which the merge uses up.
+func (w *finalWork) mergeKept(ctx context.Context, m KeptMerger, parts []string, dst string) error {
+	kept := w.kept
+	w.kept = nil
+	return w.merge(ctx, parts, dst, func(srcs []io.ReadSeeker, out io.Writer) error {
+		mp := make([]MergePart, len(srcs))
+		for i, src := range srcs {
+			mp[i].Src = src
+			if i < len(kept) {
+				mp[i].Kept = kept[i]
+			}
+		}
+		return m.MergeKept(ctx, mp, w.embedded(), out)
+	})
 }
 
 // mergeThenEmbed merges parts into a work file, then embeds the evidence
@@ -129,17 +153,43 @@ func (w *finalWork) mergeThenEmbed(ctx context.Context, parts []string, dst stri
 	return w.stamp(ctx, merged, dst, nil)
 }
 
+// flatten stamps the original document src with stamps and the evidence
+// into the work file dst, keeping the stamped document when the Stamper
+// can and the Merger can use it.
+func (w *finalWork) flatten(ctx context.Context, src, dst string, stamps []Stamp) error {
+	ks, ok := w.s.Stamper.(KeepingStamper)
+	if _, merges := w.s.Merger.(KeptMerger); !ok || !merges {
+		return w.stamp(ctx, src, dst, stamps)
+	}
+	var kept KeptPDF
+	err := w.stampWith(ctx, src, dst, func(f io.ReadSeeker, out io.Writer) error {
+		var err error
+		kept, err = ks.StampKept(ctx, f, stamps, w.embedded(), out)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.kept = append(w.kept, kept)
+	return nil
+}
+
 // stamp stamps src (a work file, or the original document's blob) with
 // stamps and the evidence into the work file dst.
 func (w *finalWork) stamp(ctx context.Context, src, dst string, stamps []Stamp) error {
+	return w.stampWith(ctx, src, dst, func(f io.ReadSeeker, out io.Writer) error {
+		return w.s.Stamper.Stamp(ctx, f, stamps, w.embedded(), out)
+	})
+}
+
+// stampWith writes what fn makes of src into the work file dst.
+func (w *finalWork) stampWith(ctx context.Context, src, dst string, fn func(f io.ReadSeeker, out io.Writer) error) error {
 	f, err := w.scratch.open(ctx, src)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return w.scratch.write(ctx, dst, func(out io.Writer) error {
-		return w.s.Stamper.Stamp(ctx, f, stamps, w.embedded(), out)
-	})
+	return w.scratch.write(ctx, dst, func(out io.Writer) error { return fn(f, out) })
 }
 
 // merge opens the work files parts and writes what fn makes of them into

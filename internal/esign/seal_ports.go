@@ -23,6 +23,37 @@ type Merger interface {
 	Merge(ctx context.Context, srcs []io.ReadSeeker, w io.Writer) error
 }
 
+// KeptPDF is a flattened document as a KeepingStamper wrote it, kept in
+// memory for the KeptMerger of the same adapter. It is opaque to esign,
+// which only hands it back, and it is used up by the merge that takes it.
+type KeptPDF interface{}
+
+// KeepingStamper is implemented by Stampers that can keep the document
+// they stamped: finalize hands it to a KeptMerger, which then builds the
+// combined PDF from it instead of parsing the written file again.
+type KeepingStamper interface {
+	// StampKept stamps like Stamp and returns the document exactly as it
+	// was written to w.
+	StampKept(ctx context.Context, src io.ReadSeeker, stamps []Stamp, files []EmbeddedFile, w io.Writer) (KeptPDF, error)
+}
+
+// MergePart is one document to merge: the file, and what a KeepingStamper
+// kept when it wrote that file (nil if nothing was kept).
+type MergePart struct {
+	Src  io.ReadSeeker
+	Kept KeptPDF
+}
+
+// KeptMerger is implemented by Mergers that can merge documents a
+// KeepingStamper kept: finalize then parses only the certificate to make
+// the combined PDF, where it would parse every flattened document again.
+type KeptMerger interface {
+	// MergeKept merges like EmbeddingMerger.MergeEmbedding. A part whose
+	// Kept it knows is merged from that, and its Src is not read; any
+	// other part is read from Src.
+	MergeKept(ctx context.Context, parts []MergePart, files []EmbeddedFile, w io.Writer) error
+}
+
 // SealInfo is what the seal signature says about itself.
 type SealInfo struct {
 	// Name is the signature field's name; unique within the document.

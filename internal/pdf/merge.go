@@ -20,6 +20,7 @@ type Merger struct{}
 var (
 	_ esign.Merger          = (*Merger)(nil)
 	_ esign.EmbeddingMerger = (*Merger)(nil)
+	_ esign.KeptMerger      = (*Merger)(nil)
 )
 
 // Merge writes the pages of srcs, in order, to w as one PDF. The first
@@ -44,16 +45,25 @@ func (m *Merger) MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files
 	if len(srcs) == 0 {
 		return esign.Invalid("srcs", "there are no PDFs to merge")
 	}
+	return mergeDocs(ctx, len(srcs), func(i int) (*model.Context, error) {
+		return readForMerge(ctx, srcs[i], "srcs", i, len(srcs))
+	}, files, w)
+}
+
+// mergeDocs merges the n documents part returns, in order, embeds files
+// and writes the result to w. part(i) is asked for each document once, in
+// order, and may change or use up what it returns.
+func mergeDocs(ctx context.Context, n int, part func(i int) (*model.Context, error), files []esign.EmbeddedFile, w io.Writer) error {
 	if err := validateFiles(files); err != nil {
 		return err
 	}
-	dest, err := readForMerge(ctx, srcs, 0)
+	dest, err := part(0)
 	if err != nil {
 		return err
 	}
 	pdf20 := dest.XRefTable.Version() >= model.V20
-	for i := 1; i < len(srcs); i++ {
-		doc, err := readForMerge(ctx, srcs, i)
+	for i := 1; i < n; i++ {
+		doc, err := part(i)
 		if err != nil {
 			return err
 		}
@@ -62,7 +72,7 @@ func (m *Merger) MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files
 		dest.Read.UsingObjectStreams = dest.Read.UsingObjectStreams || doc.Read.UsingObjectStreams
 		err = guard(func() error { return pdfcpu.MergeXRefTables(strconv.Itoa(i), doc, dest, false, false) })
 		if err != nil {
-			return fmt.Errorf("merge pdf %d of %d: %w", i+1, len(srcs), err)
+			return fmt.Errorf("merge pdf %d of %d: %w", i+1, n, err)
 		}
 	}
 	if err := prepareMerged(dest, pdf20); err != nil {
@@ -80,26 +90,37 @@ func (m *Merger) MergeEmbedding(ctx context.Context, srcs []io.ReadSeeker, files
 	return nil
 }
 
-// readForMerge reads srcs[i] and checks that it may be merged. pdfcpu's
-// merge command mode makes validation collect the named destinations that
-// merging has to rename when two documents use the same name.
-func readForMerge(ctx context.Context, srcs []io.ReadSeeker, i int) (*model.Context, error) {
-	conf := newConfig()
-	conf.Cmd = model.MERGECREATE // also refuses encrypted files before decrypting them
-	doc, err := readWithConfig(ctx, srcs[i], conf)
+// readForMerge reads src, the i-th of n documents to merge (the argument
+// named arg), and checks that it may be merged. pdfcpu's merge command
+// mode makes validation collect the named destinations that merging has
+// to rename when two documents use the same name.
+func readForMerge(ctx context.Context, src io.ReadSeeker, arg string, i, n int) (*model.Context, error) {
+	doc, err := readWithConfig(ctx, src, mergeConfig())
 	var e *esign.Error
 	if errors.As(err, &e) {
-		e.Message = fmt.Sprintf("PDF %d of %d to merge: %s", i+1, len(srcs), e.Message)
+		e.Message = fmt.Sprintf("PDF %d of %d to merge: %s", i+1, n, e.Message)
 		return nil, e
 	}
 	if err != nil {
 		return nil, err
 	}
+	return doc, checkUnsigned(doc, arg, i)
+}
+
+// mergeConfig is the configuration to read a document to merge with.
+func mergeConfig() *model.Configuration {
+	conf := newConfig()
+	conf.Cmd = model.MERGECREATE // also refuses encrypted files before decrypting them
+	return conf
+}
+
+// checkUnsigned refuses doc, argument arg[i], if it is signed.
+func checkUnsigned(doc *model.Context, arg string, i int) error {
 	if signed(doc) {
-		return nil, esign.Invalid(fmt.Sprintf("srcs[%d]", i),
+		return esign.Invalid(fmt.Sprintf("%s[%d]", arg, i),
 			"the PDF is signed; merging it would invalidate the signature")
 	}
-	return doc, nil
+	return nil
 }
 
 // signed reports whether any signature field of doc holds a signature.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
 	"github.com/gsign/gsign/internal/esign"
 )
 
@@ -36,13 +38,37 @@ const boxTolerance = 0.01
 // over 50 MiB, are refused with an *esign.Error of KindInvalid and
 // CodeValidation before anything is written.
 func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.Stamp, files []esign.EmbeddedFile, w io.Writer) error {
+	_, err := stampTo(ctx, src, stamps, files, w, newConfig())
+	return err
+}
+
+// stampTo does Stamp's work, reading src with conf, and returns the
+// document as it wrote it.
+func stampTo(ctx context.Context, src io.ReadSeeker, stamps []esign.Stamp, files []esign.EmbeddedFile, w io.Writer, conf *model.Configuration) (*model.Context, error) {
 	if err := validateFiles(files); err != nil {
-		return err
+		return nil, err
 	}
-	doc, err := readDocument(ctx, src)
+	doc, err := readWithConfig(ctx, src, conf)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	if err := drawStamps(ctx, doc, stamps); err != nil {
+		return nil, err
+	}
+	if err := embedFiles(doc, files); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("stamp pdf: %w", err)
+	}
+	if err := guard(func() error { return writeContext(doc, w) }); err != nil {
+		return nil, fmt.Errorf("stamp pdf: write: %w", err)
+	}
+	return doc, nil
+}
+
+// drawStamps checks stamps against doc's pages and draws them.
+func drawStamps(ctx context.Context, doc *model.Context, stamps []esign.Stamp) error {
 	geoms, err := pageGeometries(doc)
 	if err != nil {
 		return err
@@ -60,15 +86,6 @@ func (s *Stamper) Stamp(ctx context.Context, src io.ReadSeeker, stamps []esign.S
 		if err := sw.stampPage(page, geoms[page-1], stamps); err != nil {
 			return err
 		}
-	}
-	if err := embedFiles(doc, files); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("stamp pdf: %w", err)
-	}
-	if err := guard(func() error { return writeContext(doc, w) }); err != nil {
-		return fmt.Errorf("stamp pdf: write: %w", err)
 	}
 	return nil
 }
