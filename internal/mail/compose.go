@@ -19,8 +19,9 @@ import (
 // its bytes, the SMTP mailer sends it, so an .eml file shows exactly the
 // headers a recipient gets. The text and HTML bodies are alternatives; an
 // inline image (an attachment with a ContentID, the organization's logo)
-// makes it multipart/related, and attached files multipart/mixed.
-func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, error) {
+// makes it multipart/related, and attached files multipart/mixed. files
+// are m's attachments, or stand-ins for them (splicer).
+func newMsg(m *esign.Email, from *mail.Address, date time.Time, files []esign.Attachment) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	sender := *from
 	if m.FromName != "" {
@@ -44,7 +45,7 @@ func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, er
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
-	for _, a := range m.Attachments {
+	for _, a := range files {
 		addFile(msg, a)
 	}
 	return msg, nil
@@ -69,7 +70,7 @@ func addFile(msg *gomail.Msg, a esign.Attachment) {
 // Compose renders m as the RFC 5322 message the mailers deliver, sent by
 // from (an address such as "GSign <no-reply@sign.example.com>") at date.
 func Compose(m *esign.Email, from string, date time.Time) ([]byte, error) {
-	msg, err := compose(m, from, date)
+	msg, err := compose(m, from, date, m.Attachments)
 	if err != nil {
 		return nil, err
 	}
@@ -80,13 +81,14 @@ func Compose(m *esign.Email, from string, date time.Time) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// compose builds the message of m from the configured sender from at date.
-func compose(m *esign.Email, from string, date time.Time) (*gomail.Msg, error) {
+// compose builds the message of m, with files attached, from the
+// configured sender from at date.
+func compose(m *esign.Email, from string, date time.Time, files []esign.Attachment) (*gomail.Msg, error) {
 	addr, err := ParseFrom(from)
 	if err != nil {
 		return nil, err
 	}
-	return newMsg(m, addr, date)
+	return newMsg(m, addr, date, files)
 }
 
 // ParseFrom reads the configured sender, "Name <address>" or a bare address.

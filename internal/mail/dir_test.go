@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +116,79 @@ func TestWriteAtomicFailureKeepsOld(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(old); string(got) != "new" {
 		t.Fatalf("a.eml %q after a good write, want new", got)
+	}
+}
+
+// TestDirSendMatchesGoMail: what Dir writes, the files spliced into
+// go-mail's output of their stand-ins, is byte for byte what go-mail
+// writes of the files themselves (and the SMTP mailer sends), its random
+// multipart boundaries aside; at sizes around a line's 57 bytes and
+// base64's padding, none at all, and several files, an inline logo among
+// them.
+func TestDirSendMatchesGoMail(t *testing.T) {
+	logo := esign.Attachment{Name: "logo.png", ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n fake"), ContentID: "logo@gsign"}
+	for _, size := range []int{0, 1, 2, 3, 56, 57, 58, 114, 64*57 + 1, 100<<10 + 7} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			dir := t.TempDir()
+			m := completedEmail(size)
+			m.Attachments = append(m.Attachments, logo, esign.Attachment{Name: "b.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7 second")})
+			d := testDir(dir)
+			if err := d.Send(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, fileName(m.ID)+".eml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Compose(m, d.From, d.Clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := sameBoundaries(got), sameBoundaries(want); !bytes.Equal(g, w) {
+				t.Fatalf("Dir wrote %d bytes other than go-mail's %d:\n%s", len(g), len(w), firstDiff(g, w))
+			}
+		})
+	}
+}
+
+var boundaryRE = regexp.MustCompile(`boundary=([0-9a-f]+)`)
+
+// sameBoundaries replaces a message's multipart boundaries, random, with
+// names in the order they appear.
+func sameBoundaries(msg []byte) []byte {
+	for i, m := range boundaryRE.FindAllSubmatch(msg, -1) {
+		msg = bytes.ReplaceAll(msg, m[1], []byte(fmt.Sprintf("boundary%d", i)))
+	}
+	return msg
+}
+
+// firstDiff shows where a and b part.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(i-80, 0)
+	return fmt.Sprintf("at %d:\n%q\nvs\n%q", i, a[from:min(i+80, len(a))], b[from:min(i+80, len(b))])
+}
+
+// TestSplicerStandInInPieces: a stand-in that reaches the splicer in
+// pieces is not taken for the file's place, and fails the write instead of
+// sending the stand-in for the file.
+func TestSplicerStandInInPieces(t *testing.T) {
+	sp := newSplicer([]esign.Attachment{{Name: "a.pdf", ContentType: "application/pdf", Data: []byte("%PDF")}})
+	var out bytes.Buffer
+	sp.w = &out
+	line := []byte(sp.lines[0])
+	for _, piece := range [][]byte{line[:10], line[10:]} {
+		if _, err := sp.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sp.check(); err == nil || !strings.Contains(err.Error(), "a.pdf") || out.String() != sp.lines[0] {
+		t.Fatalf("check: %v, wrote %q; want an error naming a.pdf", err, out.String())
+	}
+	if _, err := sp.Write(line); err != nil || sp.check() != nil {
+		t.Fatalf("the stand-in in one piece was not spliced: %v", sp.check())
 	}
 }

@@ -31,15 +31,16 @@ var _ esign.Mailer = (*Dir)(nil)
 // Send composes m straight into a temp file in the folder, which becomes
 // <id>.eml only once all of it is on disk (writeAtomic): no copy of the
 // whole message is held in memory, and a crash leaves no partial .eml.
+// The attachments' bytes are encoded into it by a splicer.
 func (d *Dir) Send(ctx context.Context, m *esign.Email) error {
-	msg, err := compose(m, d.From, d.Clock.Now())
+	sp := newSplicer(m.Attachments)
+	msg, err := compose(m, d.From, d.Clock.Now(), sp.standIns)
 	if err != nil {
 		return err
 	}
 	base := fileName(m.ID) + ".eml"
 	err = writeAtomic(d.Path, base, func(w io.Writer) error {
-		_, err := msg.WriteTo(w)
-		return err
+		return sp.write(w, msg)
 	})
 	if err != nil {
 		return fmt.Errorf("write mail %s: %w", m.ID, err)
