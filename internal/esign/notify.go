@@ -1,6 +1,7 @@
 package esign
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,21 +113,31 @@ func mailRecipient(ctx context.Context, tx Tx, e *Envelope, kind string, r *Reci
 // mints another; both stay valid. A crash after the send and before the
 // record commits sends the email again when the job runs again.
 func (s *Service) sendMail(ctx context.Context, j *Job, p mailPayload) error {
-	msg, err := s.composeJob(ctx, p)
-	if err != nil || msg == nil {
+	out, err := s.composeJob(ctx, p)
+	if err != nil || out == nil {
 		return err
 	}
+	msg := out.msg
 	msg.ID = j.ID
-	if p.Kind == MailCompleted {
-		if err := s.attachResults(ctx, p.EnvelopeID, msg); err != nil {
-			return err
-		}
+	if err := s.attachResults(ctx, out); err != nil {
+		return err
 	}
 	if err := s.Mailer.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send %s mail for %s: %w", p.Kind, p.EnvelopeID, err)
 	}
 	failpoint("mail.sent")
 	return s.recordSent(ctx, j, p, msg.To)
+}
+
+// mailOut is an email as composed in a transaction, and the result files
+// it carries: the transaction that read the envelope read which files they
+// are too (one snapshot, one transaction fewer per completed email), and
+// their bytes are read from the blob store after it ends, so that no
+// transaction waits on blob I/O.
+type mailOut struct {
+	msg          *Email
+	attach       []*ResultFile
+	envelopeName string
 }
 
 // recordSent appends the audit record of a sent email and ends its job in
@@ -157,38 +168,38 @@ func (s *Service) recordSent(ctx context.Context, j *Job, p mailPayload, to stri
 // check would otherwise read a state a concurrent transition is replacing).
 // Kinds that always carry a link go to the write transaction at once; a
 // completed email learns only while composing whether it needs one.
-func (s *Service) composeJob(ctx context.Context, p mailPayload) (*Email, error) {
+func (s *Service) composeJob(ctx context.Context, p mailPayload) (*mailOut, error) {
 	if p.RecipientID == "" || !mailCarriesLink(p.Kind) {
-		msg, err := s.composeRead(ctx, p)
+		out, err := s.composeRead(ctx, p)
 		if !errors.Is(err, errComposeWrites) {
-			return msg, err
+			return out, err
 		}
 	}
-	var msg *Email
+	var out *mailOut
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
 		if err != nil {
 			return err
 		}
-		msg, err = s.composeMail(ctx, tx, e, p)
+		out, err = s.composeMail(ctx, tx, e, p)
 		return err
 	})
-	return msg, err
+	return out, err
 }
 
 // composeRead composes p in a read transaction, or fails with
 // errComposeWrites when the email needs a token stored.
-func (s *Service) composeRead(ctx context.Context, p mailPayload) (*Email, error) {
-	var msg *Email
+func (s *Service) composeRead(ctx context.Context, p mailPayload) (*mailOut, error) {
+	var out *mailOut
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
 		e, err := tx.EnvelopeByID(ctx, p.EnvelopeID)
 		if err != nil {
 			return err
 		}
-		msg, err = s.composeMail(ctx, composeView{tx}, e, p)
+		out, err = s.composeMail(ctx, composeView{tx}, e, p)
 		return err
 	})
-	return msg, err
+	return out, err
 }
 
 // errComposeWrites says that an email being composed in a read transaction
@@ -209,7 +220,7 @@ func (composeView) CreateRecipientToken(context.Context, *RecipientToken) error 
 // (the recipient finished or the envelope ended before the job ran; news of
 // one recipient finishing is moot once the envelope ended, and the owner
 // hears of that anyway).
-func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPayload) (*Email, error) {
+func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPayload) (*mailOut, error) {
 	if p.Kind == MailRecipientCompleted && !e.Status.InProgress() {
 		return nil, nil
 	}
@@ -243,12 +254,37 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 			}
 		}
 	}
+	out := &mailOut{envelopeName: e.Name}
 	if p.Kind == MailCompleted {
-		if err := s.resultLink(ctx, tx, e, r, &v); err != nil {
+		if out.attach, err = s.completedResults(ctx, tx, e, r, &v); err != nil {
 			return nil, err
 		}
 	}
-	return renderMail(p.Kind, v)
+	out.msg, err = renderMail(p.Kind, v)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// completedResults reads e's result files for a completed email to r (the
+// owner when nil): it links those too large to attach (resultLink) and
+// returns those it attaches.
+func (s *Service) completedResults(ctx context.Context, tx Tx, e *Envelope, r *Recipient, v *mailView) ([]*ResultFile, error) {
+	files, err := tx.ResultFiles(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resultLink(ctx, tx, e, r, v, files); err != nil {
+		return nil, err
+	}
+	var attach []*ResultFile
+	for _, f := range files {
+		if s.attachable(f) {
+			attach = append(attach, f)
+		}
+	}
+	return attach, nil
 }
 
 // mailDetails adds what one kind of email says beyond the envelope: why it
@@ -294,34 +330,33 @@ func (s *Service) mintToken(ctx context.Context, tx Tx, r *Recipient, kind Recip
 	return secret, nil
 }
 
-// attachResults attaches the sealed combined PDF (documents and certificate
-// of completion) when it fits the limit.
-func (s *Service) attachResults(ctx context.Context, envelopeID string, msg *Email) error {
-	var files []*ResultFile
-	var name string
-	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := tx.EnvelopeByID(ctx, envelopeID)
+// attachResults attaches out's result files, the sealed combined PDF
+// (documents and certificate of completion), to its message.
+func (s *Service) attachResults(ctx context.Context, out *mailOut) error {
+	for _, f := range out.attach {
+		data, err := s.readResult(ctx, f)
 		if err != nil {
 			return err
 		}
-		name = e.Name
-		files, err = tx.ResultFiles(ctx, envelopeID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		if !s.attachable(f) {
-			continue
-		}
-		data, err := s.readBlob(ctx, f.BlobKey)
-		if err != nil {
-			return err
-		}
-		msg.Attachments = append(msg.Attachments, Attachment{Name: partFileName(name, PartCombined), ContentType: "application/pdf", Data: data})
+		out.msg.Attachments = append(out.msg.Attachments, Attachment{Name: partFileName(out.envelopeName, PartCombined), ContentType: "application/pdf", Data: data})
 	}
 	return nil
+}
+
+// readResult reads the blob of f into a buffer of the size the result file
+// records, plus room to see the end: io.ReadAll would grow its buffer
+// step by step, copying the PDF several times over.
+func (s *Service) readResult(ctx context.Context, f *ResultFile) ([]byte, error) {
+	r, err := s.Blobs.Open(ctx, f.BlobKey)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, max(f.Size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("read result %s: %w", f.BlobKey, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // attachable reports whether a result file goes into the completed email

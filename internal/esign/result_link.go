@@ -10,12 +10,8 @@ import (
 // link is the download route, which needs the owner's sign-in; a recipient
 // has no account, so theirs carries a fresh token of its own that opens
 // the results for ResultLinkTTL, and nothing else (the envelope is
-// completed, so it signs nothing).
-func (s *Service) resultLink(ctx context.Context, tx Tx, e *Envelope, r *Recipient, v *mailView) error {
-	files, err := tx.ResultFiles(ctx, e.ID)
-	if err != nil {
-		return err
-	}
+// completed, so it signs nothing). files are e's result files.
+func (s *Service) resultLink(ctx context.Context, tx Tx, e *Envelope, r *Recipient, v *mailView, files []*ResultFile) error {
 	for _, f := range files {
 		if f.Part != PartCombined || s.attachable(f) {
 			continue

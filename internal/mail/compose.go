@@ -19,8 +19,9 @@ import (
 // its bytes, the SMTP mailer sends it, so an .eml file shows exactly the
 // headers a recipient gets. The text and HTML bodies are alternatives; an
 // inline image (an attachment with a ContentID, the organization's logo)
-// makes it multipart/related, and attached files multipart/mixed.
-func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, error) {
+// makes it multipart/related, and attached files multipart/mixed. files
+// are m's attachments, or stand-ins for them (splicer).
+func newMsg(m *esign.Email, from *mail.Address, date time.Time, files []esign.Attachment) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	sender := *from
 	if m.FromName != "" {
@@ -44,33 +45,32 @@ func newMsg(m *esign.Email, from *mail.Address, date time.Time) (*gomail.Msg, er
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
-	for _, a := range m.Attachments {
-		if err := addFile(msg, a); err != nil {
-			return nil, fmt.Errorf("compose mail %s: %w", m.ID, err)
-		}
+	for _, a := range files {
+		addFile(msg, a)
 	}
 	return msg, nil
 }
 
 // addFile attaches a, or embeds it for the HTML to show when it has a
 // Content-ID.
-func addFile(msg *gomail.Msg, a esign.Attachment) error {
+//
+// go-mail reads a file given as a plain io.Reader into a copy of its own
+// (AttachReader, EmbedReader), growing it as it goes; as an io.ReadSeeker
+// it reads a.Data in place, rewinding it after each write.
+func addFile(msg *gomail.Msg, a esign.Attachment) {
 	opts := []gomail.FileOption{gomail.WithFileContentType(gomail.ContentType(a.ContentType))}
 	if a.ContentID == "" {
-		return msg.AttachReader(a.Name, bytes.NewReader(a.Data), opts...)
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), opts...)
+		return
 	}
 	opts = append(opts, gomail.WithFileContentID("<"+a.ContentID+">"))
-	return msg.EmbedReader(a.Name, bytes.NewReader(a.Data), opts...)
+	msg.EmbedReadSeeker(a.Name, bytes.NewReader(a.Data), opts...)
 }
 
 // Compose renders m as the RFC 5322 message the mailers deliver, sent by
 // from (an address such as "GSign <no-reply@sign.example.com>") at date.
 func Compose(m *esign.Email, from string, date time.Time) ([]byte, error) {
-	addr, err := ParseFrom(from)
-	if err != nil {
-		return nil, err
-	}
-	msg, err := newMsg(m, addr, date)
+	msg, err := compose(m, from, date, m.Attachments)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +79,16 @@ func Compose(m *esign.Email, from string, date time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("compose mail %s: %w", m.ID, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// compose builds the message of m, with files attached, from the
+// configured sender from at date.
+func compose(m *esign.Email, from string, date time.Time, files []esign.Attachment) (*gomail.Msg, error) {
+	addr, err := ParseFrom(from)
+	if err != nil {
+		return nil, err
+	}
+	return newMsg(m, addr, date, files)
 }
 
 // ParseFrom reads the configured sender, "Name <address>" or a bare address.

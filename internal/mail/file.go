@@ -5,8 +5,8 @@ package mail
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -28,19 +28,24 @@ type Dir struct {
 
 var _ esign.Mailer = (*Dir)(nil)
 
-// Send writes m atomically into the folder.
+// Send composes m straight into a temp file in the folder, which becomes
+// <id>.eml only once all of it is on disk (writeAtomic): no copy of the
+// whole message is held in memory, and a crash leaves no partial .eml.
+// The attachments' bytes are encoded into it by a splicer.
 func (d *Dir) Send(ctx context.Context, m *esign.Email) error {
-	raw, err := Compose(m, d.From, d.Clock.Now())
+	sp := newSplicer(m.Attachments)
+	msg, err := compose(m, d.From, d.Clock.Now(), sp.standIns)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(d.Path, 0o700); err != nil {
-		return fmt.Errorf("mail dir: %w", err)
-	}
-	name := filepath.Join(d.Path, fileName(m.ID)+".eml")
-	if err := writeAtomic(name, raw); err != nil {
+	base := fileName(m.ID) + ".eml"
+	err = writeAtomic(d.Path, base, func(w io.Writer) error {
+		return sp.write(w, msg)
+	})
+	if err != nil {
 		return fmt.Errorf("write mail %s: %w", m.ID, err)
 	}
+	name := filepath.Join(d.Path, base)
 	attrs := []any{"to", m.To, "subject", m.Subject, "file", name}
 	if d.LogLinks && m.Link != "" {
 		attrs = append(attrs, "link", m.Link)
@@ -57,24 +62,4 @@ func fileName(id string) string {
 		}
 		return '_'
 	}, id)
-}
-
-func writeAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

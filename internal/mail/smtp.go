@@ -153,7 +153,7 @@ func smtpTLS(u *url.URL) ([]gomail.Option, error) {
 // message is permanent, since sending the same message to the same address
 // again cannot succeed.
 func (s *SMTP) Send(ctx context.Context, m *esign.Email) error {
-	msg, err := newMsg(m, s.from, s.clock.Now())
+	msg, err := newMsg(m, s.from, s.clock.Now(), m.Attachments)
 	if err != nil {
 		return &esign.PermanentError{Err: err}
 	}
