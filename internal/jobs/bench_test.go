@@ -11,14 +11,16 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// BenchmarkBusyRunner runs a backlog of b.N jobs through a runner with the
-// default slots, as a busy server's runner runs them, on real SQLite
-// (PostgreSQL with GSIGN_TEST_STACK=scaled): with handlers that end their
-// job in their own last transaction (mail and finalize jobs do), and with
-// handlers that leave the end to the runner. The handlers do nothing else,
-// so what is measured is the runner's cost per job: writes/op counts the
-// write transactions (each holds SQLite's one writer and shares a commit),
-// cpu-ns/op the process's CPU time.
+// BenchmarkBusyRunner runs b.N jobs through a runner with the default
+// slots, kept busy as a loaded server's is: a backlog of twice as many due
+// jobs as slots, each job's handler enqueueing the one that keeps it so in
+// a transaction of its own (as finalize enqueues the completed emails), on
+// real SQLite (PostgreSQL with GSIGN_TEST_STACK=scaled). In handler-ends
+// that transaction also ends the job (esign.FinishClaimedJob: mail and
+// finalize jobs do this); in runner-ends the runner records the end. The
+// handlers do nothing else, so what is measured is the runner's cost per
+// job: writes/op counts the write transactions (each holds SQLite's one
+// writer and shares a commit), cpu-ns/op the process's CPU time.
 //
 //	go test -run '^$' -bench BenchmarkBusyRunner -benchmem -count 6 ./internal/jobs
 func BenchmarkBusyRunner(b *testing.B) {
@@ -28,20 +30,33 @@ func BenchmarkBusyRunner(b *testing.B) {
 	}{{"handler-ends", true}, {"runner-ends", false}} {
 		b.Run(c.name, func(b *testing.B) {
 			db := openStore(b, esign.SystemClock{})
-			b.StopTimer()
-			enqueueBacklog(b, db, b.N)
-			cs := &writeCounter{Store: db}
-			var ran atomic.Int64
-			h := func(context.Context, *esign.Job) error { ran.Add(1); return nil }
-			if c.handlerEnd {
-				h = finishingHandler(cs, func() { ran.Add(1) })
-			}
 			cfg := DefaultConfig("bench")
 			cfg.Poll = 10 * time.Millisecond
+			backlog := 2 * cfg.Concurrency
+			enqueueJobs(b, db, 0, min(backlog, b.N))
+			cs := &writeCounter{Store: db}
+			var ran atomic.Int64
+			h := func(ctx context.Context, j *esign.Job) error {
+				ran.Add(1)
+				var done esign.Job
+				var finished bool
+				err := cs.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {
+					finished = false
+					if err := enqueueSuccessor(ctx, tx, j, backlog, b.N); err != nil || !c.handlerEnd {
+						return err
+					}
+					done, finished, err = esign.FinishClaimedJob(ctx, tx, j)
+					return err
+				})
+				if err == nil && finished {
+					*j = done
+				}
+				return err
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			r := New(cs, h, esign.SystemClock{}, quiet, cfg)
 			b.ReportAllocs()
-			b.StartTimer()
+			b.ResetTimer()
 			stop := cpumeter.Start(b)
 			done := make(chan error)
 			go func() { done <- r.Run(ctx) }()
@@ -57,24 +72,43 @@ func BenchmarkBusyRunner(b *testing.B) {
 	}
 }
 
-// enqueueBacklog writes n due jobs of kind "test", in transactions of at
-// most 500.
-func enqueueBacklog(tb testing.TB, db esign.Store, n int) {
+// benchJobID names the i-th job of a benchmark or test backlog.
+func benchJobID(i int) string { return fmt.Sprintf("j%07d", i) }
+
+// enqueueSuccessor enqueues, in tx, the job that follows j in a backlog of
+// n jobs of which depth are due at once: j's number plus depth, unless
+// that is n or more. The id makes a retried transaction enqueue it once.
+func enqueueSuccessor(ctx context.Context, tx esign.Tx, j *esign.Job, depth, n int) error {
+	var i int
+	if _, err := fmt.Sscanf(j.ID, "j%d", &i); err != nil {
+		return err
+	}
+	if i+depth >= n {
+		return nil
+	}
+	_, err := tx.EnqueueJob(ctx, newTestJob(benchJobID(i+depth), "test", tx.Now()))
+	return err
+}
+
+// newTestJob is a due job of the kind.
+func newTestJob(id, kind string, now time.Time) *esign.Job {
+	return &esign.Job{ID: id, Kind: kind, Payload: []byte(`{}`), Status: esign.JobPending, RunAt: now,
+		MaxAttempts: 3, CreatedAt: now, UpdatedAt: now}
+}
+
+// enqueueJobs writes the due jobs numbered from to to-1 in one transaction.
+func enqueueJobs(tb testing.TB, db esign.Store, from, to int) {
 	tb.Helper()
-	for i := 0; i < n; i += 500 {
-		err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-			for k := i; k < min(n, i+500); k++ {
-				_, err := tx.EnqueueJob(ctx, &esign.Job{ID: fmt.Sprintf("j%07d", k), Kind: "test", Payload: []byte(`{}`),
-					Status: esign.JobPending, RunAt: tx.Now(), MaxAttempts: 3, CreatedAt: tx.Now(), UpdatedAt: tx.Now()})
-				if err != nil {
-					return err
-				}
+	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		for i := from; i < to; i++ {
+			if _, err := tx.EnqueueJob(ctx, newTestJob(benchJobID(i), "test", tx.Now())); err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			tb.Fatal(err)
 		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
 
