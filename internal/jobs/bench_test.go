@@ -24,10 +24,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkBusyRunner -benchmem -count 6 ./internal/jobs
 func BenchmarkBusyRunner(b *testing.B) {
-	for _, c := range []struct {
-		name       string
-		handlerEnd bool
-	}{{"handler-ends", true}, {"runner-ends", false}} {
+	for _, c := range endings {
 		b.Run(c.name, func(b *testing.B) {
 			db := openStore(b, esign.SystemClock{})
 			cfg := DefaultConfig("bench")
