@@ -20,7 +20,8 @@ import (
 // or at the time an *esign.RetryError names; an *esign.PermanentError
 // dead-letters the job at once. A handler may record its job's success
 // itself, in its last transaction, with esign.FinishClaimedJob; the runner
-// then records nothing more.
+// then records nothing more, and, when the polling loop runs the job, takes
+// the jobs that transaction claimed for it to run next (esign.ClaimedNext).
 type Handler func(ctx context.Context, j *esign.Job) error
 
 // Config tunes a Runner.
@@ -103,7 +104,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			r.log.Error("claim job", "err", err)
 		}
-		r.settle(res, jobs)
+		r.claimed(res, jobs)
 		for _, j := range jobs {
 			r.start(ctx, j)
 		}
@@ -114,7 +115,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
-// start runs j, which holds a slot (settle), in a goroutine of its own, and
+// start runs j, which holds a slot (claimed), in a goroutine of its own, and
 // after it the jobs its ending transaction claimed for that slot.
 func (r *Runner) start(ctx context.Context, j *esign.Job) {
 	r.running.Add(1)
@@ -207,7 +208,7 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job, next esign.NextJobCla
 	if esign.JobFinished(j) {
 		return r.finishedByHandler(j, err, start), esign.ClaimedNext(j), nil
 	}
-	r.decide(j, err)
+	r.settle(j, err)
 	if err != nil {
 		r.log.Warn("job failed", "job", j.ID, "attempt", j.Attempts, "status", j.Status, "err", err)
 	} else {
@@ -238,11 +239,11 @@ func (r *Runner) safeHandle(ctx context.Context, j *esign.Job) (err error) {
 	return r.handle(ctx, j)
 }
 
-// decide decides the job's next state from the handler's result. A job
+// settle decides the job's next state from the handler's result. A job
 // that failed because a service is unavailable (KindUnavailable: an open
 // circuit breaker) is not at fault: it is never dead-lettered for running
 // out of attempts, and waits until the service is back.
-func (r *Runner) decide(j *esign.Job, err error) {
+func (r *Runner) settle(j *esign.Job, err error) {
 	now := r.clock.Now()
 	j.LockedBy, j.LockedUntil, j.UpdatedAt = "", nil, now
 	var perm *esign.PermanentError
@@ -262,7 +263,7 @@ func (r *Runner) decide(j *esign.Job, err error) {
 	}
 }
 
-// finish stores the outcome decide decided, if this worker still holds the
+// finish stores the outcome settle decided, if this worker still holds the
 // job's lease, and reports whether it did; with next, the same transaction
 // claims the jobs to run next, which it returns once it committed (what an
 // attempt that rolled back claimed is dropped with it). It outlives the

@@ -10,7 +10,7 @@ import (
 // reservation is slots set aside for the jobs a claim may bring: n of them,
 // of which slow may take jobs of SlowKinds; the claim skips the kinds in
 // skip. Claims reserve before they run and give back what they did not use
-// after (settle), so that claims running at once (the polling loop's, and
+// after (claimed), so that claims running at once (the polling loop's, and
 // those in the transactions that end jobs) never fill more slots, or more
 // slow ones, than there are.
 type reservation struct {
@@ -48,10 +48,10 @@ func (r *Runner) reserveFree() reservation {
 	return r.reserve()
 }
 
-// settle gives back the slots of res that jobs, what its claim got, leave
+// claimed gives back the slots of res that jobs, what its claim got, leave
 // unused; each job keeps one, which counts as slow if the job is, until it
 // ends (release) or hands it over.
-func (r *Runner) settle(res reservation, jobs []*esign.Job) {
+func (r *Runner) claimed(res reservation, jobs []*esign.Job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.busy -= res.n - len(jobs)
@@ -144,7 +144,7 @@ func (h *handoff) finish(next []*esign.Job) []*esign.Job {
 		h.r.release(h.slow)
 		return nil
 	}
-	h.r.settle(*h.res, next)
+	h.r.claimed(*h.res, next)
 	if len(next) < h.res.n || h.res.n == 0 {
 		h.r.signalFreed()
 	}
