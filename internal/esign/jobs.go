@@ -82,25 +82,60 @@ func (s *Service) HandleJob(ctx context.Context, j *Job) error {
 // FinishClaimedJob records in tx that j, a job a runner claimed, succeeded,
 // so that a handler can end its job in the transaction of its last write:
 // the effect and the job's end then commit together, in one transaction
-// instead of two, which is what SQLite's single writer needs.
+// instead of two, which is what SQLite's single writer needs. When ctx
+// carries the runner's NextJobClaim (WithNextJobClaim), the same
+// transaction also claims the jobs the runner runs next in the slot j
+// frees, so that a busy runner needs no transaction of its own to claim.
 //
 // It returns the job as recorded and true; once tx committed, the handler
 // copies it into j, whose JobFinished then tells the runner that there is
-// no outcome left to record. It records nothing and returns false when j
-// is not a claimed job (no LockedBy: the handler was called without a
-// runner) or this attempt's lease was lost: FinishJob matches only the
-// worker and attempt that claimed j, so a job another worker took over is
-// never finished twice, and the runner, finding the lease lost too, leaves
-// the job to its new owner.
+// no outcome left to record, and whose ClaimedNext the jobs to run next.
+// The copy is what hands them over: an attempt of tx that rolls back is
+// never copied, so what it claimed is never run. It records nothing and
+// returns false when j is not a claimed job (no LockedBy: the handler was
+// called without a runner) or this attempt's lease was lost: FinishJob
+// matches only the worker and attempt that claimed j, so a job another
+// worker took over is never finished twice, and the runner, finding the
+// lease lost too, leaves the job to its new owner.
 func FinishClaimedJob(ctx context.Context, tx Tx, j *Job) (Job, bool, error) {
 	done := *j
+	done.next = nil
 	if j.LockedBy == "" || j.Status != JobRunning {
 		return done, false, nil
 	}
 	done.Status, done.LastError, done.LockedBy, done.LockedUntil, done.UpdatedAt = JobDone, "", "", nil, tx.Now()
 	ok, err := tx.FinishJob(ctx, &done, j.LockedBy)
-	return done, ok && err == nil, err
+	if err != nil || !ok {
+		return done, false, err
+	}
+	if claim, _ := ctx.Value(nextJobClaimKey{}).(NextJobClaim); claim != nil {
+		if done.next, err = claim(ctx, tx, j); err != nil {
+			return done, false, err
+		}
+	}
+	return done, true, nil
 }
+
+// NextJobClaim is how a job runner lets the transaction that ends one of
+// its jobs, ended, claim in tx the jobs it is to run next: every write
+// transaction costs SQLite's one writer a turn and a share of a commit,
+// and this one is being paid for anyway. It may run once per attempt of
+// the transaction; what it returns counts only if that attempt commits.
+type NextJobClaim func(ctx context.Context, tx Tx, ended *Job) ([]*Job, error)
+
+type nextJobClaimKey struct{}
+
+// WithNextJobClaim returns ctx carrying claim, for the handler of a job the
+// runner claimed: FinishClaimedJob calls it. A handler called without it
+// (by a test, by `gsign jobs run`, by a queue consumer) claims nothing.
+func WithNextJobClaim(ctx context.Context, claim NextJobClaim) context.Context {
+	return context.WithValue(ctx, nextJobClaimKey{}, claim)
+}
+
+// ClaimedNext returns the jobs claimed by the committed transaction that
+// ended j (FinishClaimedJob with a NextJobClaim), for its runner to run;
+// none when j was not ended that way.
+func ClaimedNext(j *Job) []*Job { return j.next }
 
 // inTxEndingJob runs fn in a write transaction that also ends j, the job
 // being handled, if it succeeds (FinishClaimedJob), and then marks j

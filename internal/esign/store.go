@@ -198,6 +198,13 @@ type Job struct {
 	LastError   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// next are the jobs the transaction that ended this one claimed for the
+	// runner to run next (ClaimedNext). Only the copy FinishClaimedJob
+	// returns carries them, and its caller keeps that copy only once the
+	// transaction committed, so jobs claimed by an attempt that rolled
+	// back never reach the runner.
+	next []*Job
 }
 
 // JobClaim is what ClaimJobs claims, and for whom.

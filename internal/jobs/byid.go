@@ -57,7 +57,7 @@ func (r *Runner) RunByID(ctx context.Context, id string) (Outcome, error) {
 	if err != nil || j == nil {
 		return waiting, err
 	}
-	recorded, err := r.runOne(ctx, j)
+	recorded, _, err := r.runOne(ctx, j, nil)
 	switch {
 	case err != nil:
 		return Outcome{}, err

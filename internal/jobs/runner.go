@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -21,7 +20,8 @@ import (
 // or at the time an *esign.RetryError names; an *esign.PermanentError
 // dead-letters the job at once. A handler may record its job's success
 // itself, in its last transaction, with esign.FinishClaimedJob; the runner
-// then records nothing more.
+// then records nothing more, and, when the polling loop runs the job, takes
+// the jobs that transaction claimed for it to run next (esign.ClaimedNext).
 type Handler func(ctx context.Context, j *esign.Job) error
 
 // Config tunes a Runner.
@@ -89,73 +89,61 @@ func (r *Runner) Wake() {
 
 // Run claims and runs jobs until ctx is done, then waits for running jobs.
 // Each claim leases as many jobs as there are free slots, in one
-// transaction.
+// transaction. While the runner is busy, the transaction that ends a job
+// claims the next ones (handoff), and this loop waits: it claims only for
+// slots that such a claim left free.
 func (r *Runner) Run(ctx context.Context) error {
 	defer r.running.Wait()
 	for ctx.Err() == nil {
-		limit, skip := r.room()
-		if limit == 0 {
+		res := r.reserveFree()
+		if res.n == 0 {
 			r.idle(ctx, false)
 			continue
 		}
-		jobs, err := r.claim(ctx, limit, skip)
+		jobs, err := r.claim(ctx, res.n, res.skip)
 		if err != nil && ctx.Err() == nil {
 			r.log.Error("claim job", "err", err)
 		}
+		r.claimed(res, jobs)
 		for _, j := range jobs {
 			r.start(ctx, j)
 		}
-		if len(jobs) < limit {
+		if len(jobs) < res.n {
 			r.idle(ctx, true)
 		}
 	}
 	return nil
 }
 
-// room is how many jobs the runner may claim now, and the kinds it must
-// skip: SlowKinds, when they fill their share of the slots. While a slow
-// kind may still start, the claim is no bigger than the slow slots left, so
-// that it cannot overfill them whatever kinds it gets.
-func (r *Runner) room() (limit int, skip []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	free, slowFree := r.cfg.Concurrency-r.busy, r.slowLimit()-r.busySlow
-	switch {
-	case free <= 0 || len(r.cfg.SlowKinds) == 0:
-		return max(free, 0), nil
-	case slowFree <= 0:
-		return free, r.cfg.SlowKinds
-	}
-	return min(free, slowFree), nil
-}
-
-// slowLimit is how many jobs of SlowKinds may run at once.
-func (r *Runner) slowLimit() int { return max(1, r.cfg.Concurrency/2) }
-
-// start runs j in a goroutine of its own, holding a slot until it ends.
+// start runs j, which holds a slot (claimed), in a goroutine of its own, and
+// after it the jobs its ending transaction claimed for that slot.
 func (r *Runner) start(ctx context.Context, j *esign.Job) {
-	slow := slices.Contains(r.cfg.SlowKinds, j.Kind)
-	r.mu.Lock()
-	r.busy++
-	if slow {
-		r.busySlow++
-	}
-	r.mu.Unlock()
 	r.running.Add(1)
 	go func() {
 		defer r.running.Done()
-		r.runLogged(ctx, j)
-		r.mu.Lock()
-		r.busy--
-		if slow {
-			r.busySlow--
-		}
-		r.mu.Unlock()
-		select {
-		case r.freed <- struct{}{}:
-		default:
+		for j != nil {
+			j = r.runInSlot(ctx, j)
 		}
 	}()
+}
+
+// runInSlot runs j in its slot and returns the job to run next there, if
+// the transaction that ended j claimed any; it starts the others it claimed
+// in slots of their own.
+func (r *Runner) runInSlot(ctx context.Context, j *esign.Job) *esign.Job {
+	h := &handoff{r: r, ctx: ctx, job: j, slow: r.isSlow(j)}
+	_, next, err := r.runOne(ctx, j, h.claim)
+	if err != nil {
+		r.log.Error("record job outcome", "job", j.ID, "err", err)
+	}
+	next = h.finish(next)
+	if len(next) == 0 {
+		return nil
+	}
+	for _, k := range next[1:] {
+		r.start(ctx, k)
+	}
+	return next[0]
 }
 
 // idle waits until a slot is freed, or ctx is done, and, if poll, until a
@@ -185,7 +173,9 @@ func (r *Runner) RunPending(ctx context.Context) (int, error) {
 		if err != nil || len(jobs) == 0 {
 			return n, err
 		}
-		r.runLogged(ctx, jobs[0])
+		if _, _, err := r.runOne(ctx, jobs[0], nil); err != nil {
+			r.log.Error("record job outcome", "job", jobs[0].ID, "err", err)
+		}
 		n++
 	}
 }
@@ -201,25 +191,22 @@ func (r *Runner) claim(ctx context.Context, limit int, skip []string) ([]*esign.
 	return jobs, err
 }
 
-// runLogged is runOne for the polling loop, which has no one to tell of a
-// failure to record the outcome but the log; the lease makes the job run
-// again.
-func (r *Runner) runLogged(ctx context.Context, j *esign.Job) {
-	if _, err := r.runOne(ctx, j); err != nil {
-		r.log.Error("record job outcome", "job", j.ID, "err", err)
-	}
-}
-
 // runOne runs a claimed job and records the outcome in j and in the store.
-// It reports whether it recorded it: false means the lease was lost to
-// another worker, whose outcome counts instead.
-func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
+// It returns the jobs the transaction that ended j claimed with next (nil:
+// none is claimed). It reports whether it recorded the outcome: false means
+// the lease was lost to another worker, whose outcome counts instead. With
+// no one to tell of a failure to record it but the log, the polling loop
+// leaves it to the lease to make the job run again.
+func (r *Runner) runOne(ctx context.Context, j *esign.Job, next esign.NextJobClaim) (recorded bool, claimed []*esign.Job, err error) {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease*9/10)
 	defer cancel()
+	if next != nil {
+		hctx = esign.WithNextJobClaim(hctx, next)
+	}
 	start := r.clock.Now()
-	err := r.safeHandle(hctx, j)
+	err = r.safeHandle(hctx, j)
 	if esign.JobFinished(j) {
-		return r.finishedByHandler(j, err, start)
+		return r.finishedByHandler(j, err, start), esign.ClaimedNext(j), nil
 	}
 	r.settle(j, err)
 	if err != nil {
@@ -227,7 +214,7 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
 	} else {
 		r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
 	}
-	return r.finish(j)
+	return r.finish(j, next)
 }
 
 // finishedByHandler is runOne's end for a job whose handler recorded its
@@ -235,12 +222,12 @@ func (r *Runner) runOne(ctx context.Context, j *esign.Job) (bool, error) {
 // the transaction finish would take, and finish would find the job no
 // longer running anyway. An error after that cannot undo the success; it
 // is logged.
-func (r *Runner) finishedByHandler(j *esign.Job, err error, start time.Time) (bool, error) {
+func (r *Runner) finishedByHandler(j *esign.Job, err error, start time.Time) bool {
 	if err != nil {
 		r.log.Warn("job failed after it recorded its success", "job", j.ID, "err", err)
 	}
 	r.log.Debug("job done", "job", j.ID, "took", r.clock.Now().Sub(start))
-	return true, nil
+	return true
 }
 
 func (r *Runner) safeHandle(ctx context.Context, j *esign.Job) (err error) {
@@ -277,21 +264,28 @@ func (r *Runner) settle(j *esign.Job, err error) {
 }
 
 // finish stores the outcome settle decided, if this worker still holds the
-// job's lease, and reports whether it did. It outlives the runner's
-// context: a job that ran should have its outcome recorded.
-func (r *Runner) finish(j *esign.Job) (bool, error) {
+// job's lease, and reports whether it did; with next, the same transaction
+// claims the jobs to run next, which it returns once it committed (what an
+// attempt that rolled back claimed is dropped with it). It outlives the
+// runner's context: a job that ran should have its outcome recorded.
+func (r *Runner) finish(j *esign.Job, next esign.NextJobClaim) (bool, []*esign.Job, error) {
 	var ok bool
+	var claimed []*esign.Job
 	err := r.store.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
-		ok, err = tx.FinishJob(ctx, j, r.cfg.Worker)
+		claimed = nil
+		if ok, err = tx.FinishJob(ctx, j, r.cfg.Worker); err != nil || next == nil {
+			return err
+		}
+		claimed, err = next(ctx, tx, j)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("record outcome of job %s: %w", j.ID, err)
+		return false, nil, fmt.Errorf("record outcome of job %s: %w", j.ID, err)
 	}
 	if !ok {
 		r.log.Warn("job lease lost before finishing; another worker owns it", "job", j.ID)
 	}
-	return ok, nil
+	return ok, claimed, nil
 }
 
 // backoff is exponential with full jitter, capped.

@@ -16,7 +16,7 @@ import (
 	"github.com/gsign/gsign/internal/teststack"
 )
 
-func openStore(t *testing.T, clock esign.Clock) *sqldb.DB {
+func openStore(t testing.TB, clock esign.Clock) *sqldb.DB {
 	t.Helper()
 	db, err := sqldb.Open(context.Background(), teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock})
 	if err != nil {

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -265,6 +266,65 @@ func testClaimJobs(t *testing.T, open func(t *testing.T) *DB) {
 			})
 		})
 	}
+	t.Run("in the transaction that ends another", func(t *testing.T) { testClaimWhileEnding(t, db, now) })
+}
+
+// testClaimWhileEnding claims in the transaction that finishes a job, as a
+// job runner's ending transaction does: the claim sees the jobs that
+// transaction enqueued, and what a rolled-back one claimed stays claimable.
+func testClaimWhileEnding(t *testing.T, db *DB, now time.Time) {
+	enqueue(t, db, newJob("mail:x", now))
+	x := claim(t, db, "w1", now)
+	if x == nil || x.ID != "mail:x" {
+		t.Fatalf("claimed %v, want mail:x", x)
+	}
+	errBack := errors.New("rolled back")
+	end := func(ctx context.Context, tx esign.Tx) error {
+		done := *x
+		done.Status, done.LockedBy, done.LockedUntil = esign.JobDone, "", nil
+		if ok, err := tx.FinishJob(ctx, &done, "w1"); !ok || err != nil {
+			return fmt.Errorf("finish: %v, %w", ok, err)
+		}
+		if _, err := tx.EnqueueJob(ctx, newJob("mail:y", now)); err != nil {
+			return err
+		}
+		jobs, err := tx.ClaimJobs(ctx, esign.JobClaim{Worker: "w1", Now: now, LeaseUntil: now.Add(time.Minute), Limit: 5})
+		wantEqual(t, jobIDs(jobs), []string{"mail:y"})
+		return err
+	}
+	err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		if err := end(ctx, tx); err != nil {
+			return err
+		}
+		return errBack
+	})
+	if !errors.Is(err, errBack) {
+		t.Fatalf("rolled-back end: %v", err)
+	}
+	if j := jobByID(t, db, "mail:x"); j.Status != esign.JobRunning || j.LockedBy != "w1" {
+		t.Fatalf("after the rollback mail:x is %s, locked by %q; want still running, w1's", j.Status, j.LockedBy)
+	}
+	inTx(t, db, end)
+	if j := jobByID(t, db, "mail:y"); j.Status != esign.JobRunning || j.LockedBy != "w1" || j.Attempts != 1 {
+		t.Fatalf("mail:y is %s, locked by %q, %d attempts; want claimed once, by w1", j.Status, j.LockedBy, j.Attempts)
+	}
+	if j := jobByID(t, db, "mail:x"); j.Status != esign.JobDone {
+		t.Fatalf("mail:x is %s, want done", j.Status)
+	}
+}
+
+// jobByID reads the job with the id.
+func jobByID(t *testing.T, db *DB, id string) *esign.Job {
+	t.Helper()
+	var j *esign.Job
+	err := db.View(context.Background(), func(ctx context.Context, tx esign.Tx) (err error) {
+		j, err = tx.JobByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }
 
 // testSupersedeJobs: only pending jobs among the ids are marked done; a
