@@ -27,6 +27,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Users", testUsers},
 		{"AuthTokens", testAuthTokens},
 		{"APIKeys", testAPIKeys},
+		{"Credentials", testCredentials},
 		{"Envelopes", testEnvelopes},
 		{"ListEnvelopes", testListEnvelopes},
 		{"SearchEnvelopes", testSearchEnvelopes},
