@@ -30,32 +30,35 @@ func errGone(msg string) error { return Errorf(KindGone, CodeLinkGone, "%s", msg
 // resolveToken loads and locks what a recipient token refers to and checks
 // that the link may still be used. It does not check whose turn it is.
 func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, tx.LockEnvelope)
+	return loadToken(ctx, tx, raw, true)
 }
 
 // viewToken is resolveToken for read-only transactions: it does not lock.
 func viewToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, tx.EnvelopeByID)
+	return loadToken(ctx, tx, raw, false)
 }
 
-func loadToken(ctx context.Context, tx Tx, raw string, getEnvelope func(context.Context, string) (*Envelope, error)) (*signingContext, error) {
+// TokenContext is what a recipient token refers to, read at once: every
+// signing request needs the token, its envelope and the recipients.
+type TokenContext struct {
+	Token      *RecipientToken
+	Envelope   *Envelope
+	Recipients []*Recipient
+}
+
+func loadToken(ctx context.Context, tx Tx, raw string, lock bool) (*signingContext, error) {
 	if !SecretHasPrefix(raw, SecretRecipient) {
 		return nil, errUnknownLink
 	}
-	t, err := tx.RecipientTokenByHash(ctx, HashSecret(raw))
+	tc, err := tx.TokenContext(ctx, HashSecret(raw), lock)
 	if IsKind(err, KindNotFound) {
 		return nil, errUnknownLink
 	}
 	if err != nil {
 		return nil, err
 	}
-	c := &signingContext{Token: t}
-	if c.Envelope, err = getEnvelope(ctx, t.EnvelopeID); err != nil {
-		return nil, err
-	}
-	if c.Recipients, err = tx.RecipientsByEnvelope(ctx, t.EnvelopeID); err != nil {
-		return nil, err
-	}
+	t := tc.Token
+	c := &signingContext{Token: t, Envelope: tc.Envelope, Recipients: tc.Recipients}
 	for _, r := range c.Recipients {
 		if r.ID == t.RecipientID {
 			c.Recipient = r

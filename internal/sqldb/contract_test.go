@@ -37,6 +37,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Fields", testFields},
 		{"Signatures", testSignatures},
 		{"RecipientTokens", testRecipientTokens},
+		{"TokenContext", testTokenContext},
 		{"RecipientAuth", testRecipientAuth},
 		{"RecipientAuthSecrets", testRecipientAuthSecrets},
 		{"Audit", testAudit},

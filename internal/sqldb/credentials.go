@@ -40,29 +40,47 @@ func (t *tx) credential(ctx context.Context, what, table, cols, hash string, sca
 	q := `SELECT ` + qualified("k", cols) + `, ` + qualified("u", userCols) + `, tm.team_id
 		FROM ` + table + ` k JOIN users u ON u.id = k.user_id LEFT JOIN team_members tm ON tm.user_id = u.id
 		WHERE k.hash = ? ORDER BY tm.team_id`
-	rows, err := t.query(ctx, q, hash)
+	c.TeamIDs = []string{}
+	err := t.joinedRows(ctx, what, q, []any{hash}, func(d *destinations) func() {
+		scanCred(d)
+		u, _ := scanUser(d)
+		team := &sql.NullString{}
+		*d = append(*d, team)
+		return func() {
+			if c.User = u; team.Valid {
+				c.TeamIDs = append(c.TeamIDs, team.String)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if c.User == nil {
+		return esign.NotFound(what)
+	}
+	return nil
+}
+
+// joinedRows runs q, a join, and for each row has row gather the
+// destinations of the row's columns (the scan functions of its tables, in
+// column order, into d), scans the row into them and calls what row
+// returned, to keep what was scanned.
+func (t *tx) joinedRows(ctx context.Context, what, q string, args []any, row func(d *destinations) func()) error {
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
-	c.TeamIDs = []string{}
 	for rows.Next() {
 		var d destinations
-		scanCred(&d)
-		c.User, _ = scanUser(&d)
-		var team sql.NullString
-		if err := rows.Scan(append(d, &team)...); err != nil {
+		keep := row(&d)
+		if err := rows.Scan(d...); err != nil {
 			return fmt.Errorf("read %s: %w", what, err)
 		}
-		if team.Valid {
-			c.TeamIDs = append(c.TeamIDs, team.String)
-		}
+		keep()
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read %s: %w", what, err)
-	}
-	if c.User == nil {
-		return esign.NotFound(what)
 	}
 	return nil
 }
