@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/esign"
 	"github.com/gsign/gsign/internal/esign/esigntest"
 	"github.com/gsign/gsign/internal/teststack"
@@ -105,4 +106,35 @@ func TestStatementsPerOperation(t *testing.T) {
 		})
 	}
 	check("get", func() { _, err := h.svc.GetEnvelope(ctx, p, d.Envelope.ID); must(t, err) })
+}
+
+// BenchmarkCompactRequests is the requests of bench/load's compact
+// embedded flow, without the jobs they enqueue: compose and send with
+// signing URLs, each of three signers opens and completes with a typed
+// signature, the sender reads the envelope. stmts/op counts the
+// statements (sqldb.Stats):
+//
+//	go test -run '^$' -bench BenchmarkCompactRequests -benchmem -count 6 ./internal/esign
+func BenchmarkCompactRequests(b *testing.B) {
+	ctx := context.Background()
+	h := newHarness(b)
+	p := h.register("sender@example.com")
+	pdf := esigntest.PDF(1, 612, 792)
+	b.ReportAllocs()
+	before := h.db.Stats()
+	stop := cpumeter.Start(b)
+	for b.Loop() {
+		d, err := h.svc.Compose(ctx, p, compactInput(), docs(pdf))
+		must(b, err)
+		for i, u := range d.SigningURLs {
+			v, err := h.svc.OpenSigning(ctx, u.URL[strings.LastIndex(u.URL, "/")+1:])
+			must(b, err)
+			_, err = h.svc.CompleteWithFields(ctx, v.SessionToken, esign.FieldFills{v.Fields[0].ID: typed("Signer " + string(rune('A'+i)))})
+			must(b, err)
+		}
+		_, err = h.svc.GetEnvelope(ctx, p, d.Envelope.ID)
+		must(b, err)
+	}
+	stop()
+	b.ReportMetric(float64(h.db.Stats().Statements-before.Statements)/float64(b.N), "stmts/op")
 }
