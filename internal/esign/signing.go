@@ -10,6 +10,7 @@ import (
 type signingContext struct {
 	Token      *RecipientToken
 	Envelope   *Envelope
+	Owner      *User // the envelope's
 	Recipient  *Recipient
 	Recipients []*Recipient
 	// auth is how the recipient authenticated, once requireAuth passed.
@@ -39,10 +40,13 @@ func viewToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) 
 }
 
 // TokenContext is what a recipient token refers to, read at once: every
-// signing request needs the token, its envelope and the recipients.
+// signing request needs the token, its envelope and the recipients, and
+// opening shows who sent the envelope.
 type TokenContext struct {
-	Token      *RecipientToken
-	Envelope   *Envelope
+	Token    *RecipientToken
+	Envelope *Envelope
+	// Owner is the envelope's owner, its sender.
+	Owner      *User
 	Recipients []*Recipient
 }
 
@@ -58,7 +62,7 @@ func loadToken(ctx context.Context, tx Tx, raw string, lock bool) (*signingConte
 		return nil, err
 	}
 	t := tc.Token
-	c := &signingContext{Token: t, Envelope: tc.Envelope, Recipients: tc.Recipients}
+	c := &signingContext{Token: t, Envelope: tc.Envelope, Owner: tc.Owner, Recipients: tc.Recipients}
 	for _, r := range c.Recipients {
 		if r.ID == t.RecipientID {
 			c.Recipient = r
@@ -169,10 +173,7 @@ func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, er
 		if err := checkTurn(c); err != nil {
 			return err
 		}
-		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient}
-		if v.Sender, err = tx.UserByID(ctx, c.Envelope.OwnerID); err != nil {
-			return err
-		}
+		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient, Sender: c.Owner}
 		if c.Token.Kind == TokenEmbedded {
 			if v.SessionToken, err = s.exchangeEmbedded(ctx, tx, c); err != nil {
 				return err

@@ -67,7 +67,7 @@ func TestStatementsPerOperation(t *testing.T) {
 		"authenticate (access token)": {1, 1, 1},
 		"authenticate (API key)":      {1, 1, 1},
 		"compose":                     {1, 17, 17},
-		"open":                        {1, 10, 11},
+		"open":                        {1, 9, 10},
 		"complete":                    {2, 12, 13},
 		"complete (last signer)":      {2, 13, 14},
 		"get":                         {1, 4, 4},

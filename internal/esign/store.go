@@ -164,9 +164,10 @@ type SigningTx interface {
 	SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*Signature, error)
 	CreateRecipientToken(ctx context.Context, t *RecipientToken) error
 	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)
-	// TokenContext returns the recipient token with the hash, its envelope
-	// and the envelope's recipients (as RecipientsByEnvelope lists them) in
-	// one read; with lock, the envelope is locked as by LockEnvelope.
+	// TokenContext returns the recipient token with the hash, its envelope,
+	// the envelope's owner and its recipients (as RecipientsByEnvelope
+	// lists them) in one read; with lock, the envelope is locked as by
+	// LockEnvelope.
 	// NotFound if there is no such token.
 	TokenContext(ctx context.Context, hash string, lock bool) (*TokenContext, error)
 	// UseRecipientToken sets used_at if unset and reports whether it did.

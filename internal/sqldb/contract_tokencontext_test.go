@@ -7,8 +7,8 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// testTokenContext: a recipient token comes back with its envelope and the
-// envelope's recipients, exactly as the three reads it stands for give
+// testTokenContext: a recipient token comes back with its envelope, the
+// envelope's owner and recipients, exactly as the three reads it stands for give
 // them (recipients by routing order, then as added), locked or not; an
 // unknown hash is not found. The envelope reflects a write deferred in the
 // same transaction.
@@ -30,12 +30,13 @@ func testTokenContext(t *testing.T, open func(t *testing.T) *DB) {
 		tk, err1 := tx.RecipientTokenByHash(ctx, tok.Hash)
 		e, err2 := tx.EnvelopeByID(ctx, tok.EnvelopeID)
 		rs, err3 := tx.RecipientsByEnvelope(ctx, tok.EnvelopeID)
-		for _, err := range []error{err1, err2, err3} {
+		o, err4 := tx.UserByID(ctx, w.Envelope.OwnerID)
+		for _, err := range []error{err1, err2, err3, err4} {
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
-		return &esign.TokenContext{Token: tk, Envelope: e, Recipients: rs}
+		return &esign.TokenContext{Token: tk, Envelope: e, Owner: o, Recipients: rs}
 	}
 	for _, lock := range []bool{false, true} {
 		run := db.View

@@ -3,8 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
 
 	"github.com/gsign/gsign/internal/esign"
 )
@@ -59,48 +57,4 @@ func (t *tx) credential(ctx context.Context, what, table, cols, hash string, sca
 		return esign.NotFound(what)
 	}
 	return nil
-}
-
-// joinedRows runs q, a join, and for each row has row gather the
-// destinations of the row's columns (the scan functions of its tables, in
-// column order, into d), scans the row into them and calls what row
-// returned, to keep what was scanned.
-func (t *tx) joinedRows(ctx context.Context, what, q string, args []any, row func(d *destinations) func()) error {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d destinations
-		keep := row(&d)
-		if err := rows.Scan(d...); err != nil {
-			return fmt.Errorf("read %s: %w", what, err)
-		}
-		keep()
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
-	}
-	return nil
-}
-
-// destinations gathers what scan functions would scan into, so that the
-// columns of several tables' scan functions can be read from one row.
-type destinations []any
-
-// Scan records dest; it reads nothing.
-func (d *destinations) Scan(dest ...any) error {
-	*d = append(*d, dest...)
-	return nil
-}
-
-// qualified prefixes each column of the comma-separated list cols with
-// alias, for a join.
-func qualified(alias, cols string) string {
-	names := strings.Split(cols, ",")
-	for i, n := range names {
-		names[i] = alias + "." + strings.TrimSpace(n)
-	}
-	return strings.Join(names, ", ")
 }

@@ -6,14 +6,15 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// The columns and tables of a recipient token joined with its envelope.
+// The columns and tables of a recipient token joined with its envelope and
+// the envelope's owner.
 var (
-	tokenEnvelopeCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols)
-	tokenEnvelopeFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id`
+	tokenEnvelopeCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols)
+	tokenEnvelopeFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id`
 )
 
-// TokenContext returns the recipient token with the hash, its envelope and
-// the envelope's recipients (in RecipientsByEnvelope's order): every
+// TokenContext returns the recipient token with the hash, its envelope, the
+// envelope's owner and recipients (in RecipientsByEnvelope's order): every
 // signing request starts with them. Without row locks (a read, or SQLite,
 // where the write transaction is the lock) one statement reads them all,
 // a join with a row per recipient. With row locks (lock on PostgreSQL) the
@@ -32,8 +33,9 @@ func (t *tx) TokenContext(ctx context.Context, hash string, lock bool) (*esign.T
 	err := t.joinedRows(ctx, "recipient token", q, []any{hash}, func(d *destinations) func() {
 		tok, _ := scanRecipientToken(d)
 		e, _ := scanEnvelope(d)
+		o, _ := scanUser(d)
 		r, _ := scanRecipient(d)
-		return func() { c.Token, c.Envelope, c.Recipients = tok, e, append(c.Recipients, r) }
+		return func() { c.Token, c.Envelope, c.Owner, c.Recipients = tok, e, o, append(c.Recipients, r) }
 	})
 	if err == nil && c.Token == nil {
 		err = esign.NotFound("recipient token")
@@ -49,7 +51,8 @@ func (t *tx) lockedTokenContext(ctx context.Context, hash string) (*esign.TokenC
 		func(d *destinations) func() {
 			tok, _ := scanRecipientToken(d)
 			e, _ := scanEnvelope(d)
-			return func() { c.Token, c.Envelope = tok, e }
+			o, _ := scanUser(d)
+			return func() { c.Token, c.Envelope, c.Owner = tok, e, o }
 		})
 	if err == nil && c.Token == nil {
 		err = esign.NotFound("recipient token")

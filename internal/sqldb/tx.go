@@ -65,8 +65,8 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return t.sqlTx.QueryContext(ctx, t.d.rebind(q), args...)
 }
 
-// queryRow runs q; should the deferred envelope writes that must precede it
-// fail, the transaction fails when it ends (deferredWrites.failed).
+// queryRow runs q; should the deferred envelope writes or audit events that
+// must precede it fail, the transaction fails when it ends (their failed).
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	_ = t.before(ctx, q)
 	t.counters.statement(q)
