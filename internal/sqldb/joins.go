@@ -12,29 +12,40 @@ import (
 // trip on PostgreSQL and time on SQLite's connection. The tables' own scan
 // functions read their columns out of the joined row.
 
-// joinedRows runs q, a join, and for each row has row gather the
-// destinations of the row's columns (the scan functions of its tables, in
-// column order, into d), scans the row into them and calls what row
-// returned, to keep what was scanned.
-func (t *tx) joinedRows(ctx context.Context, what, q string, args []any, row func(d *destinations) func()) error {
+// joinedRows runs q, a join whose leading columns are the same in every
+// row (the one credential or token and what it refers to) and whose
+// trailing ones differ (a team, a recipient). head gathers, once, the
+// destinations of the leading columns (the scan functions of their tables,
+// in column order, into d), which every row scans into again; each row
+// then has row gather the destinations of the rest, scans, and calls what
+// row returned, to keep them. head reports whether any row was read.
+func (t *tx) joinedRows(ctx context.Context, what, q string, args []any, head func(d *destinations), row func(d *destinations) func()) (bool, error) {
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
+		return false, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
+	d := make(destinations, 0, 64)
+	head(&d)
+	n, found := len(d), false
 	for rows.Next() {
-		var d destinations
+		d = d[:n]
 		keep := row(&d)
 		if err := rows.Scan(d...); err != nil {
-			return fmt.Errorf("read %s: %w", what, err)
+			return false, fmt.Errorf("read %s: %w", what, err)
 		}
 		keep()
+		found = true
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
+		return false, fmt.Errorf("read %s: %w", what, err)
 	}
-	return nil
+	return found, nil
 }
+
+// noTail is the row function of a join whose rows have no columns but the
+// leading ones.
+func noTail(*destinations) func() { return func() {} }
 
 // destinations gathers what scan functions would scan into, so that the
 // columns of several tables' scan functions can be read from one row.

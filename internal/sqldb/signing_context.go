@@ -6,11 +6,15 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// The columns and tables of a recipient token joined with its envelope and
-// the envelope's owner.
+// What TokenContext runs, written once: a recipient token joined with its
+// envelope and the envelope's owner, and that joined with the recipients.
 var (
-	tokenEnvelopeCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols)
-	tokenEnvelopeFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id`
+	tokenJoinCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols)
+	tokenJoinFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id`
+
+	tokenEnvelopeSQL = `SELECT ` + tokenJoinCols + tokenJoinFrom + ` WHERE t.hash = ?`
+	tokenContextSQL  = `SELECT ` + tokenJoinCols + `, ` + qualified("r", recipientCols) + tokenJoinFrom +
+		` JOIN recipients r ON r.envelope_id = e.id WHERE t.hash = ? ORDER BY r.routing_order, r.created_seq, r.id`
 )
 
 // TokenContext returns the recipient token with the hash, its envelope, the
@@ -24,43 +28,30 @@ var (
 // who completes would not see that completion.
 // NotFound if there is no such token, or nothing it refers to.
 func (t *tx) TokenContext(ctx context.Context, hash string, lock bool) (*esign.TokenContext, error) {
+	c := &esign.TokenContext{}
+	head := func(d *destinations) {
+		c.Token, _ = scanRecipientToken(d)
+		c.Envelope, _ = scanEnvelope(d)
+		c.Owner, _ = scanUser(d)
+	}
 	if lock && t.lockRows() != "" {
-		return t.lockedTokenContext(ctx, hash)
+		found, err := t.joinedRows(ctx, "recipient token", tokenEnvelopeSQL+t.lockRowsOf("e"), []any{hash}, head, noTail)
+		if err == nil && !found {
+			err = esign.NotFound("recipient token")
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Recipients, err = t.RecipientsByEnvelope(ctx, c.Envelope.ID)
+		return c, err
 	}
-	c := &esign.TokenContext{}
-	q := `SELECT ` + tokenEnvelopeCols + `, ` + qualified("r", recipientCols) + tokenEnvelopeFrom +
-		` JOIN recipients r ON r.envelope_id = e.id WHERE t.hash = ? ORDER BY r.routing_order, r.created_seq, r.id`
-	err := t.joinedRows(ctx, "recipient token", q, []any{hash}, func(d *destinations) func() {
-		tok, _ := scanRecipientToken(d)
-		e, _ := scanEnvelope(d)
-		o, _ := scanUser(d)
+	found, err := t.joinedRows(ctx, "recipient token", tokenContextSQL, []any{hash}, head, func(d *destinations) func() {
 		r, _ := scanRecipient(d)
-		return func() { c.Token, c.Envelope, c.Owner, c.Recipients = tok, e, o, append(c.Recipients, r) }
+		return func() { c.Recipients = append(c.Recipients, r) }
 	})
-	if err == nil && c.Token == nil {
+	if err == nil && !found {
 		err = esign.NotFound("recipient token")
 	}
-	return c, err
-}
-
-// lockedTokenContext is TokenContext that locks the envelope first, as
-// LockEnvelope does, and then reads its recipients.
-func (t *tx) lockedTokenContext(ctx context.Context, hash string) (*esign.TokenContext, error) {
-	c := &esign.TokenContext{}
-	err := t.joinedRows(ctx, "recipient token", `SELECT `+tokenEnvelopeCols+tokenEnvelopeFrom+` WHERE t.hash = ?`+t.lockRowsOf("e"), []any{hash},
-		func(d *destinations) func() {
-			tok, _ := scanRecipientToken(d)
-			e, _ := scanEnvelope(d)
-			o, _ := scanUser(d)
-			return func() { c.Token, c.Envelope, c.Owner = tok, e, o }
-		})
-	if err == nil && c.Token == nil {
-		err = esign.NotFound("recipient token")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c.Recipients, err = t.RecipientsByEnvelope(ctx, c.Envelope.ID)
 	return c, err
 }
 
