@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,8 +33,8 @@ type harness struct {
 	clock  *esigntest.Clock
 	runner *jobs.Runner
 	// trace, when set, is told of every statement the store runs
-	// (sqldb.Options.Trace).
-	trace func(query string)
+	// (sqldb.Options.Trace), from whatever goroutine runs it.
+	trace atomic.Pointer[func(query string)]
 }
 
 func newHarness(t testing.TB) *harness {
@@ -42,8 +43,8 @@ func newHarness(t testing.TB) *harness {
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	h := &harness{t: t, blobs: blob.NewMemory(), mail: &esigntest.Mailer{}, clock: clock}
 	trace := func(q string) {
-		if h.trace != nil {
-			h.trace(q)
+		if f := h.trace.Load(); f != nil {
+			(*f)(q)
 		}
 	}
 	db, err := sqldb.Open(ctx, teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock, Trace: trace})

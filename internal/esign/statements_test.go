@@ -3,6 +3,7 @@ package esign_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gsign/gsign/internal/cpumeter"
@@ -15,12 +16,20 @@ import (
 // logging the statements' texts.
 func (h *harness) statementsOf(name string, op func()) (txs, stmts int64) {
 	h.t.Helper()
+	var mu sync.Mutex
 	var texts []string
-	h.trace = func(q string) { texts = append(texts, strings.Join(strings.Fields(q), " ")) }
+	trace := func(q string) {
+		mu.Lock()
+		defer mu.Unlock()
+		texts = append(texts, strings.Join(strings.Fields(q), " "))
+	}
+	h.trace.Store(&trace)
 	before := h.db.Stats()
 	op()
 	after := h.db.Stats()
-	h.trace = nil
+	h.trace.Store(nil)
+	mu.Lock()
+	defer mu.Unlock()
 	h.t.Logf("%s: %d transactions, %d statements:\n\t%s", name, after.Transactions-before.Transactions,
 		after.Statements-before.Statements, strings.Join(texts, "\n\t"))
 	return after.Transactions - before.Transactions, after.Statements - before.Statements
