@@ -208,33 +208,32 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*Principal, 
 	bad := Errorf(KindUnauthorized, CodeUnauthorized, "missing, invalid or expired credentials")
 	var p *Principal
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		var userID, keyID, family string
+		var c *Credential
+		var keyID, family string
 		switch {
 		case SecretHasPrefix(bearer, SecretAccess):
-			t, err := tx.AuthTokenByHash(ctx, HashSecret(bearer))
-			if err != nil || t.Kind != TokenAccess || t.RevokedAt != nil || !tx.Now().Before(t.ExpiresAt) {
+			var err error
+			c, err = tx.AuthTokenCredential(ctx, HashSecret(bearer))
+			if err != nil || c.Token.Kind != TokenAccess || c.Token.RevokedAt != nil || !tx.Now().Before(c.Token.ExpiresAt) {
 				return bad
 			}
-			userID, family = t.UserID, t.FamilyID
+			family = c.Token.FamilyID
 		case SecretHasPrefix(bearer, SecretAPIKey):
-			k, err := tx.APIKeyByHash(ctx, HashSecret(bearer))
-			if err != nil || k.RevokedAt != nil {
+			var err error
+			c, err = tx.APIKeyCredential(ctx, HashSecret(bearer))
+			if err != nil || c.APIKey.RevokedAt != nil {
 				return bad
 			}
-			userID, keyID = k.UserID, k.ID
+			keyID = c.APIKey.ID
 		default:
 			return bad
 		}
-		u, err := tx.UserByID(ctx, userID)
-		if err != nil || !u.Active() {
+		u := c.User
+		if !u.Active() {
 			return bad
 		}
-		teams, err := tx.TeamIDsByUser(ctx, u.ID)
-		if err != nil {
-			return err
-		}
 		// The role is the user's current one: a demoted user's keys are demoted.
-		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID, TeamIDs: teams, SessionID: family}
+		p = &Principal{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, Role: u.Role, APIKeyID: keyID, TeamIDs: c.TeamIDs, SessionID: family}
 		return nil
 	})
 	return p, err

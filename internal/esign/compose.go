@@ -1,10 +1,12 @@
 package esign
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -212,11 +214,8 @@ func (s *Service) commitCompose(ctx context.Context, p *Principal, c *compositio
 		if err != nil {
 			return err
 		}
-		paths, err := c.insert(ctx, tx, p, e)
-		if err != nil {
-			return err
-		}
-		if d.EnvelopeDetail, err = loadDetail(ctx, tx, e); err != nil || !c.in.Send {
+		var paths map[string]string
+		if d.EnvelopeDetail, paths, err = c.insert(ctx, tx, p, e); err != nil || !c.in.Send {
 			return err
 		}
 		if err := placeIncomplete(s.sendDraft(ctx, tx, p, d.EnvelopeDetail), paths); err != nil || !c.in.SigningURLs {
@@ -247,31 +246,39 @@ func (s *Service) mintComposedURLs(ctx context.Context, tx Tx, p *Principal, d *
 }
 
 // insert records copies of the documents, recipients and fields (the
-// transaction may run more than once, and sending changes recipients),
-// and returns the request path of each recipient by its new id.
-func (c *composition) insert(ctx context.Context, tx Tx, p *Principal, e *Envelope) (map[string]string, error) {
+// transaction may run more than once, and sending changes recipients). It
+// returns the envelope as GetEnvelope would read it back, with no need to
+// (the copies in the order the store lists them: documents by position,
+// recipients by routing order then as added, fields as added), and the
+// request path of each recipient by its new id.
+func (c *composition) insert(ctx context.Context, tx Tx, p *Principal, e *Envelope) (*EnvelopeDetail, map[string]string, error) {
+	d := &EnvelopeDetail{Envelope: e, Documents: make([]*Document, 0, len(c.docs)),
+		Recipients: make([]*Recipient, 0, len(c.recipients)), Fields: []*Field{}}
 	for i, doc := range c.docs {
 		doc := *doc
 		if err := insertDocument(ctx, tx, p, e, &doc, i); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		d.Documents = append(d.Documents, &doc)
 	}
 	paths := make(map[string]string, len(c.recipients))
 	for i, r := range c.recipients {
 		r := *r
 		if err := insertRecipient(ctx, tx, p, e, &r, i); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		paths[r.ID] = recipientPath(i)
+		d.Recipients, paths[r.ID] = append(d.Recipients, &r), recipientPath(i)
 		for _, f := range c.fields[i] {
 			f := *f
 			f.RecipientID = r.ID
 			if err := insertField(ctx, tx, p, e, &f); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			d.Fields = append(d.Fields, &f)
 		}
 	}
-	return paths, nil
+	slices.SortStableFunc(d.Recipients, func(a, b *Recipient) int { return cmp.Compare(a.RoutingOrder, b.RoutingOrder) })
+	return d, paths, nil
 }
 
 // placeIncomplete names the recipient an envelope_incomplete error is

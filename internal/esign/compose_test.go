@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"iter"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -353,4 +355,41 @@ func TestComposeSigningURLs(t *testing.T) {
 	}
 	_, err = h.svc.OpenSigning(ctx, token)
 	wantCode(t, err, esign.KindGone, esign.CodeLinkGone)
+}
+
+// TestComposeAnswersAsStored: the envelope Compose answers with, built from
+// what it wrote rather than read back, is the one GetEnvelope reads, in
+// the same order (recipients by routing order, given here out of order),
+// drafted or sent.
+func TestComposeAnswersAsStored(t *testing.T) {
+	for _, send := range []bool{false, true} {
+		h := newHarness(t)
+		p := h.register("olive@example.com")
+		in := leaseInput(send)
+		in.Recipients[0], in.Recipients[2] = in.Recipients[2], in.Recipients[0] // Cy (2), Bob (2), Ana (1)
+		in.Recipients[0].Phone, in.Recipients[1].Auth, in.Recipients[1].AccessCode = "+15555550123", "access_code", "open sesame"
+		d, err := h.svc.Compose(context.Background(), p, in, docs(esigntest.PDF(2, 612, 792), esigntest.PDF(1, 612, 792)))
+		must(t, err)
+		got, err := h.svc.GetEnvelope(context.Background(), p, d.Envelope.ID)
+		must(t, err)
+		if !reflect.DeepEqual(d.EnvelopeDetail, got) {
+			t.Errorf("send %v: Compose answered\n%s\nGetEnvelope reads\n%s", send, detailString(d.EnvelopeDetail), detailString(got))
+		}
+	}
+}
+
+// detailString shows every part of d, for a failed comparison.
+func detailString(d *esign.EnvelopeDetail) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%+v\n", *d.Envelope)
+	for _, doc := range d.Documents {
+		fmt.Fprintf(&b, "%+v\n", *doc)
+	}
+	for _, r := range d.Recipients {
+		fmt.Fprintf(&b, "%+v\n", *r)
+	}
+	for _, f := range d.Fields {
+		fmt.Fprintf(&b, "%+v\n", *f)
+	}
+	return b.String()
 }

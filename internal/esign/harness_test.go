@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,18 +32,27 @@ type harness struct {
 	mail   *esigntest.Mailer
 	clock  *esigntest.Clock
 	runner *jobs.Runner
+	// trace, when set, is told of every statement the store runs
+	// (sqldb.Options.Trace), from whatever goroutine runs it.
+	trace atomic.Pointer[func(query string)]
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clock := esigntest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	db, err := sqldb.Open(ctx, teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock})
+	h := &harness{t: t, blobs: blob.NewMemory(), mail: &esigntest.Mailer{}, clock: clock}
+	trace := func(q string) {
+		if f := h.trace.Load(); f != nil {
+			(*f)(q)
+		}
+	}
+	db, err := sqldb.Open(ctx, teststack.DatabaseDSN(t), sqldb.Options{AutoMigrate: true, Clock: clock, Trace: trace})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h := &harness{t: t, db: db, blobs: blob.NewMemory(), mail: &esigntest.Mailer{}, clock: clock}
+	h.db = db
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.svc = &esign.Service{
 		Store: db, Blobs: h.blobs, Clock: clock, Log: log, Config: esign.DefaultConfig(),

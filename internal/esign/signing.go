@@ -10,6 +10,7 @@ import (
 type signingContext struct {
 	Token      *RecipientToken
 	Envelope   *Envelope
+	Owner      *User // the envelope's
 	Recipient  *Recipient
 	Recipients []*Recipient
 	// auth is how the recipient authenticated, once requireAuth passed.
@@ -30,32 +31,38 @@ func errGone(msg string) error { return Errorf(KindGone, CodeLinkGone, "%s", msg
 // resolveToken loads and locks what a recipient token refers to and checks
 // that the link may still be used. It does not check whose turn it is.
 func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, tx.LockEnvelope)
+	return loadToken(ctx, tx, raw, true)
 }
 
 // viewToken is resolveToken for read-only transactions: it does not lock.
 func viewToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, tx.EnvelopeByID)
+	return loadToken(ctx, tx, raw, false)
 }
 
-func loadToken(ctx context.Context, tx Tx, raw string, getEnvelope func(context.Context, string) (*Envelope, error)) (*signingContext, error) {
+// TokenContext is what a recipient token refers to, read at once: every
+// signing request needs the token, its envelope and the recipients, and
+// opening shows who sent the envelope.
+type TokenContext struct {
+	Token    *RecipientToken
+	Envelope *Envelope
+	// Owner is the envelope's owner, its sender.
+	Owner      *User
+	Recipients []*Recipient
+}
+
+func loadToken(ctx context.Context, tx Tx, raw string, lock bool) (*signingContext, error) {
 	if !SecretHasPrefix(raw, SecretRecipient) {
 		return nil, errUnknownLink
 	}
-	t, err := tx.RecipientTokenByHash(ctx, HashSecret(raw))
+	tc, err := tx.TokenContext(ctx, HashSecret(raw), lock)
 	if IsKind(err, KindNotFound) {
 		return nil, errUnknownLink
 	}
 	if err != nil {
 		return nil, err
 	}
-	c := &signingContext{Token: t}
-	if c.Envelope, err = getEnvelope(ctx, t.EnvelopeID); err != nil {
-		return nil, err
-	}
-	if c.Recipients, err = tx.RecipientsByEnvelope(ctx, t.EnvelopeID); err != nil {
-		return nil, err
-	}
+	t := tc.Token
+	c := &signingContext{Token: t, Envelope: tc.Envelope, Owner: tc.Owner, Recipients: tc.Recipients}
 	for _, r := range c.Recipients {
 		if r.ID == t.RecipientID {
 			c.Recipient = r
@@ -166,10 +173,7 @@ func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, er
 		if err := checkTurn(c); err != nil {
 			return err
 		}
-		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient}
-		if v.Sender, err = tx.UserByID(ctx, c.Envelope.OwnerID); err != nil {
-			return err
-		}
+		v = &SigningView{Envelope: c.Envelope, Recipient: c.Recipient, Sender: c.Owner}
 		if c.Token.Kind == TokenEmbedded {
 			if v.SessionToken, err = s.exchangeEmbedded(ctx, tx, c); err != nil {
 				return err

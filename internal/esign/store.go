@@ -84,6 +84,11 @@ type AccountTx interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	// AuthTokenCredential and APIKeyCredential return the auth token or
+	// API key (revoked or not) with the hash, its user and the user's
+	// teams, in one read; NotFound if there is no such token or key.
+	AuthTokenCredential(ctx context.Context, hash string) (*Credential, error)
+	APIKeyCredential(ctx context.Context, hash string) (*Credential, error)
 }
 
 // EnvelopeFilter selects envelopes for listing, newest first.
@@ -159,13 +164,20 @@ type SigningTx interface {
 	SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*Signature, error)
 	CreateRecipientToken(ctx context.Context, t *RecipientToken) error
 	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)
+	// TokenContext returns the recipient token with the hash, its envelope,
+	// the envelope's owner and its recipients (as RecipientsByEnvelope
+	// lists them) in one read; with lock, the envelope is locked as by
+	// LockEnvelope.
+	// NotFound if there is no such token.
+	TokenContext(ctx context.Context, hash string, lock bool) (*TokenContext, error)
 	// UseRecipientToken sets used_at if unset and reports whether it did.
 	UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error)
 }
 
 // AuditTx persists audit events.
 type AuditTx interface {
-	// AppendAudit inserts e; (envelope_id, seq) is unique.
+	// AppendAudit inserts e, at the latest when the transaction commits;
+	// (envelope_id, seq) is unique, and a duplicate fails the transaction.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents returns the envelope's events in stored (seq) order.
 	AuditEvents(ctx context.Context, envelopeID string) ([]*AuditEvent, error)

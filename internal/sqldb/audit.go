@@ -17,19 +17,21 @@ func scanAudit(s rowScanner) (*esign.AuditEvent, error) {
 		timeCol{&e.OccurredAt}, jsonCol{&e.Data}, &e.PreviousHash, &e.Hash)
 }
 
-// AppendAudit inserts e. The primary key (envelope_id, seq) makes a second
-// event with the same sequence number a conflict, whatever the locking.
-// The time is stored to the microsecond, which is all the canonical encoding
-// keeps.
+// AppendAudit inserts e, with the transaction's other events, when the
+// transaction next reads or deletes them, or ends (deferredAudit). The
+// primary key (envelope_id, seq) makes a second event with the same
+// sequence number a conflict, whatever the locking; the transaction then
+// fails. The time is stored to the microsecond, which is all the canonical
+// encoding keeps.
 func (t *tx) AppendAudit(ctx context.Context, e *esign.AuditEvent) error {
 	data, err := jsonText(e.Data)
 	if err != nil {
 		return fmt.Errorf("append audit event %s#%d: %w", e.EnvelopeID, e.Seq, err)
 	}
-	return t.insert(ctx, "audit event", insertSQL("audit_events", auditCols),
-		e.EnvelopeID, e.Seq, e.Version, e.Type,
+	t.auditWrites.add([]any{e.EnvelopeID, e.Seq, e.Version, e.Type,
 		string(e.Actor.Type), e.Actor.ID, e.Actor.Email, e.Actor.IP, e.Actor.UserAgent,
-		micros(e.OccurredAt), data, e.PreviousHash, e.Hash)
+		micros(e.OccurredAt), data, e.PreviousHash, e.Hash})
+	return nil
 }
 
 // AuditEvents returns the envelope's events in sequence order.

@@ -31,6 +31,10 @@ type Options struct {
 	// MaxConns is how many connections the one PostgreSQL pool, which serves
 	// InTx and View alike, may open at once; 10 if zero.
 	MaxConns int
+	// Trace, if set, is called with the text of each statement before it
+	// runs (see Stats): for tests that pin what a use case runs, and for
+	// finding what it need not.
+	Trace func(query string)
 }
 
 // withDefaults fills in the zero fields of o.
@@ -61,6 +65,7 @@ type DB struct {
 	clock      esign.Clock
 	migrations []migration
 	group      *groupCommit // SQLite's write transactions; nil on PostgreSQL
+	counters   counters
 }
 
 var _ esign.Store = (*DB)(nil)
@@ -83,6 +88,7 @@ func open(ctx context.Context, dsn string, opts Options, fsys fs.FS) (*DB, error
 		return nil, err
 	}
 	db.clock = opts.Clock
+	db.counters.trace = opts.Trace
 	if db.reader != db.writer {
 		db.group = &groupCommit{db: db}
 	}

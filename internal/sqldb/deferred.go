@@ -40,7 +40,7 @@ func (w *deferredWrites) add(id string, args []any) {
 // before runs the deferred writes if statement q names the envelopes table
 // or deletes (a delete may cascade to envelopes).
 func (w *deferredWrites) before(ctx context.Context, t *tx, q string) error {
-	if len(w.ids) == 0 || !strings.Contains(q, "envelopes") && !strings.HasPrefix(strings.TrimSpace(q), "DELETE") {
+	if len(w.ids) == 0 || !strings.Contains(q, "envelopes") && !isDelete(q) {
 		return nil
 	}
 	return w.flush(ctx, t)
@@ -54,6 +54,7 @@ func (w *deferredWrites) flush(ctx context.Context, t *tx) error {
 		args := w.args[id]
 		w.ids = w.ids[1:]
 		delete(w.args, id)
+		t.counters.statement(updateEnvelopeSQL)
 		res, err := t.sqlTx.ExecContext(ctx, t.d.rebind(updateEnvelopeSQL), args...)
 		if err != nil {
 			w.failed = fmt.Errorf("update envelope %s: %w", id, err)

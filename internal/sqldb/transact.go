@@ -89,7 +89,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 		}
 	}()
 	readOnly := opts != nil && opts.ReadOnly
-	if err := runFinished(ctx, &tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now(), readOnly: readOnly}, fn); err != nil {
+	if err := runFinished(ctx, db.newTx(&tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now(), readOnly: readOnly}), fn); err != nil {
 		return err
 	}
 	done = true

@@ -17,11 +17,15 @@ type tx struct {
 	sqlTx    *sql.Tx
 	d        *dialect
 	now      time.Time
-	readOnly bool // a View's
+	readOnly bool      // a View's
+	counters *counters // the DB's, to count statements
 
 	// envelopeWrites are the envelope rows UpdateEnvelope was asked to
 	// write and has not yet, in the order first asked (deferredWrites).
 	envelopeWrites deferredWrites
+	// auditWrites are the audit events AppendAudit was asked to insert and
+	// has not yet (deferredAudit).
+	auditWrites deferredAudit
 }
 
 var _ esign.Tx = (*tx)(nil)
@@ -46,42 +50,52 @@ func (t *tx) lockRows() string {
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if err := t.envelopeWrites.before(ctx, t, q); err != nil {
+	if err := t.before(ctx, q); err != nil {
 		return nil, err
 	}
+	t.counters.statement(q)
 	return t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...)
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := t.envelopeWrites.before(ctx, t, q); err != nil {
+	if err := t.before(ctx, q); err != nil {
 		return nil, err
 	}
+	t.counters.statement(q)
 	return t.sqlTx.QueryContext(ctx, t.d.rebind(q), args...)
 }
 
-// queryRow runs q; should the deferred envelope writes that must precede it
-// fail, the transaction fails when it ends (deferredWrites.failed).
+// queryRow runs q; should the deferred envelope writes or audit events that
+// must precede it fail, the transaction fails when it ends (their failed).
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	_ = t.envelopeWrites.before(ctx, t, q)
+	_ = t.before(ctx, q)
+	t.counters.statement(q)
 	return t.sqlTx.QueryRowContext(ctx, t.d.rebind(q), args...)
 }
 
+// before runs the deferred writes that must precede statement q.
+func (t *tx) before(ctx context.Context, q string) error {
+	if err := t.envelopeWrites.before(ctx, t, q); err != nil {
+		return err
+	}
+	return t.auditWrites.before(ctx, t, q)
+}
+
 // finish runs what the transaction still owes before it commits: the
-// envelope writes it deferred.
+// envelope writes and audit events it deferred.
 func (t *tx) finish(ctx context.Context) error {
-	return t.envelopeWrites.flush(ctx, t)
+	if err := t.envelopeWrites.flush(ctx, t); err != nil {
+		return err
+	}
+	return t.auditWrites.flush(ctx, t)
 }
 
 // insert runs an INSERT of one what, reporting a duplicate key as a conflict.
 func (t *tx) insert(ctx context.Context, what, q string, args ...any) error {
-	_, err := t.exec(ctx, q, args...)
-	if err == nil {
-		return nil
+	if _, err := t.exec(ctx, q, args...); err != nil {
+		return insertError(t.d, what, err)
 	}
-	if t.d.conflictOf(err) != noConflict {
-		return esign.Errorf(esign.KindConflict, codeExists, "%s already exists", what)
-	}
-	return fmt.Errorf("create %s: %w", what, err)
+	return nil
 }
 
 // changed runs a conditional statement and reports how many rows it changed.
