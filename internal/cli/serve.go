@@ -7,6 +7,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ func runServe(ctx context.Context, env Env, args []string) int {
 		return fail(env, err)
 	}
 	applyGCTuning(env.Getenv) // here, not in serve: tests run serve in their own process
+	applyProcTuning(env.Getenv, !cfg.Postgres())
 	if err := serve(ctx, cfg, env, esign.SystemClock{}, nil); err != nil {
 		return fail(env, err)
 	}
@@ -39,7 +41,7 @@ func serve(ctx context.Context, cfg config.Config, env Env, clock esign.Clock, o
 		return err
 	}
 	defer a.Close()
-	a.log.Info("starting gsign", "version", Version, "config", cfg.String())
+	a.log.Info("starting gsign", "version", Version, "config", cfg.String(), "gomaxprocs", runtime.GOMAXPROCS(0))
 	a.health.run(ctx)
 	tasks := []func(context.Context) error{func(ctx context.Context) error { return a.health.loop(ctx, time.Minute) }}
 	if cfg.HasRole("api") {

@@ -78,7 +78,8 @@ type Config struct {
 	// HSM* put the seal key in an HSM over PKCS#11; HSMModule empty: no HSM.
 	HSMModule, HSMToken, HSMPin, HSMKey string
 	// JobConcurrency is how many jobs a worker runs at once; 4 per CPU
-	// (GOMAXPROCS) by default. Sealing takes at most half of them.
+	// (Go's GOMAXPROCS when the configuration loads, before gsign serve
+	// raises it on SQLite) by default. Sealing takes at most half of them.
 	JobConcurrency int
 	// RateLimits are requests per minute per class of caller; 0 turns a
 	// class off. GSIGN_RATE_LIMITS="api=6000,auth=20" sets some, "off" all.
