@@ -212,7 +212,7 @@ func (s *Service) signatureImage(ctx context.Context, sig *Signature) ([]byte, e
 	case len(sig.Image) > 0:
 		return sig.Image, nil
 	case sig.BlobKey != "":
-		b, err := s.readBlob(ctx, sig.BlobKey)
+		b, err := s.readBlob(ctx, sig.BlobKey, 0)
 		if err != nil {
 			return nil, fmt.Errorf("signature %s image: %w", sig.ID, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 )
 
@@ -334,7 +333,7 @@ func (s *Service) mintToken(ctx context.Context, tx Tx, r *Recipient, kind Recip
 // (documents and certificate of completion), to its message.
 func (s *Service) attachResults(ctx context.Context, out *mailOut) error {
 	for _, f := range out.attach {
-		data, err := s.readResult(ctx, f)
+		data, err := s.readBlob(ctx, f.BlobKey, f.Size)
 		if err != nil {
 			return err
 		}
@@ -343,35 +342,26 @@ func (s *Service) attachResults(ctx context.Context, out *mailOut) error {
 	return nil
 }
 
-// readResult reads the blob of f into a buffer of the size the result file
-// records, plus room to see the end: io.ReadAll would grow its buffer
-// step by step, copying the PDF several times over.
-func (s *Service) readResult(ctx context.Context, f *ResultFile) ([]byte, error) {
-	r, err := s.Blobs.Open(ctx, f.BlobKey)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, max(f.Size, 0)+bytes.MinRead))
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("read result %s: %w", f.BlobKey, err)
-	}
-	return buf.Bytes(), nil
-}
-
 // attachable reports whether a result file goes into the completed email
 // itself: the combined PDF, unless it is larger than AttachMaxBytes.
 func (s *Service) attachable(f *ResultFile) bool {
 	return f.Part == PartCombined && f.Size <= s.Config.AttachMaxBytes
 }
 
-func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {
-	f, err := s.Blobs.Open(ctx, key)
+// readBlob reads the blob at key whole. sizeHint, the size recorded for
+// it (0 if unknown), sizes the buffer up front: io.ReadAll would grow it
+// step by step, copying a PDF several times over.
+func (s *Service) readBlob(ctx context.Context, key string, sizeHint int64) ([]byte, error) {
+	r, err := s.Blobs.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return io.ReadAll(f)
+	defer r.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, max(sizeHint, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return buf.Bytes(), nil
 }
 
 func declineReason(ctx context.Context, tx Tx, envelopeID string) (string, error) {
