@@ -10,6 +10,7 @@
 #   GSIGN_BIN=/path/to/gsign bash bench/envelopes.sh   # skip the build
 #   SERVER_ENV='GSIGN_JOB_CONCURRENCY=8 GOGC=400' bash bench/envelopes.sh
 #   PG_URL=postgres://postgres@db.example:5432 bash bench/envelopes.sh
+#   PG_URL=postgres://postgres@ PG_PARAMS=host=/var/run/postgresql bash bench/envelopes.sh   # over the Unix socket
 #   RATE_LIMITS=api=600 bash bench/envelopes.sh    # default: off
 #   LOAD_FLAGS=-embedded bash bench/envelopes.sh   # embedded signers: no emails to them
 #   LOAD_FLAGS='-flow compact' bash bench/envelopes.sh   # one request to create and send, one per signer, waits instead of polls
@@ -32,6 +33,10 @@ C=${C:-32}
 WARMUP=${WARMUP:-50}
 ENGINES=${ENGINES:-sqlite postgres}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+# PG_PARAMS: connection parameters appended to every PostgreSQL URL, such as
+# sslmode=disable, or host=/var/run/postgresql with PG_URL=postgres://postgres@
+# for the server's Unix socket.
+PG_PARAMS=${PG_PARAMS:-}
 # RATE_LIMITS becomes GSIGN_RATE_LIMITS: off by default, since one account
 # drives the whole load and the default 600 requests a minute per user
 # would measure the limiter, not the server.
@@ -108,19 +113,24 @@ BENCH_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
 # db_env ENGINE prints the database settings of ENGINE, if any.
 db_env() {
 	case $1 in
-	postgres) echo "GSIGN_DATABASE_URL=$PG_URL/$PG_DB GSIGN_MASTER_KEY=$BENCH_MASTER_KEY" ;;
+	postgres) echo "GSIGN_DATABASE_URL=$(pg_url "$PG_DB") GSIGN_MASTER_KEY=$BENCH_MASTER_KEY" ;;
 	esac
+}
+
+# pg_url DB prints the URL of database DB on the bench's server.
+pg_url() {
+	echo "$PG_URL/$1${PG_PARAMS:+?$PG_PARAMS}"
 }
 
 create_db() {
 	command -v psql >/dev/null || return 1
 	PG_DB=gsign_bench_$(date +%s)_$$
-	psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_DB" >/dev/null
+	psql "$(pg_url postgres)" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_DB" >/dev/null
 }
 
 drop_db() {
 	[ -n "$PG_DB" ] || return 0
-	psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
+	psql "$(pg_url postgres)" -qAt -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
 	PG_DB=''
 }
 

@@ -14,7 +14,7 @@ import (
 
 // statementsOf runs op and returns the transactions and statements it cost,
 // logging the statements' texts.
-func (h *harness) statementsOf(name string, op func()) (txs, stmts int64) {
+func (h *harness) statementsOf(name string, op func()) (txs, stmts, trips int64) {
 	h.t.Helper()
 	var mu sync.Mutex
 	var texts []string
@@ -30,9 +30,9 @@ func (h *harness) statementsOf(name string, op func()) (txs, stmts int64) {
 	h.trace.Store(nil)
 	mu.Lock()
 	defer mu.Unlock()
-	h.t.Logf("%s: %d transactions, %d statements:\n\t%s", name, after.Transactions-before.Transactions,
-		after.Statements-before.Statements, strings.Join(texts, "\n\t"))
-	return after.Transactions - before.Transactions, after.Statements - before.Statements
+	h.t.Logf("%s: %d transactions, %d statements, %d round trips:\n\t%s", name, after.Transactions-before.Transactions,
+		after.Statements-before.Statements, after.RoundTrips-before.RoundTrips, strings.Join(texts, "\n\t"))
+	return after.Transactions - before.Transactions, after.Statements - before.Statements, after.RoundTrips - before.RoundTrips
 }
 
 // compactInput is bench/load's compact embedded flow: a one-page PDF and
@@ -83,7 +83,7 @@ func TestStatementsPerOperation(t *testing.T) {
 	}
 	check := func(name string, op func()) {
 		t.Helper()
-		txs, stmts := h.statementsOf(name, op)
+		txs, stmts, _ := h.statementsOf(name, op)
 		b, budget := want[name], want[name].sqlite
 		if teststack.Scaled() {
 			budget = b.postgres

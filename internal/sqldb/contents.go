@@ -52,7 +52,7 @@ func (t *tx) CreateDocument(ctx context.Context, d *esign.Document) error {
 	if err != nil {
 		return fmt.Errorf("create document: %w", err)
 	}
-	return t.insert(ctx, "document", insertSeqSQL("documents", documentCols),
+	return t.insertLater(ctx, "document", insertSeqSQL("documents", documentCols),
 		d.ID, d.EnvelopeID, d.Name, d.Position, pages, d.Size, d.SHA256, d.BlobKey,
 		d.ResultKey, d.ResultSHA256, d.ResultSize, micros(d.CreatedAt), d.EnvelopeID)
 }
@@ -62,7 +62,7 @@ func (t *tx) CreateDocument(ctx context.Context, d *esign.Document) error {
 func (t *tx) UpdateDocument(ctx context.Context, d *esign.Document) error {
 	const q = `UPDATE documents SET name = ?, position = ?, result_key = ?, result_sha256 = ?, result_size = ?
 		WHERE id = ?`
-	return t.updateOne(ctx, "document", d.ID, q, d.Name, d.Position, d.ResultKey, d.ResultSHA256, d.ResultSize, d.ID)
+	return t.updateOneLater(ctx, "document", d.ID, q, d.Name, d.Position, d.ResultKey, d.ResultSHA256, d.ResultSize, d.ID)
 }
 
 // DeleteDocument deletes the document row; the Service deletes its fields
@@ -93,7 +93,7 @@ func scanRecipient(s rowScanner) (*esign.Recipient, error) {
 
 // CreateRecipient inserts r.
 func (t *tx) CreateRecipient(ctx context.Context, r *esign.Recipient) error {
-	return t.insert(ctx, "recipient", insertSeqSQL("recipients", recipientCols),
+	return t.insertLater(ctx, "recipient", insertSeqSQL("recipients", recipientCols),
 		r.ID, r.EnvelopeID, r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt),
 		r.DeclineReason, r.SignIP, r.SignUserAgent, micros(r.CreatedAt),
@@ -108,7 +108,7 @@ func (t *tx) UpdateRecipient(ctx context.Context, r *esign.Recipient) error {
 		sign_ip = ?, sign_user_agent = ?, phone = ?, next_reminder_at = ?, reminders_sent = ?,
 		access_code_hash = ?, auth_failures = ?, auth_lockouts = ?, auth_locked_until = ?, auth_used = ?, auth_detail = ?
 		WHERE id = ?`
-	return t.updateOne(ctx, "recipient", r.ID, q,
+	return t.updateOneLater(ctx, "recipient", r.ID, q,
 		r.Name, r.Email, string(r.Role), r.RoutingOrder, string(r.Status), r.AuthMethod, r.Embedded,
 		nullMicros(r.SentAt), nullMicros(r.DeliveredAt), nullMicros(r.CompletedAt), nullMicros(r.DeclinedAt), r.DeclineReason,
 		r.SignIP, r.SignUserAgent, r.Phone, nullMicros(r.NextReminderAt), r.RemindersSent,
@@ -139,7 +139,7 @@ func scanField(s rowScanner) (*esign.Field, error) {
 
 // CreateField inserts f.
 func (t *tx) CreateField(ctx context.Context, f *esign.Field) error {
-	return t.insert(ctx, "field", insertSeqSQL("fields", fieldCols),
+	return t.insertLater(ctx, "field", insertSeqSQL("fields", fieldCols),
 		f.ID, f.EnvelopeID, f.DocumentID, f.RecipientID, string(f.Type), f.Page, f.X, f.Y, f.Width, f.Height,
 		f.Required, f.Value, f.SignatureID, nullMicros(f.FilledAt), micros(f.CreatedAt), f.EnvelopeID)
 }
@@ -149,7 +149,7 @@ func (t *tx) UpdateField(ctx context.Context, f *esign.Field) error {
 	const q = `UPDATE fields SET document_id = ?, recipient_id = ?, type = ?, page = ?, x = ?, y = ?, width = ?, height = ?,
 		required = ?, value = ?, signature_id = ?, filled_at = ?
 		WHERE id = ?`
-	return t.updateOne(ctx, "field", f.ID, q,
+	return t.updateOneLater(ctx, "field", f.ID, q,
 		f.DocumentID, f.RecipientID, string(f.Type), f.Page, f.X, f.Y, f.Width, f.Height,
 		f.Required, f.Value, f.SignatureID, nullMicros(f.FilledAt), f.ID)
 }

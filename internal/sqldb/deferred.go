@@ -46,8 +46,8 @@ func (w *deferredWrites) before(ctx context.Context, t *tx, q string) error {
 	return w.flush(ctx, t)
 }
 
-// flush runs the deferred writes; it returns the first that failed, now or
-// before.
+// flush runs the deferred writes (on PostgreSQL: sends them with the next
+// statement); it returns the first that failed, now or before.
 func (w *deferredWrites) flush(ctx context.Context, t *tx) error {
 	for len(w.ids) > 0 && w.failed == nil {
 		id := w.ids[0]
@@ -55,16 +55,21 @@ func (w *deferredWrites) flush(ctx context.Context, t *tx) error {
 		w.ids = w.ids[1:]
 		delete(w.args, id)
 		t.counters.statement(updateEnvelopeSQL)
-		res, err := t.sqlTx.ExecContext(ctx, t.d.rebind(updateEnvelopeSQL), args...)
-		if err != nil {
-			w.failed = fmt.Errorf("update envelope %s: %w", id, err)
-			break
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			w.failed = fmt.Errorf("update envelope %s: %w", id, err)
-		} else if n == 0 {
-			w.failed = esign.NotFound("envelope")
-		}
+		w.failed = t.stmts.write(ctx, t.d.rebind(updateEnvelopeSQL), args, oneRow("envelope", id))
 	}
 	return w.failed
+}
+
+// oneRow is the check of a write of the one what identified by id:
+// NotFound if it changed no row.
+func oneRow(what, id string) func(int64, error) error {
+	return func(n int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("update %s %s: %w", what, id, err)
+		}
+		if n == 0 {
+			return esign.NotFound(what)
+		}
+		return nil
+	}
 }

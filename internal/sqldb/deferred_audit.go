@@ -65,11 +65,19 @@ func (w *deferredAudit) flush(ctx context.Context, t *tx) error {
 		w.rows = w.rows[n:]
 		q := auditInsertSQL[n]
 		t.counters.statement(q)
-		if _, err := t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...); err != nil {
-			w.failed = insertError(t.d, "audit event", err)
-		}
+		w.failed = t.stmts.write(ctx, t.d.rebind(q), args, inserted(t.d, "audit event"))
 	}
 	return w.failed
+}
+
+// inserted is the check of an INSERT of one what (insertError).
+func inserted(d *dialect, what string) func(int64, error) error {
+	return func(_ int64, err error) error {
+		if err != nil {
+			return insertError(d, what, err)
+		}
+		return nil
+	}
 }
 
 // insertError is the error of an INSERT of one what that failed with err:

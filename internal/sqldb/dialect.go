@@ -18,6 +18,9 @@ type dialect struct {
 	name string
 	// numbered says the engine wants $1, $2… instead of ? placeholders.
 	numbered bool
+	// pipelined says transactions run on pgx's pipelined batches
+	// (pgStatements) rather than database/sql's transactions.
+	pipelined bool
 	// forUpdate is appended to a SELECT that must lock its rows until the
 	// transaction ends. SQLite has no row locks, and needs none: its single
 	// writer connection already serializes every write transaction.

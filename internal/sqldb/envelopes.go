@@ -24,7 +24,7 @@ func scanEnvelope(s rowScanner) (*esign.Envelope, error) {
 
 // CreateEnvelope inserts e.
 func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
-	return t.insert(ctx, "envelope", insertSQL("envelopes", envelopeCols),
+	return t.insertLater(ctx, "envelope", insertSQL("envelopes", envelopeCols),
 		e.ID, e.OrgID, e.OwnerID, e.Name, e.Subject, e.Message, string(e.Status),
 		nullMicros(e.ExpiresAt), nullMicros(e.SentAt), nullMicros(e.CompletedAt),
 		nullMicros(e.VoidedAt), e.VoidReason, nullMicros(e.DeclinedAt), nullMicros(e.ExpiredAt),

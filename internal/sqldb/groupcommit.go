@@ -111,7 +111,7 @@ func (g *groupCommit) member(ctx context.Context, fn func(context.Context, esign
 	}
 	if _, err = b.sqlTx.ExecContext(context.Background(), "SAVEPOINT member"); err != nil {
 		err = g.abort(err)
-	} else if err = runFinished(ctx, g.db.newTx(&tx{sqlTx: b.sqlTx, d: g.db.d, now: g.db.clock.Now()}), fn); err != nil {
+	} else if err = runFinished(ctx, g.db.newTx(&tx{stmts: sqlStatements{b.sqlTx}, d: g.db.d, now: g.db.clock.Now()}), fn); err != nil {
 		g.rollbackMember(err)
 	} else if _, rerr := b.sqlTx.ExecContext(context.Background(), "RELEASE member"); rerr != nil {
 		err = g.abort(rerr)

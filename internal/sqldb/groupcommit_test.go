@@ -167,7 +167,7 @@ func TestGroupCommitAbortedBatchRetries(t *testing.T) {
 		err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) error {
 			runs <- "breaker"
 			// End the whole transaction under the batch's feet.
-			if _, err := tx.(*tx_).sqlTx.ExecContext(ctx, "ROLLBACK"); err != nil {
+			if _, err := tx.(*tx_).stmts.exec(ctx, "ROLLBACK", nil); err != nil {
 				return err
 			}
 			return errors.New("broke the batch")

@@ -17,7 +17,7 @@ func scanNotification(s rowScanner) (*esign.Notification, error) {
 
 // CreateNotification inserts n.
 func (t *tx) CreateNotification(ctx context.Context, n *esign.Notification) error {
-	return t.insert(ctx, "notification", insertSQL("notifications", notificationCols),
+	return t.insertLater(ctx, "notification", insertSQL("notifications", notificationCols),
 		n.ID, n.OrgID, n.UserID, string(n.Type), n.EnvelopeID, n.RecipientID, n.Message, micros(n.CreatedAt), nullMicros(n.ReadAt))
 }
 

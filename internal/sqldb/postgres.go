@@ -33,6 +33,7 @@ const pgMigrationLock = "7047336937143791617"
 var postgresDialect = dialect{
 	name:           "postgres",
 	numbered:       true,
+	pipelined:      true,
 	forUpdate:      " FOR UPDATE",
 	skipLocked:     " FOR UPDATE SKIP LOCKED",
 	conflictOf:     postgresConflict,

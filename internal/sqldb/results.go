@@ -19,10 +19,13 @@ func (t *tx) SaveResultFile(ctx context.Context, r *esign.ResultFile) error {
 	const q = `INSERT INTO result_files (` + resultFileCols + `) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (envelope_id, part) DO UPDATE SET blob_key = excluded.blob_key,
 		sha256 = excluded.sha256, size = excluded.size, created_at = excluded.created_at`
-	if _, err := t.exec(ctx, q, r.EnvelopeID, r.Part, r.BlobKey, r.SHA256, r.Size, micros(r.CreatedAt)); err != nil {
-		return fmt.Errorf("save %s of %s: %w", r.Part, r.EnvelopeID, err)
+	saved := func(_ int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("save %s of %s: %w", r.Part, r.EnvelopeID, err)
+		}
+		return nil
 	}
-	return nil
+	return t.write(ctx, q, saved, r.EnvelopeID, r.Part, r.BlobKey, r.SHA256, r.Size, micros(r.CreatedAt))
 }
 
 // ResultFiles returns the envelope's result files ordered by part.

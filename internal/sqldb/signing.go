@@ -21,7 +21,7 @@ func scanSignature(s rowScanner) (*esign.Signature, error) {
 // CreateSignature appends g with its image. Signatures are never updated or
 // deleted.
 func (t *tx) CreateSignature(ctx context.Context, g *esign.Signature) error {
-	return t.insert(ctx, "signature", insertSeqSQL("signatures", signatureCols),
+	return t.insertLater(ctx, "signature", insertSeqSQL("signatures", signatureCols),
 		g.ID, g.EnvelopeID, g.RecipientID, g.FieldID, string(g.Kind), g.Text, g.Font, nullBlob(g.Image), g.BlobKey, g.SHA256,
 		g.IP, g.UserAgent, micros(g.CreatedAt), g.EnvelopeID)
 }
@@ -43,7 +43,7 @@ func scanRecipientToken(s rowScanner) (*esign.RecipientToken, error) {
 
 // CreateRecipientToken inserts k.
 func (t *tx) CreateRecipientToken(ctx context.Context, k *esign.RecipientToken) error {
-	return t.insert(ctx, "recipient token", insertSQL("recipient_tokens", recipientTokenCols),
+	return t.insertLater(ctx, "recipient token", insertSQL("recipient_tokens", recipientTokenCols),
 		k.Hash, k.EnvelopeID, k.RecipientID, string(k.Kind),
 		nullMicros(k.ExpiresAt), nullMicros(k.UsedAt), micros(k.CreatedAt), k.SenderAuth)
 }

@@ -14,12 +14,17 @@ type Stats struct {
 	// writes included; BEGIN, COMMIT and group commit's savepoints are not
 	// counted, as they are the transactions'.
 	Statements int64
+	// RoundTrips is how many batches of statements PostgreSQL transactions
+	// sent and waited for (pgStatements), BEGIN, COMMIT and ROLLBACK
+	// included; 0 on SQLite, where nothing makes a round trip.
+	RoundTrips int64
 }
 
 // counters are a DB's Stats, and the function told of each statement.
 type counters struct {
 	transactions atomic.Int64
 	statements   atomic.Int64
+	roundTrips   atomic.Int64
 	trace        func(query string)
 }
 
@@ -34,9 +39,17 @@ func (c *counters) statement(q string) {
 	}
 }
 
+// roundTrip counts one round trip.
+func (c *counters) roundTrip() {
+	if c != nil {
+		c.roundTrips.Add(1)
+	}
+}
+
 // Stats returns the counts so far.
 func (db *DB) Stats() Stats {
-	return Stats{Transactions: db.counters.transactions.Load(), Statements: db.counters.statements.Load()}
+	return Stats{Transactions: db.counters.transactions.Load(), Statements: db.counters.statements.Load(),
+		RoundTrips: db.counters.roundTrips.Load()}
 }
 
 // newTx is the tx of one run of a transaction's function, counted.

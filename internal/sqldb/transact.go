@@ -77,6 +77,9 @@ func (db *DB) retry(ctx context.Context, once func() error) error {
 // the clock once the transaction has begun, that is, on SQLite, once it holds
 // the write lock, so write transactions see times in the order they commit.
 func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(context.Context, esign.Tx) error) error {
+	if db.d.pipelined {
+		return db.pgTransactOnce(ctx, pool, opts, fn)
+	}
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -89,7 +92,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 		}
 	}()
 	readOnly := opts != nil && opts.ReadOnly
-	if err := runFinished(ctx, db.newTx(&tx{sqlTx: sqlTx, d: db.d, now: db.clock.Now(), readOnly: readOnly}), fn); err != nil {
+	if err := runFinished(ctx, db.newTx(&tx{stmts: sqlStatements{sqlTx}, d: db.d, now: db.clock.Now(), readOnly: readOnly}), fn); err != nil {
 		return err
 	}
 	done = true

@@ -14,7 +14,7 @@ import (
 // tx is the esign.Tx of one transaction. Its methods are spread over one
 // file per group of tables.
 type tx struct {
-	sqlTx    *sql.Tx
+	stmts    statements
 	d        *dialect
 	now      time.Time
 	readOnly bool      // a View's
@@ -49,28 +49,88 @@ func (t *tx) lockRows() string {
 	return t.d.forUpdate
 }
 
-func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if err := t.before(ctx, q); err != nil {
-		return nil, err
-	}
-	t.counters.statement(q)
-	return t.sqlTx.ExecContext(ctx, t.d.rebind(q), args...)
+// statements is how a transaction reaches its engine: database/sql's
+// *sql.Tx on SQLite (sqlStatements), pgx's pipelined batches on PostgreSQL
+// (pgStatements). Queries come rebound for the engine.
+type statements interface {
+	exec(ctx context.Context, q string, args []any) (result, error)
+	query(ctx context.Context, q string, args []any) (rows, error)
+	queryRow(ctx context.Context, q string, args []any) rowScanner
+	// write runs q, whose outcome check maps to the error to fail with (or
+	// nil): at once on SQLite, and with the next statement sent on
+	// PostgreSQL, where the error is that statement's, or the commit's.
+	write(ctx context.Context, q string, args []any, check func(rows int64, err error) error) error
 }
 
-func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// result is the outcome of a statement that returns no rows.
+type result interface {
+	RowsAffected() (int64, error)
+}
+
+// rows are the rows of a query, as *sql.Rows are.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// sqlStatements are the statements of a database/sql transaction.
+type sqlStatements struct{ tx *sql.Tx }
+
+func (s sqlStatements) exec(ctx context.Context, q string, args []any) (result, error) {
+	return s.tx.ExecContext(ctx, q, args...)
+}
+
+func (s sqlStatements) query(ctx context.Context, q string, args []any) (rows, error) {
+	return s.tx.QueryContext(ctx, q, args...)
+}
+
+func (s sqlStatements) queryRow(ctx context.Context, q string, args []any) rowScanner {
+	return s.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (s sqlStatements) write(ctx context.Context, q string, args []any, check func(int64, error) error) error {
+	res, err := s.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return check(0, err)
+	}
+	n, err := res.RowsAffected()
+	return check(n, err)
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (result, error) {
 	if err := t.before(ctx, q); err != nil {
 		return nil, err
 	}
 	t.counters.statement(q)
-	return t.sqlTx.QueryContext(ctx, t.d.rebind(q), args...)
+	return t.stmts.exec(ctx, t.d.rebind(q), args)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	if err := t.before(ctx, q); err != nil {
+		return nil, err
+	}
+	t.counters.statement(q)
+	return t.stmts.query(ctx, t.d.rebind(q), args)
 }
 
 // queryRow runs q; should the deferred envelope writes or audit events that
 // must precede it fail, the transaction fails when it ends (their failed).
-func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) rowScanner {
 	_ = t.before(ctx, q)
 	t.counters.statement(q)
-	return t.sqlTx.QueryRowContext(ctx, t.d.rebind(q), args...)
+	return t.stmts.queryRow(ctx, t.d.rebind(q), args)
+}
+
+// write runs q, a write whose outcome nothing needs at once, with check
+// telling what it means (statements.write).
+func (t *tx) write(ctx context.Context, q string, check func(rows int64, err error) error, args ...any) error {
+	if err := t.before(ctx, q); err != nil {
+		return err
+	}
+	t.counters.statement(q)
+	return t.stmts.write(ctx, t.d.rebind(q), args, check)
 }
 
 // before runs the deferred writes that must precede statement q.
@@ -96,6 +156,20 @@ func (t *tx) insert(ctx context.Context, what, q string, args ...any) error {
 		return insertError(t.d, what, err)
 	}
 	return nil
+}
+
+// insertLater is insert for a row whose failure need not be known at once:
+// on PostgreSQL it goes with the next statement (write), and a duplicate
+// fails that statement, or the commit, with the same conflict.
+func (t *tx) insertLater(ctx context.Context, what, q string, args ...any) error {
+	return t.write(ctx, q, inserted(t.d, what), args...)
+}
+
+// updateOneLater is updateOne for a row the transaction has read or
+// locked, so that its NotFound would only report a bug: on PostgreSQL it
+// goes with the next statement (write).
+func (t *tx) updateOneLater(ctx context.Context, what, id, q string, args ...any) error {
+	return t.write(ctx, q, oneRow(what, id), args...)
 }
 
 // changed runs a conditional statement and reports how many rows it changed.
