@@ -71,7 +71,7 @@ func openApp(ctx context.Context, cfg config.Config, logOut io.Writer, clock esi
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	db, err := sqldb.Open(ctx, cfg.DatabaseDSN(), sqldb.Options{AutoMigrate: cfg.AutoMigrate, Clock: clock})
+	db, err := sqldb.Open(ctx, cfg.DatabaseDSN(), sqldb.Options{AutoMigrate: cfg.AutoMigrate, Clock: clock, MaxConns: cfg.DatabaseMaxConns})
 	if err != nil {
 		return nil, err
 	}

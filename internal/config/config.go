@@ -81,6 +81,10 @@ type Config struct {
 	// (Go's GOMAXPROCS when the configuration loads, before gsign serve
 	// raises it on SQLite) by default. Sealing takes at most half of them.
 	JobConcurrency int
+	// DatabaseMaxConns is how many connections a process opens to
+	// PostgreSQL at most (GSIGN_DATABASE_MAX_CONNS); 0 leaves sqldb's
+	// default. SQLite ignores it.
+	DatabaseMaxConns int
 	// RateLimits are requests per minute per class of caller; 0 turns a
 	// class off. GSIGN_RATE_LIMITS="api=6000,auth=20" sets some, "off" all.
 	RateLimits RateLimits
@@ -253,6 +257,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"GSIGN_PPROF", func(v string) (err error) { c.Pprof, err = strconv.ParseBool(v); return }},
 		{"GSIGN_TRUST_PROXY", func(v string) (err error) { c.TrustProxy, err = strconv.ParseBool(v); return }},
 		{"GSIGN_JOB_CONCURRENCY", func(v string) (err error) { c.JobConcurrency, err = strconv.Atoi(v); return }},
+		{"GSIGN_DATABASE_MAX_CONNS", func(v string) (err error) { c.DatabaseMaxConns, err = strconv.Atoi(v); return }},
 		{"GSIGN_EXPIRY_INTERVAL", func(v string) (err error) { c.ExpiryInterval, err = time.ParseDuration(v); return }},
 		{"GSIGN_JOB_LEASE", func(v string) (err error) { c.JobLease, err = time.ParseDuration(v); return }},
 		{"GSIGN_LOG_LEVEL", func(v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
@@ -316,6 +321,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: GSIGN_SMTP_URL must start with smtp:// or smtps://")
 	case c.JobConcurrency < 1:
 		return fmt.Errorf("config: GSIGN_JOB_CONCURRENCY must be at least 1")
+	case c.DatabaseMaxConns < 0:
+		return fmt.Errorf("config: GSIGN_DATABASE_MAX_CONNS must not be negative")
 	case c.JobLease < time.Second:
 		return fmt.Errorf("config: GSIGN_JOB_LEASE must be at least 1s")
 	case c.ExpiryInterval < time.Second:
