@@ -38,6 +38,9 @@ func (r *keptRecorder) MergeKept(ctx context.Context, parts []esign.MergePart, f
 // plainStamper hides the keeping of the Stamper it wraps.
 type plainStamper struct{ esign.Stamper }
 
+// plainCertificates hides the keeping of the CertificateRenderer it wraps.
+type plainCertificates struct{ esign.CertificateRenderer }
+
 // embeddingMerger offers of the Merger it wraps only MergeEmbedding.
 type embeddingMerger struct{ esign.Merger }
 
@@ -46,27 +49,32 @@ func (m embeddingMerger) MergeEmbedding(ctx context.Context, srcs []io.ReadSeeke
 }
 
 // Finalize hands the Merger what the Stamper kept of each flattened
-// document, and the certificate as a file; with a Stamper that keeps
-// nothing, the Merger gets only files, and a Merger that cannot merge kept
-// documents gets none. Either way the combined PDF holds every document
+// document and what the CertificateRenderer kept of the certificate; what
+// a Stamper or a renderer that keeps nothing wrote, the Merger gets as a
+// file, and a Merger that cannot merge kept documents gets files only. Either way the combined PDF holds every document
 // and the certificate, and its seal and evidence verify.
 func TestFinalizeMergesKeptDocuments(t *testing.T) {
 	same := func(s esign.Stamper) esign.Stamper { return s }
 	tests := []struct {
 		name     string
 		stamper  func(esign.Stamper) esign.Stamper
+		plain    bool   // the CertificateRenderer keeps nothing
 		embedder bool   // the Merger only embeds, it does not take kept documents
 		want     []bool // nil: no MergeKept
 	}{
-		{"keeping stamper", same, false, []bool{true, true, false}},
-		{"plain stamper", func(s esign.Stamper) esign.Stamper { return plainStamper{s} }, false, []bool{false, false, false}},
-		{"embedding merger", same, true, nil},
+		{"keeping stamper", same, false, false, []bool{true, true, true}},
+		{"plain stamper", func(s esign.Stamper) esign.Stamper { return plainStamper{s} }, false, false, []bool{false, false, true}},
+		{"plain certificates", same, true, false, []bool{true, true, false}},
+		{"embedding merger", same, false, true, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			rec := &keptRecorder{Merger: h.svc.Merger}
 			h.svc.Merger, h.svc.Stamper = rec, tc.stamper(h.svc.Stamper)
+			if tc.plain {
+				h.svc.Certificates = plainCertificates{h.svc.Certificates}
+			}
 			if tc.embedder {
 				h.svc.Merger = embeddingMerger{rec.Merger}
 			}

@@ -17,9 +17,12 @@ type finalWork struct {
 	// kept holds what a KeepingStamper kept of each flattened document,
 	// in order, for a KeptMerger; empty when the Stamper or the Merger
 	// cannot do that.
-	kept    []KeptPDF
-	files   []*ResultFile
-	scratch *scratchSpace
+	kept []KeptPDF
+	// certKept is what a KeepingCertificateRenderer kept of the
+	// certificate for a KeptMerger; nil when it cannot do that.
+	certKept KeptPDF
+	files    []*ResultFile
+	scratch  *scratchSpace
 }
 
 func (w *finalWork) key(name string) string {
@@ -41,7 +44,7 @@ func (w *finalWork) produce(ctx context.Context) error {
 			return err
 		}
 	}
-	certFlat, err := w.renderCertificate(ctx)
+	certFlat, err := w.renderCertificateKept(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,11 +125,11 @@ func (w *finalWork) sealCombined(ctx context.Context, certFlat string) error {
 	return w.seal(ctx, withEvidence, w.resultKey("combined.pdf"), PartCombined, "combined documents and certificate")
 }
 
-// mergeKept merges parts into dst with what was kept of the flattened
-// documents, which the merge uses up.
+// mergeKept merges parts, the flattened documents and the certificate,
+// into dst with what was kept of them, which the merge uses up.
 func (w *finalWork) mergeKept(ctx context.Context, m KeptMerger, parts []string, dst string) error {
-	kept := w.kept
-	w.kept = nil
+	kept, cert := w.kept, w.certKept
+	w.kept, w.certKept = nil, nil
 	return w.merge(ctx, parts, dst, func(srcs []io.ReadSeeker, out io.Writer) error {
 		mp := make([]MergePart, len(srcs))
 		for i, src := range srcs {
@@ -135,8 +138,29 @@ func (w *finalWork) mergeKept(ctx context.Context, m KeptMerger, parts []string,
 				mp[i].Kept = kept[i]
 			}
 		}
+		mp[len(mp)-1].Kept = cert
 		return m.MergeKept(ctx, mp, w.embedded(), out)
 	})
+}
+
+// renderCertificateKept renders the certificate like renderCertificate,
+// keeping it when the renderer can and the Merger can use it.
+func (w *finalWork) renderCertificateKept(ctx context.Context) (string, error) {
+	kr, ok := w.s.Certificates.(KeepingCertificateRenderer)
+	if _, merges := w.s.Merger.(KeptMerger); !ok || !merges {
+		return w.renderCertificate(ctx)
+	}
+	c, err := w.certificateData(ctx)
+	if err != nil {
+		return "", err
+	}
+	key := w.key("certificate.flat.pdf")
+	err = w.scratch.write(ctx, key, func(out io.Writer) error {
+		var err error
+		w.certKept, err = kr.RenderCertificateKept(ctx, c, out)
+		return err
+	})
+	return key, err
 }
 
 // mergeThenEmbed merges parts into a work file, then embeds the evidence

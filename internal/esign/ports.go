@@ -103,3 +103,13 @@ type Blobs interface {
 	// List calls fn for every blob whose key starts with prefix, in key order.
 	List(ctx context.Context, prefix string, fn func(BlobInfo) error) error
 }
+
+// KeepingCertificateRenderer is implemented by CertificateRenderers that
+// can keep the certificate they wrote: finalize hands it to a KeptMerger
+// with the certificate's file, and the merger builds the combined PDF's
+// certificate pages from it instead of parsing the file.
+type KeepingCertificateRenderer interface {
+	// RenderCertificateKept renders like RenderCertificate and returns
+	// the certificate exactly as it was written to w.
+	RenderCertificateKept(ctx context.Context, c *Certificate, w io.Writer) (KeptPDF, error)
+}

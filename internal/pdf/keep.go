@@ -11,6 +11,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/pdf/internal/pdfw"
 )
 
 // Finalize stamps each document, writes it, and later merges the written
@@ -141,17 +142,22 @@ func (m *Merger) MergeKept(ctx context.Context, parts []esign.MergePart, files [
 // openPart returns parts[i]'s document: the kept one, or the one read
 // from Src.
 func openPart(ctx context.Context, parts []esign.MergePart, i int) (*model.Context, error) {
-	k, ok := parts[i].Kept.(*keptDoc)
-	if !ok {
+	var doc *model.Context
+	var err error
+	switch k := parts[i].Kept.(type) {
+	case *keptDoc:
+		doc, err = k.take()
+	case *pdfw.Kept:
+		err = guard(func() (err error) { doc, err = keptObjectsDoc(ctx, k); return err })
+	default:
 		if parts[i].Src == nil {
 			return nil, esign.Invalid(fmt.Sprintf("parts[%d]", i), "there is neither a file nor a kept document")
 		}
 		return readForMerge(ctx, parts[i].Src, "parts", i, len(parts))
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("merge pdfs: %w", err)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("merge pdfs: %w", ctxErr)
 	}
-	doc, err := k.take()
 	if err != nil {
 		return nil, fmt.Errorf("merge pdf %d of %d: %w", i+1, len(parts), err)
 	}

@@ -28,13 +28,7 @@ var _ esign.CertificateRenderer = (*Renderer)(nil)
 // RenderCertificate writes c to w as a PDF. c.GeneratedAt must be set: it
 // is printed in the footer and is the PDF's creation date.
 func (r *Renderer) RenderCertificate(ctx context.Context, c *esign.Certificate, w io.Writer) error {
-	if c == nil {
-		return errors.New("render certificate: no certificate")
-	}
-	if c.GeneratedAt.IsZero() {
-		return errors.New("render certificate: GeneratedAt is not set")
-	}
-	doc, err := layout(ctx, c, prepareSignatures(c.Recipients))
+	doc, err := prepare(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -42,6 +36,34 @@ func (r *Renderer) RenderCertificate(ctx context.Context, c *esign.Certificate, 
 		return fmt.Errorf("render certificate: %w", err)
 	}
 	return nil
+}
+
+var _ esign.KeepingCertificateRenderer = (*Renderer)(nil)
+
+// RenderCertificateKept writes c to w like RenderCertificate and returns
+// the certificate's objects as written, which pdf.Merger.MergeKept merges
+// without reading the file (esign.KeepingCertificateRenderer).
+func (r *Renderer) RenderCertificateKept(ctx context.Context, c *esign.Certificate, w io.Writer) (esign.KeptPDF, error) {
+	doc, err := prepare(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := doc.WriteKept(w)
+	if err != nil {
+		return nil, fmt.Errorf("render certificate: %w", err)
+	}
+	return kept, nil
+}
+
+// prepare checks c and lays it out.
+func prepare(ctx context.Context, c *esign.Certificate) (*pdfw.Document, error) {
+	if c == nil {
+		return nil, errors.New("render certificate: no certificate")
+	}
+	if c.GeneratedAt.IsZero() {
+		return nil, errors.New("render certificate: GeneratedAt is not set")
+	}
+	return layout(ctx, c, prepareSignatures(c.Recipients))
 }
 
 // layout lays out the whole certificate.

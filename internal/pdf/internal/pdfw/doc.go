@@ -68,7 +68,20 @@ func (d *Document) use(f *Font) *fontUse {
 
 // WriteTo writes the document as a PDF, with a cross-reference table.
 func (d *Document) WriteTo(w io.Writer) (int64, error) {
-	o := &objects{}
+	return d.write(w, &objects{})
+}
+
+// WriteKept writes the document like WriteTo and returns its objects as
+// they were written (see Kept).
+func (d *Document) WriteKept(w io.Writer) (*Kept, error) {
+	o := &objects{kept: &Kept{}}
+	if _, err := d.write(w, o); err != nil {
+		return nil, err
+	}
+	return o.kept, nil
+}
+
+func (d *Document) write(w io.Writer, o *objects) (int64, error) {
 	o.buf.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	catalog, pages, info, resources := o.alloc(), o.alloc(), o.alloc(), o.alloc()
 	kids := make([]byte, 0, 8*len(d.pages))
@@ -180,6 +193,7 @@ func appendLiteral(b []byte, s string, code func(rune) byte) []byte {
 type objects struct {
 	buf     bytes.Buffer
 	offsets []int // by object number - 1; set when written
+	kept    *Kept // nil unless the objects are kept
 }
 
 // alloc reserves the next object number.
@@ -192,6 +206,7 @@ func (o *objects) alloc() int {
 func (o *objects) dict(n int, entries string) {
 	o.offsets[n-1] = o.buf.Len()
 	fmt.Fprintf(&o.buf, "%d 0 obj\n<< %s >>\nendobj\n", n, entries)
+	o.keep(n, entries, nil)
 }
 
 // stream writes object n, a stream of data compressed with deflate, with
@@ -204,6 +219,9 @@ func (o *objects) stream(n int, entries string, data []byte) {
 	fmt.Fprintf(&o.buf, "%d 0 obj\n<< %s/Filter /FlateDecode /Length %d >>\nstream\n", n, entries, len(data))
 	o.buf.Write(data)
 	o.buf.WriteString("\nendstream\nendobj\n")
+	if o.kept != nil {
+		o.keep(n, entries+"/Filter /FlateDecode /Length "+strconv.Itoa(len(data)), data)
+	}
 }
 
 // finish writes the cross-reference table and the trailer, whose /ID is
@@ -220,5 +238,8 @@ func (o *objects) finish(w io.Writer, root, info int) (int64, error) {
 	}
 	fmt.Fprintf(&o.buf, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%x> <%x>] >>\nstartxref\n%d\n%%%%EOF\n",
 		len(o.offsets)+1, root, info, id[:16], id[:16], xref)
+	if o.kept != nil {
+		o.kept.Root, o.kept.Info, o.kept.ID = root, info, id[:16]
+	}
 	return o.buf.WriteTo(w)
 }
