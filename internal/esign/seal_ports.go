@@ -38,15 +38,17 @@ type KeepingStamper interface {
 }
 
 // MergePart is one document to merge: the file, and what a KeepingStamper
-// kept when it wrote that file (nil if nothing was kept).
+// or a KeepingCertificateRenderer kept when it wrote that file (nil if
+// nothing was kept).
 type MergePart struct {
 	Src  io.ReadSeeker
 	Kept KeptPDF
 }
 
 // KeptMerger is implemented by Mergers that can merge documents a
-// KeepingStamper kept: finalize then parses only the certificate to make
-// the combined PDF, where it would parse every flattened document again.
+// KeepingStamper or a KeepingCertificateRenderer kept: finalize then makes
+// the combined PDF without parsing the flattened documents and the
+// certificate it has just written.
 type KeptMerger interface {
 	// MergeKept merges like EmbeddingMerger.MergeEmbedding. A part whose
 	// Kept it knows is merged from that, and its Src is not read; any
