@@ -252,8 +252,8 @@ func (s *Service) mintComposedURLs(ctx context.Context, tx Tx, p *Principal, d *
 // recipients by routing order then as added, fields as added), and the
 // request path of each recipient by its new id.
 func (c *composition) insert(ctx context.Context, tx Tx, p *Principal, e *Envelope) (*EnvelopeDetail, map[string]string, error) {
-	d := &EnvelopeDetail{Envelope: e, Documents: make([]*Document, 0, len(c.docs)),
-		Recipients: make([]*Recipient, 0, len(c.recipients)), Fields: []*Field{}}
+	d := &EnvelopeDetail{Envelope: e, EnvelopeContents: EnvelopeContents{Documents: make([]*Document, 0, len(c.docs)),
+		Recipients: make([]*Recipient, 0, len(c.recipients)), Fields: []*Field{}}}
 	for i, doc := range c.docs {
 		doc := *doc
 		if err := insertDocument(ctx, tx, p, e, &doc, i); err != nil {

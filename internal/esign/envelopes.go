@@ -10,7 +10,12 @@ import (
 
 // EnvelopeDetail is an envelope with everything it contains.
 type EnvelopeDetail struct {
-	Envelope   *Envelope
+	Envelope *Envelope
+	EnvelopeContents
+}
+
+// EnvelopeContents are what an envelope holds, each in its listing order.
+type EnvelopeContents struct {
 	Documents  []*Document
 	Recipients []*Recipient
 	Fields     []*Field
@@ -140,16 +145,11 @@ func envelopeFor(ctx context.Context, tx Tx, p *Principal, id string, perm Permi
 }
 
 func loadDetail(ctx context.Context, tx Tx, e *Envelope) (*EnvelopeDetail, error) {
-	d := &EnvelopeDetail{Envelope: e}
-	var err error
-	if d.Documents, err = tx.DocumentsByEnvelope(ctx, e.ID); err != nil {
+	c, err := tx.EnvelopeContents(ctx, e.ID)
+	if err != nil {
 		return nil, err
 	}
-	if d.Recipients, err = tx.RecipientsByEnvelope(ctx, e.ID); err != nil {
-		return nil, err
-	}
-	d.Fields, err = tx.FieldsByEnvelope(ctx, e.ID)
-	return d, err
+	return &EnvelopeDetail{Envelope: e, EnvelopeContents: *c}, nil
 }
 
 // EnvelopePage is one page of a listing.

@@ -49,12 +49,13 @@ func compactInput() esign.ComposeInput {
 	return in
 }
 
-// statementBudget is what one operation may cost: transactions, and
+// statementBudget is what one operation may cost: transactions,
 // statements on SQLite and on PostgreSQL (where a signing request that
 // locks its envelope reads the recipients in a statement of their own; see
-// sqldb's TokenContext).
+// sqldb's TokenContext), and round trips on PostgreSQL (sqldb's
+// pgStatements sends BEGIN, writes and COMMIT with other statements).
 type statementBudget struct {
-	txs, sqlite, postgres int64
+	txs, sqlite, postgres, trips int64
 }
 
 // TestStatementsPerOperation pins the transactions and statements of each
@@ -73,23 +74,24 @@ func TestStatementsPerOperation(t *testing.T) {
 	_, apiKey, err := h.svc.CreateAPIKey(ctx, p, "bench")
 	must(t, err)
 	want := map[string]statementBudget{
-		"authenticate (access token)": {1, 1, 1},
-		"authenticate (API key)":      {1, 1, 1},
-		"compose":                     {1, 17, 17},
-		"open":                        {1, 9, 10},
-		"complete":                    {2, 12, 13},
-		"complete (last signer)":      {2, 13, 14},
-		"get":                         {1, 4, 4},
+		"authenticate (access token)": {1, 1, 1, 2},
+		"authenticate (API key)":      {1, 1, 1, 2},
+		"compose":                     {1, 17, 17, 2},
+		"open":                        {1, 9, 10, 7},
+		"complete":                    {2, 12, 13, 9},
+		"complete (last signer)":      {2, 13, 14, 10},
+		"get":                         {1, 4, 4, 3},
 	}
 	check := func(name string, op func()) {
 		t.Helper()
-		txs, stmts, _ := h.statementsOf(name, op)
-		b, budget := want[name], want[name].sqlite
+		txs, stmts, trips := h.statementsOf(name, op)
+		b, budget, tripBudget := want[name], want[name].sqlite, int64(0)
 		if teststack.Scaled() {
-			budget = b.postgres
+			budget, tripBudget = b.postgres, b.trips
 		}
-		if txs != b.txs || stmts != budget {
-			t.Errorf("%s: %d transactions and %d statements, want %d and %d (-v lists them)", name, txs, stmts, b.txs, budget)
+		if txs != b.txs || stmts != budget || trips != tripBudget {
+			t.Errorf("%s: %d transactions, %d statements and %d round trips, want %d, %d and %d (-v lists them)",
+				name, txs, stmts, trips, b.txs, budget, tripBudget)
 		}
 	}
 	check("authenticate (access token)", func() { _, err := h.svc.Authenticate(ctx, reg.Tokens.AccessToken); must(t, err) })

@@ -71,10 +71,12 @@ func (t *tx) DeleteDocument(ctx context.Context, id string) error {
 	return t.updateOne(ctx, "document", id, `DELETE FROM documents WHERE id = ?`, id)
 }
 
+// documentsSQL lists an envelope's documents in their order.
+const documentsSQL = `SELECT ` + documentCols + ` FROM documents WHERE envelope_id = ? ORDER BY position, created_seq, id`
+
 // DocumentsByEnvelope returns the envelope's documents ordered by position.
 func (t *tx) DocumentsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Document, error) {
-	const q = `SELECT ` + documentCols + ` FROM documents WHERE envelope_id = ? ORDER BY position, created_seq, id`
-	return getAll(ctx, t, "documents", scanDocument, q, envelopeID)
+	return getAll(ctx, t, "documents", scanDocument, documentsSQL, envelopeID)
 }
 
 const recipientCols = `id, envelope_id, name, email, role, routing_order, status, auth_method, embedded,
@@ -121,11 +123,13 @@ func (t *tx) DeleteRecipient(ctx context.Context, id string) error {
 	return t.updateOne(ctx, "recipient", id, `DELETE FROM recipients WHERE id = ?`, id)
 }
 
+// recipientsSQL lists an envelope's recipients in their order.
+const recipientsSQL = `SELECT ` + recipientCols + ` FROM recipients WHERE envelope_id = ? ORDER BY routing_order, created_seq, id`
+
 // RecipientsByEnvelope returns the envelope's recipients by routing order,
 // then creation.
 func (t *tx) RecipientsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Recipient, error) {
-	const q = `SELECT ` + recipientCols + ` FROM recipients WHERE envelope_id = ? ORDER BY routing_order, created_seq, id`
-	return getAll(ctx, t, "recipients", scanRecipient, q, envelopeID)
+	return getAll(ctx, t, "recipients", scanRecipient, recipientsSQL, envelopeID)
 }
 
 const fieldCols = `id, envelope_id, document_id, recipient_id, type, page, x, y, width, height,
@@ -159,8 +163,10 @@ func (t *tx) DeleteField(ctx context.Context, id string) error {
 	return t.updateOne(ctx, "field", id, `DELETE FROM fields WHERE id = ?`, id)
 }
 
+// fieldsSQL lists an envelope's fields in their order.
+const fieldsSQL = `SELECT ` + fieldCols + ` FROM fields WHERE envelope_id = ? ORDER BY created_seq, id`
+
 // FieldsByEnvelope returns the envelope's fields in creation order.
 func (t *tx) FieldsByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Field, error) {
-	const q = `SELECT ` + fieldCols + ` FROM fields WHERE envelope_id = ? ORDER BY created_seq, id`
-	return getAll(ctx, t, "fields", scanField, q, envelopeID)
+	return getAll(ctx, t, "fields", scanField, fieldsSQL, envelopeID)
 }

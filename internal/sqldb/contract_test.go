@@ -22,6 +22,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		run  func(t *testing.T, open func(t *testing.T) *DB)
 	}{
 		{"Transactions", testTransactions},
+		{"LaterWrites", testLaterWrites},
 		{"Migrations", testMigrationsContract},
 		{"Organizations", testOrganizations},
 		{"Users", testUsers},

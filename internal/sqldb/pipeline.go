@@ -84,13 +84,13 @@ func (db *DB) pgTransactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOpti
 	})
 }
 
-// send sends the BEGIN and the writes still owed, then q, in one batch,
-// reads the outcome of all but q, and returns the batch for q's.
-func (s *pgStatements) send(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
+// send sends the BEGIN and the writes still owed, then qs, in one batch,
+// reads the outcome of all but qs, and returns the batch for qs's.
+func (s *pgStatements) send(ctx context.Context, qs ...pgQuery) (pgx.BatchResults, error) {
 	if s.failed != nil {
 		return nil, s.failed
 	}
-	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(s.queued)+2)}
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(s.queued)+len(qs)+1)}
 	begin, queued := s.begin, s.queued
 	if begin != "" {
 		b.Queue(begin)
@@ -98,7 +98,9 @@ func (s *pgStatements) send(ctx context.Context, q string, args []any) (pgx.Batc
 	for _, w := range queued {
 		b.Queue(w.sql, w.args...)
 	}
-	b.Queue(q, args...)
+	for _, q := range qs {
+		b.Queue(q.sql, q.args...)
+	}
 	s.begin, s.queued = "", nil
 	s.counters.roundTrip()
 	br := s.conn.SendBatch(ctx, b)
@@ -116,6 +118,12 @@ func (s *pgStatements) send(ctx context.Context, q string, args []any) (pgx.Batc
 	return br, nil
 }
 
+// pgQuery is a statement of a batch.
+type pgQuery struct {
+	sql  string
+	args []any
+}
+
 // fail ends the batch br after a queued statement failed with err, and the
 // transaction with it.
 func (s *pgStatements) fail(br pgx.BatchResults, err error) error {
@@ -125,7 +133,7 @@ func (s *pgStatements) fail(br pgx.BatchResults, err error) error {
 }
 
 func (s *pgStatements) exec(ctx context.Context, q string, args []any) (result, error) {
-	br, err := s.send(ctx, q, args)
+	br, err := s.send(ctx, pgQuery{q, args})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +148,7 @@ func (s *pgStatements) exec(ctx context.Context, q string, args []any) (result, 
 }
 
 func (s *pgStatements) query(ctx context.Context, q string, args []any) (rows, error) {
-	br, err := s.send(ctx, q, args)
+	br, err := s.send(ctx, pgQuery{q, args})
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +163,49 @@ func (s *pgStatements) query(ctx context.Context, q string, args []any) (rows, e
 func (s *pgStatements) queryRow(ctx context.Context, q string, args []any) rowScanner {
 	r, err := s.query(ctx, q, args)
 	return &pgRow{rows: r, err: err}
+}
+
+func (s *pgStatements) readEach(ctx context.Context, reads []batchRead) error {
+	qs := make([]pgQuery, len(reads))
+	for i, r := range reads {
+		qs[i] = pgQuery{r.q, r.args}
+	}
+	br, err := s.send(ctx, qs...)
+	if err != nil {
+		return err
+	}
+	for _, r := range reads {
+		if err = readBatched(br, r); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// readBatched hands the rows of the batch's next query to r.read.
+func readBatched(br pgx.BatchResults, r batchRead) error {
+	rs, err := br.Query()
+	if err != nil {
+		return err
+	}
+	b := pgBatchRows{rs}
+	err = r.read(b)
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// pgBatchRows are the rows of a query in the middle of a batch, which
+// closing them does not end.
+type pgBatchRows struct{ pgx.Rows }
+
+func (r pgBatchRows) Close() error {
+	r.Rows.Close()
+	return r.Rows.Err()
 }
 
 // write queues q, to be sent with the next statement.
@@ -176,7 +227,7 @@ func (s *pgStatements) commit(ctx context.Context) error {
 	if s.begin != "" && len(s.queued) == 0 {
 		return nil
 	}
-	br, err := s.send(ctx, "COMMIT", nil)
+	br, err := s.send(ctx, pgQuery{sql: "COMMIT"})
 	if err != nil {
 		s.rollback(ctx)
 		return err

@@ -366,3 +366,51 @@ func wantAuditSeq(t *testing.T, db *DB, envelopeID string, want int64) {
 		return err
 	})
 }
+
+// TestPostgresRoundTrips pins what pgStatements sends together: BEGIN with
+// the first statement, writes with the next statement that needs an
+// answer or with COMMIT, and nothing for a transaction that runs nothing.
+func TestPostgresRoundTrips(t *testing.T) {
+	sqldbtest.RequirePostgres(t)
+	db := openPostgresTest(t)
+	w := newWorld(t, db)
+	ctx := context.Background()
+	trips := func(name string, want int64, fn func(ctx context.Context, tx esign.Tx) error, run func(context.Context, func(context.Context, esign.Tx) error) error) {
+		t.Helper()
+		before := db.Stats().RoundTrips
+		if err := run(ctx, fn); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := db.Stats().RoundTrips - before; got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+	}
+	nothing := func(context.Context, esign.Tx) error { return nil }
+	trips("a transaction that runs nothing", 0, nothing, db.InTx)
+	trips("a view that reads nothing", 0, nothing, db.View)
+	trips("a view of one read", 2, func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.EnvelopeByID(ctx, w.Envelope.ID)
+		return err
+	}, db.View)
+	trips("a view of the envelope and its contents", 3, func(ctx context.Context, tx esign.Tx) error {
+		if _, err := tx.EnvelopeByID(ctx, w.Envelope.ID); err != nil {
+			return err
+		}
+		_, err := tx.EnvelopeContents(ctx, w.Envelope.ID)
+		return err
+	}, db.View)
+	trips("three writes and a commit", 1, func(ctx context.Context, tx esign.Tx) error {
+		return errors.Join(tx.CreateField(ctx, w.field("fld_rt_1")), tx.CreateField(ctx, w.field("fld_rt_2")),
+			tx.UpdateRecipient(ctx, w.Recipient))
+	}, db.InTx)
+	trips("a lock, writes, a read and a commit", 3, func(ctx context.Context, tx esign.Tx) error {
+		if _, err := tx.LockEnvelope(ctx, w.Envelope.ID); err != nil {
+			return err
+		}
+		if err := tx.CreateField(ctx, w.field("fld_rt_3")); err != nil {
+			return err
+		}
+		_, err := tx.FieldsByEnvelope(ctx, w.Envelope.ID)
+		return err
+	}, db.InTx)
+}

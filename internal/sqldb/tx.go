@@ -60,6 +60,10 @@ type statements interface {
 	// nil): at once on SQLite, and with the next statement sent on
 	// PostgreSQL, where the error is that statement's, or the commit's.
 	write(ctx context.Context, q string, args []any, check func(rows int64, err error) error) error
+	// readEach runs the queries of reads, which must not depend on one
+	// another, one after the other on SQLite and sent together on
+	// PostgreSQL, and hands each one's rows to its read.
+	readEach(ctx context.Context, reads []batchRead) error
 }
 
 // result is the outcome of a statement that returns no rows.
@@ -97,6 +101,23 @@ func (s sqlStatements) write(ctx context.Context, q string, args []any, check fu
 	}
 	n, err := res.RowsAffected()
 	return check(n, err)
+}
+
+func (s sqlStatements) readEach(ctx context.Context, reads []batchRead) error {
+	for _, r := range reads {
+		rs, err := s.tx.QueryContext(ctx, r.q, r.args...)
+		if err != nil {
+			return err
+		}
+		err = r.read(rs)
+		if cerr := rs.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (result, error) {
@@ -218,6 +239,11 @@ func getAll[T any](ctx context.Context, t *tx, what string, scan func(rowScanner
 		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
 	defer rows.Close()
+	return readAll(rows, what, scan)
+}
+
+// readAll reads every row of rows, as a non-nil slice.
+func readAll[T any](rows rows, what string, scan func(rowScanner) (*T, error)) ([]*T, error) {
 	out := []*T{}
 	for rows.Next() {
 		v, err := scan(rows)
