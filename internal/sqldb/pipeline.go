@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/gsign/gsign/internal/esign"
@@ -133,18 +134,24 @@ func (s *pgStatements) fail(br pgx.BatchResults, err error) error {
 }
 
 func (s *pgStatements) exec(ctx context.Context, q string, args []any) (result, error) {
-	br, err := s.send(ctx, pgQuery{q, args})
+	tag, err := s.execLast(ctx, pgQuery{q, args})
 	if err != nil {
 		return nil, err
+	}
+	return rowsAffected(tag.RowsAffected()), nil
+}
+
+// execLast sends q after what is owed (send) and returns its outcome.
+func (s *pgStatements) execLast(ctx context.Context, q pgQuery) (pgconn.CommandTag, error) {
+	br, err := s.send(ctx, q)
+	if err != nil {
+		return pgconn.CommandTag{}, err
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return nil, err
-	}
-	return rowsAffected(tag.RowsAffected()), nil
+	return tag, err
 }
 
 func (s *pgStatements) query(ctx context.Context, q string, args []any) (rows, error) {
@@ -227,16 +234,10 @@ func (s *pgStatements) commit(ctx context.Context) error {
 	if s.begin != "" && len(s.queued) == 0 {
 		return nil
 	}
-	br, err := s.send(ctx, pgQuery{sql: "COMMIT"})
-	if err != nil {
-		s.rollback(ctx)
-		return err
-	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	tag, err := s.execLast(ctx, pgQuery{sql: "COMMIT"})
 	switch {
+	case s.failed != nil:
+		err = s.failed // a write sent with COMMIT failed: its own error
 	case err != nil:
 		err = fmt.Errorf("commit transaction: %w", err)
 	case tag.String() == "ROLLBACK":
