@@ -28,6 +28,16 @@ func (t *tx) readEach(ctx context.Context, reads ...batchRead) error {
 	return t.stmts.readEach(ctx, reads)
 }
 
+// readClosing hands rs to read, then closes rs; it returns read's error,
+// or else Close's.
+func readClosing(rs rows, read func(rows) error) error {
+	err := read(rs)
+	if cerr := rs.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // readInto is the batchRead of q that keeps its rows, scanned, in *dst.
 func readInto[T any](dst *[]*T, what string, scan func(rowScanner) (*T, error), q string, args ...any) batchRead {
 	return batchRead{q: q, args: args, read: func(rs rows) (err error) {

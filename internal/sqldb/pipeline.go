@@ -164,7 +164,7 @@ func (s *pgStatements) query(ctx context.Context, q string, args []any) (rows, e
 		_ = br.Close()
 		return nil, err
 	}
-	return &pgRows{Rows: r, batch: br}, nil
+	return &pgRows{pgBatchRows: pgBatchRows{r}, batch: br}, nil
 }
 
 func (s *pgStatements) queryRow(ctx context.Context, q string, args []any) rowScanner {
@@ -198,12 +198,7 @@ func readBatched(br pgx.BatchResults, r batchRead) error {
 	if err != nil {
 		return err
 	}
-	b := pgBatchRows{rs}
-	err = r.read(b)
-	if cerr := b.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return readClosing(pgBatchRows{rs}, r.read)
 }
 
 // pgBatchRows are the rows of a query in the middle of a batch, which
@@ -275,13 +270,12 @@ func (n rowsAffected) RowsAffected() (int64, error) { return int64(n), nil }
 // pgRows are the rows of the last statement of a batch; closing them ends
 // the batch.
 type pgRows struct {
-	pgx.Rows
+	pgBatchRows
 	batch pgx.BatchResults
 }
 
 func (r *pgRows) Close() error {
-	r.Rows.Close()
-	err := r.Rows.Err()
+	err := r.pgBatchRows.Close()
 	if cerr := r.batch.Close(); err == nil {
 		err = cerr
 	}

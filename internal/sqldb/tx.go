@@ -109,11 +109,7 @@ func (s sqlStatements) readEach(ctx context.Context, reads []batchRead) error {
 		if err != nil {
 			return err
 		}
-		err = r.read(rs)
-		if cerr := rs.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := readClosing(rs, r.read); err != nil {
 			return err
 		}
 	}
