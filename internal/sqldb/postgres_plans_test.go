@@ -1,0 +1,88 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gsign/gsign/internal/sqldb/sqldbtest"
+)
+
+// TestPostgresReferencesShareCollation checks that every foreign key column
+// has the collation of the column it refers to. A join compares the two
+// under one collation, and an index built under another cannot serve it:
+// the join then reads the whole table (migration 0016).
+func TestPostgresReferencesShareCollation(t *testing.T) {
+	db := openPostgresTest(t)
+	const q = `SELECT c.conrelid::regclass::text, a.attname, fa.attname, a.attcollation = fa.attcollation
+		FROM pg_constraint c
+		JOIN LATERAL unnest(c.conkey, c.confkey) AS k(attnum, fattnum) ON true
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+		JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = k.fattnum
+		WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace`
+	rows, err := db.reader.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var table, col, refCol string
+		var same bool
+		if err := rows.Scan(&table, &col, &refCol, &same); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !same {
+			t.Errorf("%s.%s has another collation than the %s it refers to", table, col, refCol)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 40 {
+		t.Fatalf("found %d foreign key columns; the query no longer sees the schema", n)
+	}
+}
+
+// TestPostgresJoinsUseIndexes checks that the joins every request runs
+// (authentication, the signing context, a team's members) can be served by
+// indexes: with sequential scans priced out, none of their plans reads a
+// table through.
+func TestPostgresJoinsUseIndexes(t *testing.T) {
+	sqldbtest.RequirePostgres(t)
+	db := openPostgresTest(t)
+	ctx := context.Background()
+	c, err := db.reader.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `SET enable_seqscan = off; SET jit = off`); err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range map[string]string{
+		"auth token credential": authTokenCredentialSQL,
+		"API key credential":    apiKeyCredentialSQL,
+		"token envelope":        tokenEnvelopeSQL,
+		"token context":         tokenContextSQL,
+		"team members":          `SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.org_id = ?`,
+	} {
+		rows, err := c.QueryContext(ctx, `EXPLAIN `+db.d.rebind(q), "x")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		rows.Close()
+		if text := strings.Join(plan, "\n"); strings.Contains(text, "Seq Scan") {
+			t.Errorf("%s reads a table through:\n%s", name, text)
+		}
+	}
+}
