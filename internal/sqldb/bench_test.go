@@ -9,6 +9,7 @@ import (
 
 	"github.com/gsign/gsign/internal/cpumeter"
 	"github.com/gsign/gsign/internal/esign"
+	"github.com/gsign/gsign/internal/sqldb/sqldbtest"
 )
 
 // The benchmarks run on a SQLite file in a temporary folder, with the
@@ -152,9 +153,18 @@ func settleBench(b *testing.B, db *DB, j *esign.Job) {
 // transaction, as the transaction that ends a job does, behind a backlog of
 // 20,000 due jobs (a bulk send's). Each claim should cost what it costs
 // with a short queue: the pick walks the index in order and stops at its
-// limit (claimPick). One op is one job.
+// limit (claimPick). One op is one job. On PostgreSQL (with
+// GSIGN_TEST_POSTGRES_URL set) each claim also steps over the index entries
+// of the jobs before it, dead and not yet vacuumed.
 func BenchmarkClaimBacklog(b *testing.B) {
-	db := openSQLiteTB(b)
+	b.Run("sqlite", func(b *testing.B) { claimBacklog(b, openSQLiteTB(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		sqldbtest.RequirePostgres(b)
+		claimBacklog(b, openPostgresAt(b, sqldbtest.PostgresTestURL(b)))
+	})
+}
+
+func claimBacklog(b *testing.B, db *DB) {
 	ctx := context.Background()
 	enqueueBench(b, db, 20_000+b.N)
 	b.ResetTimer()

@@ -24,7 +24,7 @@ func openPostgresTest(t *testing.T) *DB {
 // openPostgresAt opens the database at url, migrating it if needed, and
 // closes it when t ends. Two of them on one url are two processes sharing a
 // database.
-func openPostgresAt(t *testing.T, url string) *DB {
+func openPostgresAt(t testing.TB, url string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), url, Options{AutoMigrate: true})
 	if err != nil {
