@@ -99,15 +99,16 @@ type EventRecipient struct {
 // also, which the caller knows of), in ev's transaction: a webhook delivery
 // and its outbox job for every enabled endpoint of the organization that
 // subscribed to the event, and a notification of the envelope's owner for
-// the notified events. An organization without endpoints costs one indexed
-// query (and a notification insert for the notified events), and only for
-// the audit actions that raise events.
+// the notified events. An organization without endpoints costs no query
+// when the transaction read e from the store (EndpointHints), one indexed
+// query otherwise (and a notification insert for the notified events), and
+// only for the audit actions that raise events.
 func raiseEvents(ctx context.Context, tx Tx, e *Envelope, ev *AuditEvent, also ...EventType) error {
 	types := append(slices.Clone(auditEvents[ev.Type]), also...)
 	if len(types) == 0 {
 		return nil
 	}
-	eps, err := tx.WebhookEndpointsByOrg(ctx, e.OrgID)
+	eps, err := endpointsOf(ctx, tx, e.OrgID)
 	if err != nil {
 		return fmt.Errorf("raise events of %s: %w", e.ID, err)
 	}
@@ -130,6 +131,34 @@ func raiseEvents(ctx context.Context, tx Tx, e *Envelope, ev *AuditEvent, also .
 		}
 	}
 	return nil
+}
+
+// EndpointHints is what a transaction can tell, without a statement of its
+// own, of whether an organization has webhook endpoints. Most organizations
+// have none, and every audited change would otherwise look them up only to
+// find nothing: a round trip on PostgreSQL. sqldb's transactions learn it
+// from every read of an envelope (which reads along whether the envelope's
+// organization has endpoints) and of an organization's endpoints, and forget
+// it when they write endpoints. What a transaction knows is as of its own
+// reads, so it is never older than the transaction; a Tx that does not
+// implement EndpointHints, or knows nothing of the organization, costs the
+// lookup.
+type EndpointHints interface {
+	// KnownWebhookEndpoints reports whether the transaction knows if the
+	// organization has any webhook endpoint (known), and if so whether it
+	// has (has), as of the transaction's latest read that told.
+	KnownWebhookEndpoints(orgID string) (has, known bool)
+}
+
+// endpointsOf returns the organization's endpoints: none, without a
+// statement, when tx already knows that there are none.
+func endpointsOf(ctx context.Context, tx Tx, orgID string) ([]*WebhookEndpoint, error) {
+	if h, ok := tx.(EndpointHints); ok {
+		if has, known := h.KnownWebhookEndpoints(orgID); known && !has {
+			return nil, nil
+		}
+	}
+	return tx.WebhookEndpointsByOrg(ctx, orgID)
 }
 
 // subscribed returns the enabled endpoints subscribed to typ.

@@ -50,6 +50,8 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Idempotency", testIdempotency},
 		{"Branding", testBranding},
 		{"WebhookEndpoints", testWebhookEndpoints},
+		{"EndpointHints", testEndpointHints},
+		{"EndpointsOncePerTransaction", testEndpointsOncePerTransaction},
 		{"WebhookDeliveries", testWebhookDeliveries},
 		{"Notifications", testNotifications},
 		{"Schedule", testSchedule},

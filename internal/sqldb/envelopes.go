@@ -34,7 +34,7 @@ func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
 
 // EnvelopeByID returns the envelope with the id, whatever its organization.
 func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, error) {
-	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`, id)
+	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, `SELECT `+envelopeReadCols+` FROM envelopes WHERE id = ?`, id)
 }
 
 // LockEnvelope is EnvelopeByID that locks the row until the transaction
@@ -43,7 +43,7 @@ func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, erro
 // is what makes the domain's read-decide-write safe. On SQLite the lock is
 // the write transaction itself.
 func (t *tx) LockEnvelope(ctx context.Context, id string) (*esign.Envelope, error) {
-	return getOne(ctx, t, "envelope", scanEnvelope, `SELECT `+envelopeCols+` FROM envelopes WHERE id = ?`+t.lockRows(), id)
+	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, `SELECT `+envelopeReadCols+` FROM envelopes WHERE id = ?`+t.lockRows(), id)
 }
 
 // UpdateEnvelope writes every mutable column of e; the organization, owner
@@ -78,7 +78,7 @@ func (t *tx) ListEnvelopes(ctx context.Context, f esign.EnvelopeFilter) ([]*esig
 		return nil, errors.New("list envelopes: an organization is required unless AllOrgs")
 	}
 	q, args := listEnvelopesSQL(f)
-	return getAll(ctx, t, "envelopes", scanEnvelope, q, args...)
+	return getAll(ctx, t, "envelopes", t.scanEnvelopeRead, q, args...)
 }
 
 // likeEscaper makes search text literal in a LIKE pattern (escape '\').
@@ -110,7 +110,7 @@ func listEnvelopesSQL(f esign.EnvelopeFilter) (string, []any) {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
 		add(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(subject) LIKE ? ESCAPE '\')`, pattern, pattern)
 	}
-	q := `SELECT ` + envelopeCols + ` FROM envelopes`
+	q := `SELECT ` + envelopeReadCols + ` FROM envelopes`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}

@@ -7,9 +7,12 @@ import (
 )
 
 // What TokenContext runs, written once: a recipient token joined with its
-// envelope and the envelope's owner, and that joined with the recipients.
+// envelope (and whether the envelope's organization has webhook endpoints,
+// endpoint_hints.go) and the envelope's owner, and that joined with the
+// recipients.
 var (
-	tokenJoinCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols)
+	tokenJoinCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + hasEndpointsCol("e") +
+		`, ` + qualified("o", userCols)
 	tokenJoinFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id`
 
 	tokenEnvelopeSQL = `SELECT ` + tokenJoinCols + tokenJoinFrom + ` WHERE t.hash = ?`
@@ -29,9 +32,11 @@ var (
 // NotFound if there is no such token, or nothing it refers to.
 func (t *tx) TokenContext(ctx context.Context, hash string, lock bool) (*esign.TokenContext, error) {
 	c := &esign.TokenContext{}
+	var hasEndpoints bool
 	head := func(d *destinations) {
 		c.Token, _ = scanRecipientToken(d)
 		c.Envelope, _ = scanEnvelope(d)
+		_ = d.Scan(&hasEndpoints)
 		c.Owner, _ = scanUser(d)
 	}
 	if lock && t.lockRows() != "" {
@@ -42,6 +47,7 @@ func (t *tx) TokenContext(ctx context.Context, hash string, lock bool) (*esign.T
 		if err != nil {
 			return nil, err
 		}
+		t.noteEndpoints(c.Envelope.OrgID, hasEndpoints)
 		c.Recipients, err = t.RecipientsByEnvelope(ctx, c.Envelope.ID)
 		return c, err
 	}
@@ -51,6 +57,9 @@ func (t *tx) TokenContext(ctx context.Context, hash string, lock bool) (*esign.T
 	})
 	if err == nil && !found {
 		err = esign.NotFound("recipient token")
+	}
+	if err == nil {
+		t.noteEndpoints(c.Envelope.OrgID, hasEndpoints)
 	}
 	return c, err
 }

@@ -26,6 +26,9 @@ type tx struct {
 	// auditWrites are the audit events AppendAudit was asked to insert and
 	// has not yet (deferredAudit).
 	auditWrites deferredAudit
+	// endpoints is what the transaction's reads told of organizations'
+	// webhook endpoints, by organization (endpoint_hints.go).
+	endpoints map[string]orgEndpoints
 }
 
 var _ esign.Tx = (*tx)(nil)

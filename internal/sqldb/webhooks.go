@@ -23,6 +23,7 @@ func (t *tx) CreateWebhookEndpoint(ctx context.Context, ep *esign.WebhookEndpoin
 	if err != nil {
 		return err
 	}
+	t.forgetEndpoints()
 	return t.insert(ctx, "webhook endpoint", insertSQL("webhook_endpoints", endpointCols),
 		ep.ID, ep.OrgID, ep.URL, ep.Description, events, ep.Enabled, ep.DisabledReason,
 		ep.Secret, ep.PrevSecret, nullMicros(ep.PrevSecretUntil), micros(ep.CreatedAt), micros(ep.UpdatedAt))
@@ -34,10 +35,19 @@ func (t *tx) WebhookEndpointByID(ctx context.Context, id string) (*esign.Webhook
 }
 
 // WebhookEndpointsByOrg returns the organization's endpoints, oldest first,
-// from the index on (org_id, created_at).
+// from the index on (org_id, created_at): once per transaction, unless it
+// writes endpoints or reads an envelope of the organization in between
+// (endpoint_hints.go).
 func (t *tx) WebhookEndpointsByOrg(ctx context.Context, orgID string) ([]*esign.WebhookEndpoint, error) {
-	return getAll(ctx, t, "webhook endpoints", scanEndpoint,
+	if eps, ok := t.listedEndpoints(orgID); ok {
+		return eps, nil
+	}
+	eps, err := getAll(ctx, t, "webhook endpoints", scanEndpoint,
 		`SELECT `+endpointCols+` FROM webhook_endpoints WHERE org_id = ? ORDER BY created_at, id`, orgID)
+	if err == nil {
+		t.noteListed(orgID, eps)
+	}
+	return eps, err
 }
 
 // UpdateWebhookEndpoint writes every mutable column of ep.
@@ -48,6 +58,7 @@ func (t *tx) UpdateWebhookEndpoint(ctx context.Context, ep *esign.WebhookEndpoin
 	}
 	const q = `UPDATE webhook_endpoints SET url = ?, description = ?, events = ?, enabled = ?, disabled_reason = ?,
 		secret = ?, prev_secret = ?, prev_secret_until = ?, updated_at = ? WHERE id = ?`
+	t.forgetEndpoints()
 	return t.updateOne(ctx, "webhook endpoint", ep.ID, q, ep.URL, ep.Description, events, ep.Enabled, ep.DisabledReason,
 		ep.Secret, ep.PrevSecret, nullMicros(ep.PrevSecretUntil), micros(ep.UpdatedAt), ep.ID)
 }
@@ -55,6 +66,7 @@ func (t *tx) UpdateWebhookEndpoint(ctx context.Context, ep *esign.WebhookEndpoin
 // DeleteWebhookEndpoint deletes the endpoint; its deliveries and their
 // attempts go with it (ON DELETE CASCADE).
 func (t *tx) DeleteWebhookEndpoint(ctx context.Context, id string) error {
+	t.forgetEndpoints()
 	return t.updateOne(ctx, "webhook endpoint", id, `DELETE FROM webhook_endpoints WHERE id = ?`, id)
 }
 
