@@ -21,6 +21,18 @@ type EnvelopeContents struct {
 	Fields     []*Field
 }
 
+// EnvelopeRecord is an envelope with all that is recorded of it: its
+// contents, signatures and audit trail, its owner and its organization, as
+// finalize reads them to seal it.
+type EnvelopeRecord struct {
+	Envelope *Envelope
+	EnvelopeContents
+	Signatures []*Signature
+	Audit      []*AuditEvent
+	Owner      *User
+	Org        *Organization
+}
+
 // CreateEnvelopeInput is a new draft.
 type CreateEnvelopeInput struct {
 	Name      string

@@ -52,24 +52,13 @@ func (s *Service) finalize(ctx context.Context, j *Job, envelopeID string) error
 func (s *Service) loadFinalInputs(ctx context.Context, envelopeID string) (*finalInputs, error) {
 	in := &finalInputs{}
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := tx.EnvelopeByID(ctx, envelopeID)
+		r, err := tx.EnvelopeRecord(ctx, envelopeID)
 		if err != nil {
 			return err
 		}
-		if in.d, err = loadDetail(ctx, tx, e); err != nil {
-			return err
-		}
-		if in.sigs, err = tx.SignaturesByEnvelope(ctx, envelopeID); err != nil {
-			return err
-		}
-		if in.events, err = tx.AuditEvents(ctx, envelopeID); err != nil {
-			return err
-		}
-		if in.owner, err = tx.UserByID(ctx, e.OwnerID); err != nil {
-			return err
-		}
-		in.org, err = tx.OrganizationByID(ctx, e.OrgID)
-		return err
+		in.d = &EnvelopeDetail{Envelope: r.Envelope, EnvelopeContents: r.EnvelopeContents}
+		in.sigs, in.events, in.owner, in.org = r.Signatures, r.Audit, r.Owner, r.Org
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -151,6 +151,11 @@ type EnvelopeTx interface {
 	// FieldsByEnvelope in one read, which costs one round trip on
 	// PostgreSQL where the three cost three.
 	EnvelopeContents(ctx context.Context, envelopeID string) (*EnvelopeContents, error)
+	// EnvelopeRecord reads the envelope and all EnvelopeRecord holds of it
+	// in one read: one round trip on PostgreSQL, where EnvelopeByID,
+	// EnvelopeContents, SignaturesByEnvelope, AuditEvents, UserByID and
+	// OrganizationByID cost six. NotFound if there is no such envelope.
+	EnvelopeRecord(ctx context.Context, envelopeID string) (*EnvelopeRecord, error)
 
 	// SaveResultFile inserts r or replaces the envelope's file of r.Part.
 	SaveResultFile(ctx context.Context, r *ResultFile) error

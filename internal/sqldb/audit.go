@@ -34,8 +34,10 @@ func (t *tx) AppendAudit(ctx context.Context, e *esign.AuditEvent) error {
 	return nil
 }
 
+// auditEventsSQL is what AuditEvents runs.
+const auditEventsSQL = `SELECT ` + auditCols + ` FROM audit_events WHERE envelope_id = ? ORDER BY seq`
+
 // AuditEvents returns the envelope's events in sequence order.
 func (t *tx) AuditEvents(ctx context.Context, envelopeID string) ([]*esign.AuditEvent, error) {
-	const q = `SELECT ` + auditCols + ` FROM audit_events WHERE envelope_id = ? ORDER BY seq`
-	return getAll(ctx, t, "audit events", scanAudit, q, envelopeID)
+	return getAll(ctx, t, "audit events", scanAudit, auditEventsSQL, envelopeID)
 }

@@ -60,3 +60,41 @@ func (t *tx) EnvelopeContents(ctx context.Context, envelopeID string) (*esign.En
 	}
 	return c, nil
 }
+
+// The reads of EnvelopeRecord that have no method of their own: the
+// envelope's owner and organization, found through the envelope so that
+// they can be read together with it.
+const (
+	envelopeOwnerSQL = `SELECT ` + userCols + ` FROM users WHERE id = (SELECT owner_id FROM envelopes WHERE id = ?)`
+	envelopeOrgSQL   = `SELECT ` + orgCols + ` FROM organizations WHERE id = (SELECT org_id FROM envelopes WHERE id = ?)`
+)
+
+// EnvelopeRecord returns the envelope, its contents, signatures and audit
+// trail, its owner and its organization, read together.
+func (t *tx) EnvelopeRecord(ctx context.Context, envelopeID string) (*esign.EnvelopeRecord, error) {
+	r := &esign.EnvelopeRecord{}
+	var envelopes []*esign.Envelope
+	var owners []*esign.User
+	var orgs []*esign.Organization
+	err := t.readEach(ctx,
+		readInto(&envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
+		readInto(&r.Documents, "documents", scanDocument, documentsSQL, envelopeID),
+		readInto(&r.Recipients, "recipients", scanRecipient, recipientsSQL, envelopeID),
+		readInto(&r.Fields, "fields", scanField, fieldsSQL, envelopeID),
+		readInto(&r.Signatures, "signatures", scanSignature, signaturesSQL, envelopeID),
+		readInto(&r.Audit, "audit events", scanAudit, auditEventsSQL, envelopeID),
+		readInto(&owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
+		readInto(&orgs, "organization", scanOrg, envelopeOrgSQL, envelopeID))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(envelopes) == 0:
+		return nil, esign.NotFound("envelope")
+	case len(owners) == 0:
+		return nil, esign.NotFound("user")
+	case len(orgs) == 0:
+		return nil, esign.NotFound("organization")
+	}
+	r.Envelope, r.Owner, r.Org = envelopes[0], owners[0], orgs[0]
+	return r, nil
+}

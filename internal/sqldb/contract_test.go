@@ -37,6 +37,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"DraftDeletes", testDraftDeletes},
 		{"Fields", testFields},
 		{"Signatures", testSignatures},
+		{"EnvelopeRecord", testEnvelopeRecord},
 		{"RecipientTokens", testRecipientTokens},
 		{"TokenContext", testTokenContext},
 		{"RecipientAuth", testRecipientAuth},

@@ -32,9 +32,12 @@ func (t *tx) CreateEnvelope(ctx context.Context, e *esign.Envelope) error {
 		seconds(e.ReminderDelay), seconds(e.ReminderFrequency), seconds(e.ExpiryWarning), nullMicros(e.ExpiryWarningAt), nullString(e.TeamID))
 }
 
+// envelopeByIDSQL is what EnvelopeByID runs.
+var envelopeByIDSQL = `SELECT ` + envelopeReadCols + ` FROM envelopes WHERE id = ?`
+
 // EnvelopeByID returns the envelope with the id, whatever its organization.
 func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, error) {
-	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, `SELECT `+envelopeReadCols+` FROM envelopes WHERE id = ?`, id)
+	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, id)
 }
 
 // LockEnvelope is EnvelopeByID that locks the row until the transaction

@@ -29,9 +29,11 @@ func (t *tx) CreateSignature(ctx context.Context, g *esign.Signature) error {
 // SignaturesByEnvelope returns the envelope's signatures, images included,
 // in creation order.
 func (t *tx) SignaturesByEnvelope(ctx context.Context, envelopeID string) ([]*esign.Signature, error) {
-	const q = `SELECT ` + signatureCols + ` FROM signatures WHERE envelope_id = ? ORDER BY created_seq, id`
-	return getAll(ctx, t, "signatures", scanSignature, q, envelopeID)
+	return getAll(ctx, t, "signatures", scanSignature, signaturesSQL, envelopeID)
 }
+
+// signaturesSQL is what SignaturesByEnvelope runs.
+const signaturesSQL = `SELECT ` + signatureCols + ` FROM signatures WHERE envelope_id = ? ORDER BY created_seq, id`
 
 const recipientTokenCols = `hash, envelope_id, recipient_id, kind, expires_at, used_at, created_at, sender_auth`
 

@@ -1,0 +1,65 @@
+package sqldb
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gsign/gsign/internal/esign"
+)
+
+// testEnvelopeRecord checks that EnvelopeRecord reads what the single
+// reads it stands for read, in one transaction that also writes before it,
+// and that a missing envelope is not found.
+func testEnvelopeRecord(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	w := newWorld(t, db)
+	newWorld(t, db) // another envelope, whose rows must not show
+	f := w.field("fld_rec")
+	sig := &esign.Signature{ID: "sig_rec", EnvelopeID: w.Envelope.ID, RecipientID: w.Recipient.ID, FieldID: f.ID,
+		Kind: esign.SignatureTyped, Text: "Rita R", Font: "caveat", Image: []byte("\x89PNG\r\n\x1a\n"), SHA256: "s", CreatedAt: t0}
+	ev := &esign.AuditEvent{EnvelopeID: w.Envelope.ID, Seq: 1, Version: esign.AuditEncodingVersion, Type: esign.AuditSigned,
+		Actor:      esign.Actor{Type: esign.ActorRecipient, ID: w.Recipient.ID, Email: "rita@example.com"},
+		OccurredAt: t0.Add(time.Second), Data: map[string]string{"recipient_id": w.Recipient.ID}, PreviousHash: "prev", Hash: "hash"}
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		if err := tx.CreateField(ctx, f); err != nil {
+			return err
+		}
+		if err := tx.CreateSignature(ctx, sig); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, ev); err != nil {
+			return err
+		}
+		got, err := tx.EnvelopeRecord(ctx, w.Envelope.ID) // sees the writes before it
+		if err == nil && (len(got.Signatures) != 1 || len(got.Audit) != 1 || len(got.Fields) != 1) {
+			t.Errorf("record in the writing transaction: %d signatures, %d events, %d fields; want 1 each",
+				len(got.Signatures), len(got.Audit), len(got.Fields))
+		}
+		return err
+	})
+	t.Run("the single reads together", func(t *testing.T) {
+		view(t, db, func(ctx context.Context, tx esign.Tx) error {
+			got, err := tx.EnvelopeRecord(ctx, w.Envelope.ID)
+			if err != nil {
+				return err
+			}
+			e, _ := tx.EnvelopeByID(ctx, w.Envelope.ID)
+			c, _ := tx.EnvelopeContents(ctx, w.Envelope.ID)
+			sigs, _ := tx.SignaturesByEnvelope(ctx, w.Envelope.ID)
+			events, _ := tx.AuditEvents(ctx, w.Envelope.ID)
+			owner, _ := tx.UserByID(ctx, w.Envelope.OwnerID)
+			org, err := tx.OrganizationByID(ctx, w.Envelope.OrgID)
+			wantEqual(t, got, &esign.EnvelopeRecord{Envelope: e, EnvelopeContents: *c, Signatures: sigs, Audit: events, Owner: owner, Org: org})
+			wantEqual(t, got.Owner.ID, w.User.ID)
+			return err
+		})
+	})
+	t.Run("a missing envelope is not found", func(t *testing.T) {
+		err := db.View(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+			_, err := tx.EnvelopeRecord(ctx, "env_nope")
+			return err
+		})
+		wantErr(t, err, esign.KindNotFound, "")
+	})
+}
