@@ -170,10 +170,12 @@ type SigningTx interface {
 	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)
 	// TokenContext returns the recipient token with the hash, its envelope,
 	// the envelope's owner and its recipients (as RecipientsByEnvelope
-	// lists them) in one read; with lock, the envelope is locked as by
-	// LockEnvelope.
+	// lists them), and the envelope's documents and fields if read asks
+	// for them, in one read (one round trip on PostgreSQL); with read.Lock,
+	// the envelope is locked as by LockEnvelope, and what is read besides
+	// the envelope is as it is once the lock is held.
 	// NotFound if there is no such token.
-	TokenContext(ctx context.Context, hash string, lock bool) (*TokenContext, error)
+	TokenContext(ctx context.Context, hash string, read TokenRead) (*TokenContext, error)
 	// UseRecipientToken sets used_at if unset and reports whether it did.
 	UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error)
 }

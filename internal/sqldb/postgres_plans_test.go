@@ -66,6 +66,9 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 		"API key credential":    apiKeyCredentialSQL,
 		"token envelope":        tokenEnvelopeSQL,
 		"token context":         tokenContextSQL,
+		"token recipients":      tokenRecipientsSQL,
+		"token documents":       tokenDocumentsSQL,
+		"token fields":          tokenFieldsSQL,
 		"team members":          `SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.org_id = ?`,
 	} {
 		rows, err := c.QueryContext(ctx, `EXPLAIN `+db.d.rebind(q), "x")
