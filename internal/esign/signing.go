@@ -82,12 +82,10 @@ func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, er
 
 // exchangeEmbedded spends a single-use embedded URL and returns a session token.
 func (s *Service) exchangeEmbedded(ctx context.Context, tx Tx, c *signingContext) (string, error) {
-	ok, err := tx.UseRecipientToken(ctx, c.Token.Hash, tx.Now())
-	if err != nil {
+	// checkUsable refused a used URL, and the token was read with the
+	// envelope locked, as every use of it is: it is unused.
+	if err := tx.UseRecipientToken(ctx, c.Token.Hash, tx.Now()); err != nil {
 		return "", err
-	}
-	if !ok || c.Token.UsedAt != nil {
-		return "", errGone("this signing URL was already used; ask the sender for a new one")
 	}
 	secret, hash := NewSecret(SecretRecipient)
 	exp := tx.Now().Add(s.Config.SessionTTL)

@@ -77,7 +77,7 @@ func TestStatementsPerOperation(t *testing.T) {
 		"authenticate (access token)": {1, 1, 1, 2},
 		"authenticate (API key)":      {1, 1, 1, 2},
 		"compose":                     {1, 17, 17, 2},
-		"open":                        {1, 9, 10, 4},
+		"open":                        {1, 9, 10, 3},
 		"complete":                    {2, 12, 13, 6},
 		"complete (last signer)":      {2, 13, 14, 7},
 		"get":                         {1, 4, 4, 3},

@@ -176,8 +176,13 @@ type SigningTx interface {
 	// the envelope is as it is once the lock is held.
 	// NotFound if there is no such token.
 	TokenContext(ctx context.Context, hash string, read TokenRead) (*TokenContext, error)
-	// UseRecipientToken sets used_at if unset and reports whether it did.
-	UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error)
+	// UseRecipientToken sets used_at of the token, which the caller read
+	// unused with its envelope locked. A token used (or unknown) after all
+	// fails the transaction with a conflict (code link_gone), reported by
+	// this call or by a later statement or the commit: the write is
+	// conditional, so a single-use token is used once however many
+	// transactions race for it, and nothing waits for its answer.
+	UseRecipientToken(ctx context.Context, hash string, at time.Time) error
 }
 
 // AuditTx persists audit events.

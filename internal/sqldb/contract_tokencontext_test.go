@@ -120,7 +120,7 @@ func tokenContextReads(t *testing.T, ctx context.Context, tx esign.Tx, w *world,
 }
 
 // testTokenContextAfterLock: a locking TokenContext that waits for the
-// envelope's lock reads the recipients, documents and fields as the
+// envelope's lock reads the token, recipients, documents and fields as the
 // transaction that held the lock left them, not as they were when it
 // began to wait: a signer waiting on another who completes must see that
 // completion. On PostgreSQL the test holds the lock until the read is seen
@@ -140,7 +140,7 @@ func testTokenContextAfterLock(t *testing.T, open func(t *testing.T) *DB) {
 	defer unlock()
 	go func() {
 		held <- db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-			return completeUnderLock(ctx, tx, db, w, locked, release)
+			return completeUnderLock(ctx, tx, db, w, tok.Hash, locked, release)
 		})
 	}()
 	var pid int
@@ -168,19 +168,20 @@ func testTokenContextAfterLock(t *testing.T, open func(t *testing.T) *DB) {
 	o := <-waited
 	checkErr(t, o.err, "", "")
 	c := o.c
-	if c.Envelope.Name != "Completed" || len(c.Recipients) != 1 || c.Recipients[0].Status != esign.RecipientCompleted ||
+	if c.Envelope.Name != "Completed" || c.Token.UsedAt == nil || len(c.Recipients) != 1 || c.Recipients[0].Status != esign.RecipientCompleted ||
 		len(c.Fields) != 1 || c.Fields[0].Value != "done" || len(c.Documents) != 2 {
-		t.Errorf("read what was before the lock: envelope %q, recipients %v, fields %v, %d documents",
-			c.Envelope.Name, each(c.Recipients, func(r *esign.Recipient) esign.RecipientStatus { return r.Status }),
+		t.Errorf("read what was before the lock: envelope %q, token used at %v, recipients %v, fields %v, %d documents",
+			c.Envelope.Name, c.Token.UsedAt, each(c.Recipients, func(r *esign.Recipient) esign.RecipientStatus { return r.Status }),
 			each(c.Fields, func(f *esign.Field) string { return f.Value }), len(c.Documents))
 	}
 }
 
 // completeUnderLock locks w's envelope, completes its recipient, fills its
-// field, adds a document and renames the envelope, sends all that, then
+// field, adds a document, renames the envelope and uses the token with
+// hash, sends all that, then
 // reports the connection's process id (0 on SQLite) on locked and holds
 // the lock until release is closed.
-func completeUnderLock(ctx context.Context, etx esign.Tx, db *DB, w *world, locked chan<- int, release <-chan struct{}) error {
+func completeUnderLock(ctx context.Context, etx esign.Tx, db *DB, w *world, hash string, locked chan<- int, release <-chan struct{}) error {
 	e, err := etx.LockEnvelope(ctx, w.Envelope.ID)
 	if err != nil {
 		return err
@@ -196,7 +197,8 @@ func completeUnderLock(ctx context.Context, etx esign.Tx, db *DB, w *world, lock
 	rs[0].Status, fs[0].Value, e.Name = esign.RecipientCompleted, "done", "Completed"
 	d := *w.Document
 	d.ID, d.Position = w.Document.ID+"_2", 2
-	if err := errors.Join(etx.UpdateRecipient(ctx, rs[0]), etx.UpdateField(ctx, fs[0]), etx.UpdateEnvelope(ctx, e), etx.CreateDocument(ctx, &d)); err != nil {
+	if err := errors.Join(etx.UpdateRecipient(ctx, rs[0]), etx.UpdateField(ctx, fs[0]), etx.UpdateEnvelope(ctx, e), etx.CreateDocument(ctx, &d),
+		etx.UseRecipientToken(ctx, hash, t0)); err != nil {
 		return err
 	}
 	pid := 0

@@ -64,7 +64,7 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 	for name, q := range map[string]string{
 		"auth token credential": authTokenCredentialSQL,
 		"API key credential":    apiKeyCredentialSQL,
-		"token envelope":        tokenEnvelopeSQL,
+		"token envelope":        lockTokenEnvelopeSQL,
 		"token context":         tokenContextSQL,
 		"token recipients":      tokenRecipientsSQL,
 		"token documents":       tokenDocumentsSQL,

@@ -7,22 +7,24 @@ import (
 	"github.com/gsign/gsign/internal/esign"
 )
 
-// What TokenContext runs, written once: a recipient token joined with its
-// envelope and the envelope's owner, and that joined with the recipients;
-// and the envelope's recipients, documents and fields found by the token's
-// hash, so that no statement waits for another's answer and all of them
-// go in one round trip on PostgreSQL.
+// What TokenContext runs, written once. Without row locks: a recipient
+// token joined with its envelope, the envelope's owner and recipients.
+// With them: the token's envelope with its owner, to lock, then the token
+// joined with the recipients. And the envelope's documents and fields.
+// Each finds its rows by the token's hash, so that no statement waits for
+// another's answer and all of them go in one round trip on PostgreSQL.
 var (
-	tokenJoinCols = qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols)
-	tokenJoinFrom = ` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id`
-
-	tokenEnvelopeSQL = `SELECT ` + tokenJoinCols + tokenJoinFrom + ` WHERE t.hash = ?`
-	tokenContextSQL  = `SELECT ` + tokenJoinCols + `, ` + qualified("r", recipientCols) + tokenJoinFrom +
+	tokenContextSQL = `SELECT ` + qualified("t", recipientTokenCols) + `, ` + qualified("e", envelopeCols) + `, ` +
+		qualified("o", userCols) + `, ` + qualified("r", recipientCols) +
+		` FROM recipient_tokens t JOIN envelopes e ON e.id = t.envelope_id JOIN users o ON o.id = e.owner_id` +
 		` JOIN recipients r ON r.envelope_id = e.id WHERE t.hash = ? ORDER BY r.routing_order, r.created_seq, r.id`
 
-	tokenRecipientsSQL = ofTokenEnvelope(recipientsSQL)
-	tokenDocumentsSQL  = ofTokenEnvelope(documentsSQL)
-	tokenFieldsSQL     = ofTokenEnvelope(fieldsSQL)
+	lockTokenEnvelopeSQL = `SELECT ` + qualified("e", envelopeCols) + `, ` + qualified("o", userCols) +
+		` FROM envelopes e JOIN users o ON o.id = e.owner_id WHERE e.id = (SELECT envelope_id FROM recipient_tokens WHERE hash = ?)`
+	tokenRecipientsSQL = `SELECT ` + qualified("t", recipientTokenCols) + `, ` + qualified("r", recipientCols) +
+		` FROM recipient_tokens t JOIN recipients r ON r.envelope_id = t.envelope_id WHERE t.hash = ? ORDER BY r.routing_order, r.created_seq, r.id`
+	tokenDocumentsSQL = ofTokenEnvelope(documentsSQL)
+	tokenFieldsSQL    = ofTokenEnvelope(fieldsSQL)
 )
 
 // ofTokenEnvelope turns q, a listing of an envelope's rows by its id, into
@@ -42,32 +44,40 @@ func ofTokenEnvelope(q string) string {
 // with them. Without row locks (a read, or SQLite, where the write
 // transaction is the lock) one statement reads the token, envelope, owner
 // and recipients, a join with a row per recipient. With row locks
-// (read.Lock on PostgreSQL) the recipients are read by a statement of their
-// own after the one that locks the envelope: a locking join would give the
-// envelope's newest row but the recipients as they were before the wait
-// for the lock, and a signer waiting on another who completes would not
-// see that completion. The statements go in one batch all the same:
-// PostgreSQL runs a batch's statements one after the other, each (READ
-// COMMITTED) with a snapshot taken when it starts, so those after the
-// locking one see what was committed before the lock was granted.
+// (read.Lock on PostgreSQL) one statement locks the envelope and reads it
+// with its owner, and the token and recipients come from a statement of
+// their own after it: a locking join would give the envelope's newest row
+// but the other tables' rows as they were before the wait for the lock,
+// and a signer waiting on another who completes would not see that
+// completion, nor one waiting to open an embedded URL that the other just
+// used. The statements go in one batch all the same: PostgreSQL runs a
+// batch's statements one after the other, each (READ COMMITTED) with a
+// snapshot taken when it starts, so those after the locking one see what
+// was committed before the lock was granted.
 // NotFound if there is no such token, or nothing it refers to.
 func (t *tx) TokenContext(ctx context.Context, hash string, read esign.TokenRead) (*esign.TokenContext, error) {
 	c := &esign.TokenContext{}
-	head := func(d *destinations) {
-		c.Token, _ = scanRecipientToken(d)
+	envelope := func(d *destinations) {
 		c.Envelope, _ = scanEnvelope(d)
 		c.Owner, _ = scanUser(d)
 	}
-	var found bool
+	recipient := func(d *destinations) func() {
+		r, _ := scanRecipient(d)
+		return func() { c.Recipients = append(c.Recipients, r) }
+	}
+	var found, envelopeFound bool
 	var reads []batchRead
 	if read.Lock && t.lockRows() != "" {
-		reads = append(reads, joinedRead(&found, "recipient token", tokenEnvelopeSQL+t.lockRowsOf("e"), hash, head, noTail),
-			readInto(&c.Recipients, "recipients", scanRecipient, tokenRecipientsSQL, hash))
+		reads = append(reads, joinedRead(&envelopeFound, "envelope", lockTokenEnvelopeSQL+t.lockRowsOf("e"), hash, envelope, noTail),
+			joinedRead(&found, "recipient token", tokenRecipientsSQL, hash, func(d *destinations) {
+				c.Token, _ = scanRecipientToken(d)
+			}, recipient))
 	} else {
-		reads = append(reads, joinedRead(&found, "recipient token", tokenContextSQL, hash, head, func(d *destinations) func() {
-			r, _ := scanRecipient(d)
-			return func() { c.Recipients = append(c.Recipients, r) }
-		}))
+		envelopeFound = true
+		reads = append(reads, joinedRead(&found, "recipient token", tokenContextSQL, hash, func(d *destinations) {
+			c.Token, _ = scanRecipientToken(d)
+			envelope(d)
+		}, recipient))
 	}
 	if read.Documents {
 		reads = append(reads, readInto(&c.Documents, "documents", scanDocument, tokenDocumentsSQL, hash))
@@ -76,7 +86,7 @@ func (t *tx) TokenContext(ctx context.Context, hash string, read esign.TokenRead
 		reads = append(reads, readInto(&c.Fields, "fields", scanField, tokenFieldsSQL, hash))
 	}
 	err := t.readEach(ctx, reads...)
-	if err == nil && !found {
+	if err == nil && !(found && envelopeFound) {
 		err = esign.NotFound("recipient token")
 	}
 	if err != nil {
