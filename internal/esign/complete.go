@@ -37,7 +37,9 @@ func (s *Service) completeWithFields(ctx context.Context, raw string, fills Fiel
 	}
 	var r *Recipient
 	err = s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := resolveToken(ctx, tx, raw)
+		// The fields come with the lock: nothing before writeFills
+		// changes them.
+		c, err := loadToken(ctx, tx, raw, TokenRead{Lock: true, Fields: true})
 		if err != nil {
 			return err
 		}
@@ -49,10 +51,7 @@ func (s *Service) completeWithFields(ctx context.Context, raw string, fills Fiel
 				return err
 			}
 		}
-		fields, err := tx.FieldsByEnvelope(ctx, c.Envelope.ID)
-		if err != nil {
-			return err
-		}
+		fields := c.Fields
 		if err := writeFills(ctx, tx, c, fields, prepared); err != nil {
 			return err
 		}
@@ -74,13 +73,7 @@ func (s *Service) completeWithFields(ctx context.Context, raw string, fills Fiel
 }
 
 func checkCanFinish(ctx context.Context, tx Tx, c *signingContext) error {
-	if err := checkTurn(c); err != nil {
-		return err
-	}
-	if err := requireSession(c); err != nil {
-		return err
-	}
-	if err := requireAuth(ctx, tx, c); err != nil {
+	if err := checkActing(ctx, tx, c); err != nil {
 		return err
 	}
 	if r := c.Recipient; r.Role != RoleSigner && r.Role != RoleApprover {

@@ -47,15 +47,15 @@ func (s *Service) prepareFills(ctx context.Context, raw string, fills FieldFills
 func (s *Service) lookupFillable(ctx context.Context, raw string, ids []string) ([]*Field, error) {
 	var out []*Field
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := viewToken(ctx, tx, raw)
+		// The fields come with the token: one round trip on PostgreSQL.
+		c, err := loadToken(ctx, tx, raw, TokenRead{Fields: true})
 		if err != nil {
 			return err
 		}
-		fields, err := actingFields(ctx, tx, c)
-		if err != nil {
+		if err := checkActing(ctx, tx, c); err != nil {
 			return err
 		}
-		out, err = pickFillable(fields, c.Recipient.ID, ids)
+		out, err = pickFillable(c.Fields, c.Recipient.ID, ids)
 		return err
 	})
 	return out, err

@@ -102,13 +102,7 @@ func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*F
 // actingFields checks that the recipient may act now (its turn, a session,
 // its authentication) and returns the envelope's fields.
 func actingFields(ctx context.Context, tx Tx, c *signingContext) ([]*Field, error) {
-	if err := checkTurn(c); err != nil {
-		return nil, err
-	}
-	if err := requireSession(c); err != nil {
-		return nil, err
-	}
-	if err := requireAuth(ctx, tx, c); err != nil {
+	if err := checkActing(ctx, tx, c); err != nil {
 		return nil, err
 	}
 	return tx.FieldsByEnvelope(ctx, c.Envelope.ID)

@@ -6,128 +6,6 @@ import (
 	"time"
 )
 
-// signingContext is what a recipient token resolves to inside a transaction.
-type signingContext struct {
-	Token      *RecipientToken
-	Envelope   *Envelope
-	Owner      *User // the envelope's
-	Recipient  *Recipient
-	Recipients []*Recipient
-	// auth is how the recipient authenticated, once requireAuth passed.
-	auth *recipientAuth
-}
-
-func (c *signingContext) actor(ctx context.Context) Actor {
-	m := MetaFrom(ctx)
-	return Actor{Type: ActorRecipient, ID: c.Recipient.ID, Email: c.Recipient.Email, IP: m.IP, UserAgent: m.UserAgent}
-}
-
-var (
-	errUnknownLink = Errorf(KindNotFound, CodeNotFound, "this signing link is not valid")
-)
-
-func errGone(msg string) error { return Errorf(KindGone, CodeLinkGone, "%s", msg) }
-
-// resolveToken loads and locks what a recipient token refers to and checks
-// that the link may still be used. It does not check whose turn it is.
-func resolveToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, true)
-}
-
-// viewToken is resolveToken for read-only transactions: it does not lock.
-func viewToken(ctx context.Context, tx Tx, raw string) (*signingContext, error) {
-	return loadToken(ctx, tx, raw, false)
-}
-
-// TokenContext is what a recipient token refers to, read at once: every
-// signing request needs the token, its envelope and the recipients, and
-// opening shows who sent the envelope.
-type TokenContext struct {
-	Token    *RecipientToken
-	Envelope *Envelope
-	// Owner is the envelope's owner, its sender.
-	Owner      *User
-	Recipients []*Recipient
-}
-
-func loadToken(ctx context.Context, tx Tx, raw string, lock bool) (*signingContext, error) {
-	if !SecretHasPrefix(raw, SecretRecipient) {
-		return nil, errUnknownLink
-	}
-	tc, err := tx.TokenContext(ctx, HashSecret(raw), lock)
-	if IsKind(err, KindNotFound) {
-		return nil, errUnknownLink
-	}
-	if err != nil {
-		return nil, err
-	}
-	t := tc.Token
-	c := &signingContext{Token: t, Envelope: tc.Envelope, Owner: tc.Owner, Recipients: tc.Recipients}
-	for _, r := range c.Recipients {
-		if r.ID == t.RecipientID {
-			c.Recipient = r
-		}
-	}
-	if c.Recipient == nil {
-		return nil, errUnknownLink
-	}
-	return c, checkUsable(c, tx.Now())
-}
-
-// checkUsable answers 410 for links that can no longer be used.
-func checkUsable(c *signingContext, now time.Time) error {
-	e, r, t := c.Envelope, c.Recipient, c.Token
-	switch {
-	case e.Status == StatusCompleted:
-		return errGone("this envelope is completed; the completed documents were emailed to you")
-	case e.Status == StatusVoided:
-		return errGone("the sender voided this envelope")
-	case e.Status == StatusDeclined:
-		return errGone("this envelope was declined")
-	case e.Status == StatusExpired:
-		return errExpired()
-	case due(e, now):
-		return &expiryDue{envelopeID: e.ID, gone: errExpired()}
-	case e.ExpiresAt != nil && !now.Before(*e.ExpiresAt):
-		return errExpired()
-	case !e.Status.InProgress():
-		return errUnknownLink
-	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
-		return errGone("this signing link has expired")
-	case t.Kind == TokenEmbedded && t.UsedAt != nil:
-		return errGone("this signing URL was already used; ask the sender for a new one")
-	case r.Status == RecipientDeclined:
-		return errGone("you declined this envelope")
-	case r.Status == RecipientCompleted && (r.Role == RoleSigner || r.Role == RoleApprover):
-		return errGone("you have already finished this envelope")
-	}
-	return nil
-}
-
-func errExpired() error { return errGone("this envelope has expired") }
-
-// checkTurn refuses a recipient whose routing group is not active yet. cc
-// recipients and viewers who finished may still look at the envelope.
-func checkTurn(c *signingContext) error {
-	r := c.Recipient
-	if r.Status != RecipientCreated && r.Done() && (r.Role == RoleCC || r.Role == RoleViewer) {
-		return nil
-	}
-	if r.Status == RecipientCreated || !isTurn(r, c.Recipients) {
-		return Errorf(KindConflict, CodeNotYourTurn, "it is not your turn yet: %s", groupSummary(c.Recipient, c.Recipients))
-	}
-	return nil
-}
-
-// requireSession refuses to act through an embedded URL that was not opened:
-// opening it exchanges it for the session token that the recipient acts with.
-func requireSession(c *signingContext) error {
-	if c.Token.Kind == TokenEmbedded {
-		return Errorf(KindConflict, CodeLinkGone, "open the signing URL first (GET /api/v1/signing/{token}) and continue with the session_token it returns")
-	}
-	return nil
-}
-
 // SigningView is what a recipient sees.
 type SigningView struct {
 	Envelope  *Envelope
@@ -166,7 +44,8 @@ func (s *Service) OpenSigning(ctx context.Context, raw string) (*SigningView, er
 func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, error) {
 	var v *SigningView
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := resolveToken(ctx, tx, raw)
+		// The documents and fields come with the lock: the view shows them.
+		c, err := loadToken(ctx, tx, raw, TokenRead{Lock: true, Documents: true, Fields: true})
 		if err != nil {
 			return err
 		}
@@ -191,7 +70,8 @@ func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, er
 		if err := s.recordView(ctx, tx, c); err != nil {
 			return err
 		}
-		return fillView(ctx, tx, v)
+		fillView(v, c)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -202,12 +82,10 @@ func (s *Service) openSigning(ctx context.Context, raw string) (*SigningView, er
 
 // exchangeEmbedded spends a single-use embedded URL and returns a session token.
 func (s *Service) exchangeEmbedded(ctx context.Context, tx Tx, c *signingContext) (string, error) {
-	ok, err := tx.UseRecipientToken(ctx, c.Token.Hash, tx.Now())
-	if err != nil {
+	// checkUsable refused a used URL, and the token was read with the
+	// envelope locked, as every use of it is: it is unused.
+	if err := tx.UseRecipientToken(ctx, c.Token.Hash, tx.Now()); err != nil {
 		return "", err
-	}
-	if !ok || c.Token.UsedAt != nil {
-		return "", errGone("this signing URL was already used; ask the sender for a new one")
 	}
 	secret, hash := NewSecret(SecretRecipient)
 	exp := tx.Now().Add(s.Config.SessionTTL)
@@ -258,18 +136,15 @@ func markDelivered(ctx context.Context, tx Tx, c *signingContext) error {
 	return appendAudit(ctx, tx, e, AuditViewed, c.actor(ctx), map[string]string{"recipient_id": r.ID}, also...)
 }
 
-func fillView(ctx context.Context, tx Tx, v *SigningView) error {
-	var err error
-	if v.Documents, err = tx.DocumentsByEnvelope(ctx, v.Envelope.ID); err != nil {
-		return err
-	}
-	fields, err := tx.FieldsByEnvelope(ctx, v.Envelope.ID)
-	for _, f := range fields {
+// fillView shows the envelope's documents and the recipient's own fields,
+// as the token was loaded with them: opening changes neither.
+func fillView(v *SigningView, c *signingContext) {
+	v.Documents = c.Documents
+	for _, f := range c.Fields {
 		if f.RecipientID == v.Recipient.ID {
 			v.Fields = append(v.Fields, f)
 		}
 	}
-	return err
 }
 
 // SigningDocument opens the original of one of the envelope's documents for

@@ -77,9 +77,9 @@ func TestStatementsPerOperation(t *testing.T) {
 		"authenticate (access token)": {1, 1, 1, 2},
 		"authenticate (API key)":      {1, 1, 1, 2},
 		"compose":                     {1, 17, 17, 2},
-		"open":                        {1, 8, 9, 6},
-		"complete":                    {2, 11, 12, 8},
-		"complete (last signer)":      {2, 12, 13, 9},
+		"open":                        {1, 8, 9, 2},
+		"complete":                    {2, 11, 12, 5},
+		"complete (last signer)":      {2, 12, 13, 6},
 		"get":                         {1, 4, 4, 3},
 	}
 	check := func(name string, op func()) {

@@ -175,12 +175,19 @@ type SigningTx interface {
 	RecipientTokenByHash(ctx context.Context, hash string) (*RecipientToken, error)
 	// TokenContext returns the recipient token with the hash, its envelope,
 	// the envelope's owner and its recipients (as RecipientsByEnvelope
-	// lists them) in one read; with lock, the envelope is locked as by
-	// LockEnvelope.
+	// lists them), and the envelope's documents and fields if read asks
+	// for them, in one read (one round trip on PostgreSQL); with read.Lock,
+	// the envelope is locked as by LockEnvelope, and what is read besides
+	// the envelope is as it is once the lock is held.
 	// NotFound if there is no such token.
-	TokenContext(ctx context.Context, hash string, lock bool) (*TokenContext, error)
-	// UseRecipientToken sets used_at if unset and reports whether it did.
-	UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error)
+	TokenContext(ctx context.Context, hash string, read TokenRead) (*TokenContext, error)
+	// UseRecipientToken sets used_at of the token, which the caller read
+	// unused with its envelope locked. A token used (or unknown) after all
+	// fails the transaction with a conflict (code link_gone), reported by
+	// this call or by a later statement or the commit: the write is
+	// conditional, so a single-use token is used once however many
+	// transactions race for it, and nothing waits for its answer.
+	UseRecipientToken(ctx context.Context, hash string, at time.Time) error
 }
 
 // AuditTx persists audit events.

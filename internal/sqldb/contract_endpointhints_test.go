@@ -43,11 +43,11 @@ func testEndpointHints(t *testing.T, open func(t *testing.T) *DB) {
 			return err
 		},
 		"TokenContext": func(ctx context.Context, tx esign.Tx) error {
-			_, err := tx.TokenContext(ctx, tok.Hash, false)
+			_, err := tx.TokenContext(ctx, tok.Hash, esign.TokenRead{})
 			return err
 		},
 		"TokenContext locked": func(ctx context.Context, tx esign.Tx) error {
-			_, err := tx.TokenContext(ctx, tok.Hash, true)
+			_, err := tx.TokenContext(ctx, tok.Hash, esign.TokenRead{Lock: true})
 			return err
 		},
 	}

@@ -92,19 +92,22 @@ func testRecipientTokens(t *testing.T, open func(t *testing.T) *DB) {
 	uses := []struct {
 		name string
 		hash string
-		want bool
+		kind esign.Kind
 	}{
-		{"unused token", "t_emb", true},
-		{"the same token again", "t_emb", false},
-		{"unknown token", "nope", false},
+		{"unused token", "t_emb", ""},
+		{"the same token again", "t_emb", esign.KindConflict},
+		{"unknown token", "nope", esign.KindConflict},
 	}
 	for _, tt := range uses {
 		t.Run("use "+tt.name, func(t *testing.T) {
-			inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
-				got, err := tx.UseRecipientToken(ctx, tt.hash, usedAt)
-				wantEqual(t, got, tt.want)
-				return err
+			err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+				return tx.UseRecipientToken(ctx, tt.hash, usedAt)
 			})
+			code := ""
+			if tt.kind != "" {
+				code = esign.CodeLinkGone
+			}
+			checkErr(t, err, tt.kind, code)
 		})
 	}
 	t.Run("use keeps the first time", func(t *testing.T) {
@@ -115,12 +118,14 @@ func testRecipientTokens(t *testing.T, open func(t *testing.T) *DB) {
 		})
 	})
 	t.Run("concurrent uses: exactly one wins", func(t *testing.T) {
-		won := race(t, 64, func() (ok bool, err error) {
-			err = db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-				ok, err = tx.UseRecipientToken(ctx, "t_race", usedAt)
-				return err
+		won := race(t, 64, func() (bool, error) {
+			err := db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+				return tx.UseRecipientToken(ctx, "t_race", usedAt)
 			})
-			return ok, err
+			if esign.ErrorCode(err) == esign.CodeLinkGone {
+				return false, nil
+			}
+			return err == nil, err
 		})
 		if won != 1 {
 			t.Fatalf("%d uses won, want 1", won)

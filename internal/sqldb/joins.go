@@ -25,6 +25,12 @@ func (t *tx) joinedRows(ctx context.Context, what, q string, args []any, head fu
 		return false, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
+	return scanJoined(rows, what, head, row)
+}
+
+// scanJoined reads the rows of a join as joinedRows says, for a join
+// read with others (readEach).
+func scanJoined(rows rows, what string, head func(d *destinations), row func(d *destinations) func()) (bool, error) {
 	d := make(destinations, 0, 64)
 	head(&d)
 	n, found := len(d), false

@@ -64,8 +64,11 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 	for name, q := range map[string]string{
 		"auth token credential": authTokenCredentialSQL,
 		"API key credential":    apiKeyCredentialSQL,
-		"token envelope":        tokenEnvelopeSQL,
+		"token envelope":        lockTokenEnvelopeSQL,
 		"token context":         tokenContextSQL,
+		"token recipients":      tokenRecipientsSQL,
+		"token documents":       tokenDocumentsSQL,
+		"token fields":          tokenFieldsSQL,
 		"team members":          `SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.org_id = ?`,
 	} {
 		rows, err := c.QueryContext(ctx, `EXPLAIN `+db.d.rebind(q), "x")

@@ -56,13 +56,17 @@ func (t *tx) RecipientTokenByHash(ctx context.Context, hash string) (*esign.Reci
 	return getOne(ctx, t, "recipient token", scanRecipientToken, q, hash)
 }
 
-// UseRecipientToken marks the token used unless it already is, and reports
-// whether it did; the condition is in the UPDATE so that a single-use token
-// is used once however many requests race for it.
-func (t *tx) UseRecipientToken(ctx context.Context, hash string, at time.Time) (bool, error) {
-	n, err := t.changed(ctx, `UPDATE recipient_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, micros(at), hash)
-	if err != nil {
-		return false, fmt.Errorf("use recipient token: %w", err)
-	}
-	return n > 0, nil
+// UseRecipientToken marks the token used, or fails (maybe later) if it
+// already is; the condition is in the UPDATE so that a single-use token is
+// used once however many requests race for it.
+func (t *tx) UseRecipientToken(ctx context.Context, hash string, at time.Time) error {
+	return t.write(ctx, `UPDATE recipient_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, func(n int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("use recipient token: %w", err)
+		}
+		if n == 0 {
+			return esign.Errorf(esign.KindConflict, esign.CodeLinkGone, "the recipient token is unknown or already used")
+		}
+		return nil
+	}, micros(at), hash)
 }
