@@ -24,11 +24,10 @@ func enqueue(ctx context.Context, tx Tx, kind, id string, payload any, runAt tim
 		return fmt.Errorf("encode %s job: %w", kind, err)
 	}
 	now := tx.Now()
-	_, err = tx.EnqueueJob(ctx, &Job{
+	return tx.EnqueueJobLater(ctx, &Job{
 		ID: kind + ":" + id, Kind: kind, Payload: b, Status: JobPending, RunAt: runAt,
 		MaxAttempts: DefaultMaxAttempts, CreatedAt: now, UpdatedAt: now,
 	})
-	return err
 }
 
 // HandleJob runs one claimed job. It is the job runner's handler: an error

@@ -29,7 +29,7 @@ func TestStatementsPerJob(t *testing.T) {
 		_, err = h.svc.CompleteWithFields(ctx, v.SessionToken, esign.FieldFills{v.Fields[0].ID: typed("Signer " + string(rune('A'+i)))})
 		must(t, err)
 	}
-	want := statementBudget{txs: 7, sqlite: 30, postgres: 30, trips: 21}
+	want := statementBudget{txs: 7, sqlite: 30, postgres: 30, trips: 20}
 	txs, stmts, trips := h.statementsOf("jobs after the last signer", h.drain)
 	budget, tripBudget := want.sqlite, int64(0)
 	if teststack.Scaled() {

@@ -78,8 +78,8 @@ func TestStatementsPerOperation(t *testing.T) {
 		"authenticate (API key)":      {1, 1, 1, 2},
 		"compose":                     {1, 17, 17, 2},
 		"open":                        {1, 8, 9, 2},
-		"complete":                    {2, 11, 12, 5},
-		"complete (last signer)":      {2, 12, 13, 6},
+		"complete":                    {2, 11, 12, 4},
+		"complete (last signer)":      {2, 12, 13, 5},
 		"get":                         {1, 4, 4, 3},
 	}
 	check := func(name string, op func()) {

@@ -248,6 +248,11 @@ type JobTx interface {
 	// EnqueueJob inserts j unless a job with its ID exists; it reports
 	// whether it inserted.
 	EnqueueJob(ctx context.Context, j *Job) (bool, error)
+	// EnqueueJobLater is EnqueueJob for a caller that need not know
+	// whether a job with j's ID existed: on PostgreSQL it goes with the
+	// transaction's next statement, or its commit, instead of a round trip
+	// of its own, and a failure fails that statement or the commit.
+	EnqueueJobLater(ctx context.Context, j *Job) error
 	// ClaimJobs leases up to c.Limit of the oldest runnable jobs (pending and
 	// due, or running with an expired lease) to c.Worker until
 	// c.LeaseUntil, incrementing their Attempts, and leaving out jobs of the

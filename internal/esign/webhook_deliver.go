@@ -81,11 +81,10 @@ type webhookPayload struct {
 func enqueueDelivery(ctx context.Context, tx Tx, d *WebhookDelivery, runAt time.Time) error {
 	b, _ := json.Marshal(webhookPayload{DeliveryID: d.ID})
 	now := tx.Now()
-	_, err := tx.EnqueueJob(ctx, &Job{
+	return tx.EnqueueJobLater(ctx, &Job{
 		ID: deliveryJobID(d), Kind: JobWebhook, Payload: b, Status: JobPending, RunAt: runAt,
 		MaxAttempts: len(WebhookSchedule), CreatedAt: now, UpdatedAt: now,
 	})
-	return err
 }
 
 // deliveryJobID is the id of the job that makes d's attempts now.

@@ -77,6 +77,32 @@ func testJobs(t *testing.T, open func(t *testing.T) *DB) {
 			return err
 		})
 	})
+	t.Run("enqueue later inserts once, in order with what follows", func(t *testing.T) {
+		later := newJob("mail:later", t0.Add(time.Hour))
+		for i := range 2 {
+			j := *later
+			if i > 0 {
+				j.Kind, j.Payload = "other", []byte("{}")
+			}
+			inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+				if err := tx.EnqueueJobLater(ctx, &j); err != nil {
+					return err
+				}
+				got, err := tx.JobByID(ctx, later.ID) // a read after it sees it
+				wantEqual(t, got, later)
+				return err
+			})
+		}
+		view(t, db, func(ctx context.Context, tx esign.Tx) error {
+			got, err := tx.JobByID(ctx, later.ID)
+			wantEqual(t, got, later)
+			return err
+		})
+		inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+			_, err := tx.SupersedeJobs(ctx, []string{later.ID}, t0)
+			return err
+		})
+	})
 	enqueue(t, db, newJob("mail:3", t0.Add(2*time.Second)), newJob("mail:2", t0.Add(time.Second)), newJob("mail:future", t0.Add(time.Hour)))
 	now := t0.Add(time.Minute)
 	claims := []struct {

@@ -23,13 +23,31 @@ func scanJob(s rowScanner) (*esign.Job, error) {
 // EnqueueJob inserts j unless a job with its id exists, and reports whether
 // it inserted: the id is the job's idempotency key.
 func (t *tx) EnqueueJob(ctx context.Context, j *esign.Job) (bool, error) {
-	q := t.d.insertIgnore(insertSQL("jobs", jobCols), "id")
-	n, err := t.changed(ctx, q, j.ID, j.Kind, blob(j.Payload), string(j.Status), micros(j.RunAt), j.Attempts, j.MaxAttempts,
-		j.LockedBy, nullMicros(j.LockedUntil), j.LastError, micros(j.CreatedAt), micros(j.UpdatedAt))
+	n, err := t.changed(ctx, t.enqueueSQL(), jobArgs(j)...)
 	if err != nil {
 		return false, fmt.Errorf("enqueue job %s: %w", j.ID, err)
 	}
 	return n > 0, nil
+}
+
+// EnqueueJobLater is EnqueueJob without the answer: the insert goes with
+// the transaction's next statement on PostgreSQL (write).
+func (t *tx) EnqueueJobLater(ctx context.Context, j *esign.Job) error {
+	return t.write(ctx, t.enqueueSQL(), func(_ int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("enqueue job %s: %w", j.ID, err)
+		}
+		return nil
+	}, jobArgs(j)...)
+}
+
+// enqueueSQL inserts a job unless one with its id exists.
+func (t *tx) enqueueSQL() string { return t.d.insertIgnore(insertSQL("jobs", jobCols), "id") }
+
+// jobArgs are the values of jobCols for j.
+func jobArgs(j *esign.Job) []any {
+	return []any{j.ID, j.Kind, blob(j.Payload), string(j.Status), micros(j.RunAt), j.Attempts, j.MaxAttempts,
+		j.LockedBy, nullMicros(j.LockedUntil), j.LastError, micros(j.CreatedAt), micros(j.UpdatedAt)}
 }
 
 // ClaimJobs leases up to c.Limit of the oldest runnable jobs, except those of
