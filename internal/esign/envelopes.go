@@ -33,6 +33,17 @@ type EnvelopeRecord struct {
 	Org        *Organization
 }
 
+// EnvelopeMailing is what an email about an envelope shows of it: the
+// envelope, its owner (the sender), its organization's branding (nil when
+// the organization has set none) and its result files (none before it is
+// sealed).
+type EnvelopeMailing struct {
+	Envelope *Envelope
+	Owner    *User
+	Branding *Branding
+	Results  []*ResultFile
+}
+
 // CreateEnvelopeInput is a new draft.
 type CreateEnvelopeInput struct {
 	Name      string

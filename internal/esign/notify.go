@@ -180,7 +180,12 @@ func (s *Service) composeJob(ctx context.Context, p mailPayload) (*mailOut, erro
 		if err != nil {
 			return err
 		}
-		out, err = s.composeMail(ctx, tx, e, p)
+		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		m.Envelope = e
+		out, err = s.composeMail(ctx, tx, m, p)
 		return err
 	})
 	return out, err
@@ -191,11 +196,11 @@ func (s *Service) composeJob(ctx context.Context, p mailPayload) (*mailOut, erro
 func (s *Service) composeRead(ctx context.Context, p mailPayload) (*mailOut, error) {
 	var out *mailOut
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := tx.EnvelopeByID(ctx, p.EnvelopeID)
+		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID)
 		if err != nil {
 			return err
 		}
-		out, err = s.composeMail(ctx, composeView{tx}, e, p)
+		out, err = s.composeMail(ctx, composeView{tx}, m, p)
 		return err
 	})
 	return out, err
@@ -219,20 +224,17 @@ func (composeView) CreateRecipientToken(context.Context, *RecipientToken) error 
 // (the recipient finished or the envelope ended before the job ran; news of
 // one recipient finishing is moot once the envelope ended, and the owner
 // hears of that anyway).
-func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPayload) (*mailOut, error) {
+func (s *Service) composeMail(ctx context.Context, tx Tx, m *EnvelopeMailing, p mailPayload) (*mailOut, error) {
+	e, owner, brand := m.Envelope, m.Owner, m.Branding
 	if p.Kind == MailRecipientCompleted && !e.Status.InProgress() {
 		return nil, nil
 	}
-	owner, err := tx.UserByID(ctx, e.OwnerID)
-	if err != nil {
-		return nil, err
-	}
-	brand, err := loadBranding(ctx, tx, e.OrgID)
-	if err != nil {
-		return nil, err
+	if brand == nil { // as loadBranding
+		brand = &Branding{OrgID: e.OrgID}
 	}
 	v := mailView{Envelope: e, SenderName: owner.Name, SenderEmail: owner.Email, Brand: newBrandView(brand)}
-	if err := s.mailDetails(ctx, tx, e, p, &v); err != nil {
+	err := s.mailDetails(ctx, tx, e, p, &v)
+	if err != nil {
 		return nil, err
 	}
 	var r *Recipient
@@ -255,7 +257,7 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 	}
 	out := &mailOut{envelopeName: e.Name}
 	if p.Kind == MailCompleted {
-		if out.attach, err = s.completedResults(ctx, tx, e, r, &v); err != nil {
+		if out.attach, err = s.completedResults(ctx, tx, e, r, &v, m.Results); err != nil {
 			return nil, err
 		}
 	}
@@ -266,14 +268,10 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, e *Envelope, p mailPay
 	return out, nil
 }
 
-// completedResults reads e's result files for a completed email to r (the
+// completedResults takes e's result files, for a completed email to r (the
 // owner when nil): it links those too large to attach (resultLink) and
 // returns those it attaches.
-func (s *Service) completedResults(ctx context.Context, tx Tx, e *Envelope, r *Recipient, v *mailView) ([]*ResultFile, error) {
-	files, err := tx.ResultFiles(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) completedResults(ctx context.Context, tx Tx, e *Envelope, r *Recipient, v *mailView, files []*ResultFile) ([]*ResultFile, error) {
 	if err := s.resultLink(ctx, tx, e, r, v, files); err != nil {
 		return nil, err
 	}

@@ -156,6 +156,11 @@ type EnvelopeTx interface {
 	// EnvelopeContents, SignaturesByEnvelope, AuditEvents, UserByID and
 	// OrganizationByID cost six. NotFound if there is no such envelope.
 	EnvelopeRecord(ctx context.Context, envelopeID string) (*EnvelopeRecord, error)
+	// EnvelopeMailing reads the envelope and all EnvelopeMailing holds of
+	// it in one read: one round trip on PostgreSQL, where EnvelopeByID,
+	// UserByID, BrandingByOrg and ResultFiles cost four. NotFound if there
+	// is no such envelope.
+	EnvelopeMailing(ctx context.Context, envelopeID string) (*EnvelopeMailing, error)
 
 	// SaveResultFile inserts r or replaces the envelope's file of r.Part.
 	SaveResultFile(ctx context.Context, r *ResultFile) error

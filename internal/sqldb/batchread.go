@@ -61,13 +61,42 @@ func (t *tx) EnvelopeContents(ctx context.Context, envelopeID string) (*esign.En
 	return c, nil
 }
 
-// The reads of EnvelopeRecord that have no method of their own: the
-// envelope's owner and organization, found through the envelope so that
-// they can be read together with it.
+// The reads of EnvelopeRecord and EnvelopeMailing that have no method of
+// their own: the envelope's owner, organization and branding, found through
+// the envelope so that they can be read together with it.
 const (
 	envelopeOwnerSQL = `SELECT ` + userCols + ` FROM users WHERE id = (SELECT owner_id FROM envelopes WHERE id = ?)`
 	envelopeOrgSQL   = `SELECT ` + orgCols + ` FROM organizations WHERE id = (SELECT org_id FROM envelopes WHERE id = ?)`
+	// envelopeBrandingSQL is the branding of the envelope's organization.
+	envelopeBrandingSQL = `SELECT ` + brandingCols + ` FROM org_branding WHERE org_id = (SELECT org_id FROM envelopes WHERE id = ?)`
 )
+
+// EnvelopeMailing returns the envelope, its owner, its organization's
+// branding (nil if none) and its result files, read together.
+func (t *tx) EnvelopeMailing(ctx context.Context, envelopeID string) (*esign.EnvelopeMailing, error) {
+	m := &esign.EnvelopeMailing{}
+	var envelopes []*esign.Envelope
+	var owners []*esign.User
+	var brands []*esign.Branding
+	err := t.readEach(ctx,
+		readInto(&envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
+		readInto(&owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
+		readInto(&brands, "branding", scanBranding, envelopeBrandingSQL, envelopeID),
+		readInto(&m.Results, "result file", scanResultFile, resultFilesSQL, envelopeID))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(envelopes) == 0:
+		return nil, esign.NotFound("envelope")
+	case len(owners) == 0:
+		return nil, esign.NotFound("user")
+	}
+	m.Envelope, m.Owner = envelopes[0], owners[0]
+	if len(brands) > 0 {
+		m.Branding = brands[0]
+	}
+	return m, nil
+}
 
 // EnvelopeRecord returns the envelope, its contents, signatures and audit
 // trail, its owner and its organization, read together.

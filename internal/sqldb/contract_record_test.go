@@ -63,3 +63,53 @@ func testEnvelopeRecord(t *testing.T, open func(t *testing.T) *DB) {
 		wantErr(t, err, esign.KindNotFound, "")
 	})
 }
+
+// testEnvelopeMailing checks that EnvelopeMailing reads what the single
+// reads it stands for read: no branding until the organization sets one,
+// the result files once saved, and a missing envelope is not found.
+func testEnvelopeMailing(t *testing.T, open func(t *testing.T) *DB) {
+	db := open(t)
+	w := newWorld(t, db)
+	newWorld(t, db) // another organization and envelope, which must not show
+	read := func() *esign.EnvelopeMailing {
+		var m *esign.EnvelopeMailing
+		view(t, db, func(ctx context.Context, tx esign.Tx) (err error) {
+			m, err = tx.EnvelopeMailing(ctx, w.Envelope.ID)
+			return err
+		})
+		return m
+	}
+	if m := read(); m.Branding != nil || len(m.Results) != 0 || m.Owner.ID != w.User.ID || m.Envelope.ID != w.Envelope.ID {
+		t.Fatalf("before branding and results: %+v", m)
+	}
+	b := &esign.Branding{OrgID: w.Org.ID, DisplayName: "Acme", Color: "#112233", UpdatedAt: t0}
+	files := []*esign.ResultFile{
+		{EnvelopeID: w.Envelope.ID, Part: esign.PartCombined, BlobKey: "results/c", SHA256: "c", Size: 3, CreatedAt: t0},
+		{EnvelopeID: w.Envelope.ID, Part: esign.PartCertificate, BlobKey: "results/a", SHA256: "a", Size: 1, CreatedAt: t0},
+	}
+	inTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		if err := tx.SaveBranding(ctx, b); err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := tx.SaveResultFile(ctx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	got := read()
+	view(t, db, func(ctx context.Context, tx esign.Tx) error {
+		e, _ := tx.EnvelopeByID(ctx, w.Envelope.ID)
+		owner, _ := tx.UserByID(ctx, w.Envelope.OwnerID)
+		brand, _ := tx.BrandingByOrg(ctx, w.Org.ID)
+		results, err := tx.ResultFiles(ctx, w.Envelope.ID)
+		wantEqual(t, got, &esign.EnvelopeMailing{Envelope: e, Owner: owner, Branding: brand, Results: results})
+		return err
+	})
+	err := db.View(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.EnvelopeMailing(ctx, "env_nope")
+		return err
+	})
+	wantErr(t, err, esign.KindNotFound, "")
+}

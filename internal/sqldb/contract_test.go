@@ -38,6 +38,7 @@ func runStoreContract(t *testing.T, open func(t *testing.T) *DB) {
 		{"Fields", testFields},
 		{"Signatures", testSignatures},
 		{"EnvelopeRecord", testEnvelopeRecord},
+		{"EnvelopeMailing", testEnvelopeMailing},
 		{"RecipientTokens", testRecipientTokens},
 		{"TokenContext", testTokenContext},
 		{"RecipientAuth", testRecipientAuth},

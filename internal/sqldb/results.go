@@ -28,8 +28,10 @@ func (t *tx) SaveResultFile(ctx context.Context, r *esign.ResultFile) error {
 	return t.write(ctx, q, saved, r.EnvelopeID, r.Part, r.BlobKey, r.SHA256, r.Size, micros(r.CreatedAt))
 }
 
+// resultFilesSQL is what ResultFiles runs.
+const resultFilesSQL = `SELECT ` + resultFileCols + ` FROM result_files WHERE envelope_id = ? ORDER BY part`
+
 // ResultFiles returns the envelope's result files ordered by part.
 func (t *tx) ResultFiles(ctx context.Context, envelopeID string) ([]*esign.ResultFile, error) {
-	const q = `SELECT ` + resultFileCols + ` FROM result_files WHERE envelope_id = ? ORDER BY part`
-	return getAll(ctx, t, "result file", scanResultFile, q, envelopeID)
+	return getAll(ctx, t, "result file", scanResultFile, resultFilesSQL, envelopeID)
 }
