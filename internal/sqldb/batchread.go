@@ -71,27 +71,47 @@ const (
 	envelopeBrandingSQL = `SELECT ` + brandingCols + ` FROM org_branding WHERE org_id = (SELECT org_id FROM envelopes WHERE id = ?)`
 )
 
+// envelopeOwner reads an envelope and its owner in a batch of reads.
+type envelopeOwner struct {
+	envelopes []*esign.Envelope
+	owners    []*esign.User
+}
+
+// reads are the batchReads of the envelope with the id and of its owner.
+func (o *envelopeOwner) reads(t *tx, envelopeID string) []batchRead {
+	return []batchRead{
+		readInto(&o.envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
+		readInto(&o.owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
+	}
+}
+
+// found returns the envelope and its owner, once read; NotFound when
+// either is missing.
+func (o *envelopeOwner) found() (*esign.Envelope, *esign.User, error) {
+	switch {
+	case len(o.envelopes) == 0:
+		return nil, nil, esign.NotFound("envelope")
+	case len(o.owners) == 0:
+		return nil, nil, esign.NotFound("user")
+	}
+	return o.envelopes[0], o.owners[0], nil
+}
+
 // EnvelopeMailing returns the envelope, its owner, its organization's
 // branding (nil if none) and its result files, read together.
 func (t *tx) EnvelopeMailing(ctx context.Context, envelopeID string) (*esign.EnvelopeMailing, error) {
 	m := &esign.EnvelopeMailing{}
-	var envelopes []*esign.Envelope
-	var owners []*esign.User
+	var eo envelopeOwner
 	var brands []*esign.Branding
-	err := t.readEach(ctx,
-		readInto(&envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
-		readInto(&owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
+	err := t.readEach(ctx, append(eo.reads(t, envelopeID),
 		readInto(&brands, "branding", scanBranding, envelopeBrandingSQL, envelopeID),
-		readInto(&m.Results, "result file", scanResultFile, resultFilesSQL, envelopeID))
-	switch {
-	case err != nil:
+		readInto(&m.Results, "result file", scanResultFile, resultFilesSQL, envelopeID))...)
+	if err != nil {
 		return nil, err
-	case len(envelopes) == 0:
-		return nil, esign.NotFound("envelope")
-	case len(owners) == 0:
-		return nil, esign.NotFound("user")
 	}
-	m.Envelope, m.Owner = envelopes[0], owners[0]
+	if m.Envelope, m.Owner, err = eo.found(); err != nil {
+		return nil, err
+	}
 	if len(brands) > 0 {
 		m.Branding = brands[0]
 	}
@@ -102,28 +122,24 @@ func (t *tx) EnvelopeMailing(ctx context.Context, envelopeID string) (*esign.Env
 // trail, its owner and its organization, read together.
 func (t *tx) EnvelopeRecord(ctx context.Context, envelopeID string) (*esign.EnvelopeRecord, error) {
 	r := &esign.EnvelopeRecord{}
-	var envelopes []*esign.Envelope
-	var owners []*esign.User
+	var eo envelopeOwner
 	var orgs []*esign.Organization
-	err := t.readEach(ctx,
-		readInto(&envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
+	err := t.readEach(ctx, append(eo.reads(t, envelopeID),
 		readInto(&r.Documents, "documents", scanDocument, documentsSQL, envelopeID),
 		readInto(&r.Recipients, "recipients", scanRecipient, recipientsSQL, envelopeID),
 		readInto(&r.Fields, "fields", scanField, fieldsSQL, envelopeID),
 		readInto(&r.Signatures, "signatures", scanSignature, signaturesSQL, envelopeID),
 		readInto(&r.Audit, "audit events", scanAudit, auditEventsSQL, envelopeID),
-		readInto(&owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
-		readInto(&orgs, "organization", scanOrg, envelopeOrgSQL, envelopeID))
-	switch {
-	case err != nil:
+		readInto(&orgs, "organization", scanOrg, envelopeOrgSQL, envelopeID))...)
+	if err != nil {
 		return nil, err
-	case len(envelopes) == 0:
-		return nil, esign.NotFound("envelope")
-	case len(owners) == 0:
-		return nil, esign.NotFound("user")
-	case len(orgs) == 0:
+	}
+	if r.Envelope, r.Owner, err = eo.found(); err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
 		return nil, esign.NotFound("organization")
 	}
-	r.Envelope, r.Owner, r.Org = envelopes[0], owners[0], orgs[0]
+	r.Org = orgs[0]
 	return r, nil
 }
