@@ -81,10 +81,13 @@ func (in *BrandingInput) validate() error {
 func loadBranding(ctx context.Context, tx Tx, orgID string) (*Branding, error) {
 	b, err := tx.BrandingByOrg(ctx, orgID)
 	if IsKind(err, KindNotFound) {
-		return &Branding{OrgID: orgID}, nil
+		return defaultBranding(orgID), nil
 	}
 	return b, err
 }
+
+// defaultBranding is the branding of an organization that has set none.
+func defaultBranding(orgID string) *Branding { return &Branding{OrgID: orgID} }
 
 // GetBranding returns the caller's organization's branding.
 func (s *Service) GetBranding(ctx context.Context, p *Principal) (*Branding, error) {

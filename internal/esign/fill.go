@@ -75,7 +75,7 @@ func (s *Service) fillField(ctx context.Context, raw, fieldID string, in FieldVa
 func (s *Service) lookupOwnField(ctx context.Context, raw, fieldID string) (*Field, error) {
 	var f *Field
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		c, err := viewToken(ctx, tx, raw)
+		c, err := loadToken(ctx, tx, raw, TokenRead{Fields: true})
 		if err != nil {
 			return err
 		}
@@ -85,27 +85,19 @@ func (s *Service) lookupOwnField(ctx context.Context, raw, fieldID string) (*Fie
 	return f, err
 }
 
-// ownField checks that the recipient may act now and returns its field.
+// ownField checks that the recipient may act now (its turn, a session, its
+// authentication) and returns its field, from the fields c was loaded with
+// (TokenRead.Fields).
 func ownField(ctx context.Context, tx Tx, c *signingContext, fieldID string) (*Field, error) {
-	fields, err := actingFields(ctx, tx, c)
-	if err != nil {
+	if err := checkActing(ctx, tx, c); err != nil {
 		return nil, err
 	}
-	for _, f := range fields {
+	for _, f := range c.Fields {
 		if f.ID == fieldID && f.RecipientID == c.Recipient.ID {
 			return checkFillable(f)
 		}
 	}
 	return nil, NotFound("field")
-}
-
-// actingFields checks that the recipient may act now (its turn, a session,
-// its authentication) and returns the envelope's fields.
-func actingFields(ctx context.Context, tx Tx, c *signingContext) ([]*Field, error) {
-	if err := checkActing(ctx, tx, c); err != nil {
-		return nil, err
-	}
-	return tx.FieldsByEnvelope(ctx, c.Envelope.ID)
 }
 
 func checkFillable(f *Field) (*Field, error) {
@@ -252,7 +244,7 @@ func checkSignaturePNG(b []byte) error {
 // applyValue re-checks everything under the envelope lock and writes the
 // value, the signature and the audit event together.
 func (s *Service) applyValue(ctx context.Context, tx Tx, raw, fieldID, value string, sig *Signature) (*Field, error) {
-	c, err := resolveToken(ctx, tx, raw)
+	c, err := loadToken(ctx, tx, raw, TokenRead{Lock: true, Fields: true})
 	if err != nil {
 		return nil, err
 	}

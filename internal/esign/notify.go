@@ -229,8 +229,8 @@ func (s *Service) composeMail(ctx context.Context, tx Tx, m *EnvelopeMailing, p 
 	if p.Kind == MailRecipientCompleted && !e.Status.InProgress() {
 		return nil, nil
 	}
-	if brand == nil { // as loadBranding
-		brand = &Branding{OrgID: e.OrgID}
+	if brand == nil {
+		brand = defaultBranding(e.OrgID)
 	}
 	v := mailView{Envelope: e, SenderName: owner.Name, SenderEmail: owner.Email, Brand: newBrandView(brand)}
 	err := s.mailDetails(ctx, tx, e, p, &v)

@@ -51,14 +51,20 @@ func readInto[T any](dst *[]*T, what string, scan func(rowScanner) (*T, error), 
 // FieldsByEnvelope give, read together.
 func (t *tx) EnvelopeContents(ctx context.Context, envelopeID string) (*esign.EnvelopeContents, error) {
 	c := &esign.EnvelopeContents{}
-	err := t.readEach(ctx,
-		readInto(&c.Documents, "documents", scanDocument, documentsSQL, envelopeID),
-		readInto(&c.Recipients, "recipients", scanRecipient, recipientsSQL, envelopeID),
-		readInto(&c.Fields, "fields", scanField, fieldsSQL, envelopeID))
-	if err != nil {
+	if err := t.readEach(ctx, contentsReads(c, envelopeID)...); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// contentsReads are the batchReads of the envelope's documents, recipients
+// and fields into c.
+func contentsReads(c *esign.EnvelopeContents, envelopeID string) []batchRead {
+	return []batchRead{
+		readInto(&c.Documents, "documents", scanDocument, documentsSQL, envelopeID),
+		readInto(&c.Recipients, "recipients", scanRecipient, recipientsSQL, envelopeID),
+		readInto(&c.Fields, "fields", scanField, fieldsSQL, envelopeID),
+	}
 }
 
 // The reads of EnvelopeRecord and EnvelopeMailing that have no method of
@@ -124,10 +130,8 @@ func (t *tx) EnvelopeRecord(ctx context.Context, envelopeID string) (*esign.Enve
 	r := &esign.EnvelopeRecord{}
 	var eo envelopeOwner
 	var orgs []*esign.Organization
-	err := t.readEach(ctx, append(eo.reads(t, envelopeID),
-		readInto(&r.Documents, "documents", scanDocument, documentsSQL, envelopeID),
-		readInto(&r.Recipients, "recipients", scanRecipient, recipientsSQL, envelopeID),
-		readInto(&r.Fields, "fields", scanField, fieldsSQL, envelopeID),
+	reads := append(eo.reads(t, envelopeID), contentsReads(&r.EnvelopeContents, envelopeID)...)
+	err := t.readEach(ctx, append(reads,
 		readInto(&r.Signatures, "signatures", scanSignature, signaturesSQL, envelopeID),
 		readInto(&r.Audit, "audit events", scanAudit, auditEventsSQL, envelopeID),
 		readInto(&orgs, "organization", scanOrg, envelopeOrgSQL, envelopeID))...)
