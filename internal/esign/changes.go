@@ -151,6 +151,16 @@ func (t *touchingTx) touch(id string) {
 	}
 }
 
+// KnownWebhookEndpoints passes on what the wrapped transaction knows
+// (EndpointHints): without it, every transaction through NotifyChanges (that
+// is, every one a server runs) would look the endpoints up again.
+func (t *touchingTx) KnownWebhookEndpoints(orgID string) (has, known bool) {
+	if h, ok := t.Tx.(EndpointHints); ok {
+		return h.KnownWebhookEndpoints(orgID)
+	}
+	return false, false
+}
+
 // UpdateEnvelope notes e, then writes it.
 func (t *touchingTx) UpdateEnvelope(ctx context.Context, e *Envelope) error {
 	t.touch(e.ID)

@@ -63,7 +63,21 @@ func TestEventReachesAnEndpointCreatedJustBefore(t *testing.T) {
 // owner) without looking endpoints up; one with endpoints still looks them
 // up, and gets them.
 func TestNoEndpointsNoLookup(t *testing.T) {
+	for _, notifying := range []bool{false, true} {
+		t.Run(map[bool]string{false: "store", true: "NotifyChanges"}[notifying], func(t *testing.T) {
+			testNoEndpointsNoLookup(t, notifying)
+		})
+	}
+}
+
+// testNoEndpointsNoLookup runs TestNoEndpointsNoLookup on the bare store
+// or, as a server does (and the harness), through NotifyChanges, whose
+// transactions wrap the store's and must pass on its hints.
+func testNoEndpointsNoLookup(t *testing.T, notifying bool) {
 	h := newHarness(t).withWebhooks(5 * time.Second)
+	if !notifying {
+		h.svc.Store = h.db
+	}
 	ctx := context.Background()
 	for _, withEndpoint := range []bool{false, true} {
 		email := map[bool]string{false: "olive@example.com", true: "otto@example.com"}[withEndpoint]

@@ -55,7 +55,9 @@ func newHarness(t testing.TB) *harness {
 	h.db = db
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.svc = &esign.Service{
-		Store: db, Blobs: h.blobs, Clock: clock, Log: log, Config: esign.DefaultConfig(),
+		// The store as a server has it: publishing the changes that waits
+		// watch (statement counts, hints and retries go through it).
+		Store: esign.NotifyChanges(db, esign.NewEnvelopeChanges()), Blobs: h.blobs, Clock: clock, Log: log, Config: esign.DefaultConfig(),
 		Inspector: &pdf.Inspector{}, Stamper: &pdf.Stamper{}, Renderer: &pdf.SignatureRenderer{},
 		Sealer: testSealer(t), Merger: &pdf.Merger{}, Certificates: &certificate.Renderer{},
 		Passwords: &password.Argon2id{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
