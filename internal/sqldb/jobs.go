@@ -141,16 +141,28 @@ func (t *tx) SupersedeJobs(ctx context.Context, ids []string, now time.Time) (in
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	q := `UPDATE jobs SET status = ?, last_error = ?, updated_at = ? WHERE status = ? AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-	args := append(make([]any, 0, 4+len(ids)), string(esign.JobDone), "superseded", micros(now), string(esign.JobPending))
+	q := supersedeJobsSQL(len(ids))
+	args := append(make([]any, 0, 4+len(ids)), string(esign.JobDone), "superseded", micros(now))
 	for _, id := range ids {
 		args = append(args, id)
 	}
+	args = append(args, string(esign.JobPending))
 	n, err := t.changed(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("supersede jobs: %w", err)
 	}
 	return int(n), nil
+}
+
+// supersedeJobsSQL marks done the pending jobs among n ids. The jobs are
+// found by their ids alone: COALESCE keeps PostgreSQL from reading a status
+// index instead. Their statistics are always stale (jobs change status by
+// the thousand between two ANALYZEs); with them the planner took status =
+// 'pending' for rarer than n ids and read every pending entry, dead ones
+// included, once per supersede: 0.8 ms a statement in the last signer's
+// transaction in bench/envelopes.sh (TestPostgresSupersedeByID).
+func supersedeJobsSQL(n int) string {
+	return `UPDATE jobs SET status = ?, last_error = ?, updated_at = ? WHERE id IN (?` + strings.Repeat(", ?", n-1) + `) AND COALESCE(status, '') = ?`
 }
 
 // JobByID returns the job with the id.

@@ -89,3 +89,44 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresSupersedeByID checks that superseding jobs finds them by id
+// even where the statistics say that no job is pending, as they do after a
+// quiet spell: the planner then prefers a status index, and would read
+// every pending entry of the jobs table, dead ones included, for three ids.
+func TestPostgresSupersedeByID(t *testing.T) {
+	sqldbtest.RequirePostgres(t)
+	db := openPostgresTest(t)
+	ctx := context.Background()
+	c, err := db.reader.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, q := range []string{
+		`INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, locked_by, locked_until, last_error, created_at, updated_at)
+		 SELECT 'mail:done:' || g, 'mail', '{}', 'done', g, 1, 5, '', NULL, '', g, g FROM generate_series(1, 5000) g`,
+		`ANALYZE jobs`,
+		`SET jit = off`,
+	} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := c.QueryContext(ctx, `EXPLAIN `+db.d.rebind(supersedeJobsSQL(3)), "done", "superseded", 1, "mail:a", "mail:b", "mail:c", "pending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "jobs_pkey") || strings.Contains(text, "status = ") && strings.Contains(text, "Index Cond: (status") {
+		t.Errorf("superseding three jobs does not find them by id:\n%s", text)
+	}
+}
