@@ -71,6 +71,8 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 		"token documents":       tokenDocumentsSQL,
 		"token fields":          tokenFieldsSQL,
 		"team members":          `SELECT m.team_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.org_id = ?`,
+		// envelopes_owner_created since migration 0017
+		"an owner's envelopes": `SELECT id FROM envelopes WHERE owner_id = ?`,
 	} {
 		if text := explain(t, c, db.d.rebind(q), "x"); strings.Contains(text, "Seq Scan") {
 			t.Errorf("%s reads a table through:\n%s", name, text)
