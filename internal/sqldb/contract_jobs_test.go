@@ -375,6 +375,15 @@ func testSupersedeJobs(t *testing.T, open func(t *testing.T) *DB) {
 		t.Errorf("superseded %d jobs, want 2", n)
 	}
 	want := map[string]esign.JobStatus{"mail:pending": esign.JobDone, "mail:later": esign.JobDone, "mail:claimed": esign.JobRunning, "mail:other": esign.JobPending}
+	wantJobStatuses(t, db, want)
+	if !finish(t, db, &esign.Job{ID: claimed.ID, Status: esign.JobDone, Attempts: claimed.Attempts, UpdatedAt: t0}, "w1") {
+		t.Error("the claimed job could not be finished after a supersede")
+	}
+}
+
+// wantJobStatuses checks the status of each job in want.
+func wantJobStatuses(t *testing.T, db *DB, want map[string]esign.JobStatus) {
+	t.Helper()
 	view(t, db, func(ctx context.Context, tx esign.Tx) error {
 		for id, st := range want {
 			j, err := tx.JobByID(ctx, id)
@@ -387,7 +396,4 @@ func testSupersedeJobs(t *testing.T, open func(t *testing.T) *DB) {
 		}
 		return nil
 	})
-	if !finish(t, db, &esign.Job{ID: claimed.ID, Status: esign.JobDone, Attempts: claimed.Attempts, UpdatedAt: t0}, "w1") {
-		t.Error("the claimed job could not be finished after a supersede")
-	}
 }

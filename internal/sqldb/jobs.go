@@ -141,7 +141,7 @@ func (t *tx) SupersedeJobs(ctx context.Context, ids []string, now time.Time) (in
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	q := supersedeJobsSQL(len(ids))
+	q := supersedeJobsSQL(len(ids), t.d.skipLocked)
 	args := append(make([]any, 0, 4+len(ids)), string(esign.JobDone), "superseded", micros(now))
 	for _, id := range ids {
 		args = append(args, id)
@@ -154,15 +154,23 @@ func (t *tx) SupersedeJobs(ctx context.Context, ids []string, now time.Time) (in
 	return int(n), nil
 }
 
-// supersedeJobsSQL marks done the pending jobs among n ids. The jobs are
-// found by their ids alone: COALESCE keeps PostgreSQL from reading a status
-// index instead. Their statistics are always stale (jobs change status by
-// the thousand between two ANALYZEs); with them the planner took status =
-// 'pending' for rarer than n ids and read every pending entry, dead ones
-// included, once per supersede: 0.8 ms a statement in the last signer's
-// transaction in bench/envelopes.sh (TestPostgresSupersedeByID).
-func supersedeJobsSQL(n int) string {
-	return `UPDATE jobs SET status = ?, last_error = ?, updated_at = ? WHERE id IN (?` + strings.Repeat(", ?", n-1) + `) AND COALESCE(status, '') = ?`
+// supersedeJobsSQL marks done the pending jobs among n ids, skipping
+// (with skipLocked, PostgreSQL's) those that another transaction holds: a
+// claim taking them to run, or the relay publishing them. Superseding
+// only spares a job's run, which would find nothing left to do, so
+// waiting for the holder would buy nothing, and the caller holds its
+// envelope's lock meanwhile.
+//
+// The jobs are found by their ids alone: COALESCE keeps PostgreSQL from
+// reading a status index instead. Their statistics are always stale (jobs
+// change status by the thousand between two ANALYZEs); with them the
+// planner took status = 'pending' for rarer than n ids and read every
+// pending entry, dead ones included, once per supersede: 0.8 ms a
+// statement in the last signer's transaction in bench/envelopes.sh
+// (TestPostgresSupersedeByID).
+func supersedeJobsSQL(n int, skipLocked string) string {
+	return `UPDATE jobs SET status = ?, last_error = ?, updated_at = ? WHERE id IN (
+		SELECT id FROM jobs WHERE id IN (?` + strings.Repeat(", ?", n-1) + `) AND COALESCE(status, '') = ?` + skipLocked + `)`
 }
 
 // JobByID returns the job with the id.

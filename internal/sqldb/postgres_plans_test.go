@@ -103,7 +103,7 @@ func TestPostgresSupersedeByID(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	text := explain(t, c, db.d.rebind(supersedeJobsSQL(3)), "done", "superseded", 1, "mail:a", "mail:b", "mail:c", "pending")
+	text := explain(t, c, db.d.rebind(supersedeJobsSQL(3, db.d.skipLocked)), "done", "superseded", 1, "mail:a", "mail:b", "mail:c", "pending")
 	if !strings.Contains(text, "jobs_pkey") || strings.Contains(text, "Index Cond: (status") {
 		t.Errorf("superseding three jobs does not find them by id:\n%s", text)
 	}

@@ -414,3 +414,44 @@ func TestPostgresRoundTrips(t *testing.T) {
 		return err
 	}, db.InTx)
 }
+
+// TestPostgresSupersedeSkipsHeldJobs: a pending job that another
+// transaction holds (a claim taking it, the relay publishing it) is left
+// to that transaction, not waited for; the others are superseded at once.
+func TestPostgresSupersedeSkipsHeldJobs(t *testing.T) {
+	db := openPostgresTest(t)
+	enqueue(t, db, newJob("mail:held", t0), newJob("mail:free", t0))
+	held := make(chan struct{})
+	release := make(chan struct{})
+	holderDone := make(chan error, 1)
+	go func() {
+		holderDone <- db.InTx(context.Background(), func(ctx context.Context, etx esign.Tx) error {
+			if _, err := etx.(*tx).exec(ctx, `SELECT id FROM jobs WHERE id = ? FOR UPDATE`, "mail:held"); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var n int
+	err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) (err error) {
+		n, err = tx.SupersedeJobs(ctx, []string{"mail:held", "mail:free"}, t0.Add(time.Minute))
+		return err
+	})
+	close(release)
+	if err != nil {
+		t.Fatalf("supersede while a job is held: %v", err)
+	}
+	if err := <-holderDone; err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("superseded %d jobs, want 1 (the one not held)", n)
+	}
+	want := map[string]esign.JobStatus{"mail:held": esign.JobPending, "mail:free": esign.JobDone}
+	wantJobStatuses(t, db, want)
+}
