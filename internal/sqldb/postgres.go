@@ -4,6 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
+	neturl "net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -53,7 +56,7 @@ func isPostgresURL(dsn string) bool {
 // connectPostgres opens the one pool that serves both InTx and View: unlike
 // SQLite's, PostgreSQL's writers do not need to queue in Go.
 func connectPostgres(url string, maxConns int) (*DB, error) {
-	cfg, err := pgx.ParseConfig(url) // pgx masks the password in its errors
+	cfg, err := pgx.ParseConfig(loopbackPlain(url, os.Getenv("PGSSLMODE"))) // pgx masks the password in its errors
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -63,6 +66,42 @@ func connectPostgres(url string, maxConns int) (*DB, error) {
 	pool.SetConnMaxLifetime(time.Hour)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	return &DB{writer: pool, reader: pool, d: &postgresDialect}, nil
+}
+
+// loopbackPlain returns dsn with sslmode=allow when it names one server on
+// a loopback address (127.0.0.0/8, ::1 or localhost) and says nothing of
+// TLS, in the URL or in PGSSLMODE (envSSLMode): connections then start
+// without TLS, and still switch to it where the server requires it. pgx's
+// default, like libpq's, is sslmode=prefer, which on a server with ssl on
+// (Debian's default) encrypts loopback traffic, and without verifying the
+// server's certificate: no protection against anyone, for about 8% of
+// gsign's CPU in bench/envelopes.sh over TCP. Any sslmode that the URL or
+// PGSSLMODE gives is kept, and so is any other URL (several hosts, a Unix
+// socket, a keyword/value string).
+func loopbackPlain(dsn, envSSLMode string) string {
+	if envSSLMode != "" {
+		return dsn
+	}
+	u, err := neturl.Parse(dsn)
+	if err != nil || !isPostgresURL(dsn) {
+		return dsn
+	}
+	q := u.Query()
+	if q.Has("sslmode") || q.Has("host") || !isLoopbackHost(u.Hostname()) {
+		return dsn
+	}
+	q.Set("sslmode", "allow")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // postgresConflict tells a duplicate primary key from a duplicate in another

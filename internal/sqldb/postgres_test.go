@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -454,4 +455,65 @@ func TestPostgresSupersedeSkipsHeldJobs(t *testing.T) {
 	}
 	want := map[string]esign.JobStatus{"mail:held": esign.JobPending, "mail:free": esign.JobDone}
 	wantJobStatuses(t, db, want)
+}
+
+// TestLoopbackPlain: a URL naming one loopback server, with no word on TLS,
+// gets sslmode=allow; anything else is left as it is.
+func TestLoopbackPlain(t *testing.T) {
+	for _, c := range []struct{ dsn, env, want string }{
+		{"postgres://gsign@127.0.0.1:5432/gsign", "", "postgres://gsign@127.0.0.1:5432/gsign?sslmode=allow"},
+		{"postgresql://gsign:p%40ss@localhost/gsign?search_path=s", "", "postgresql://gsign:p%40ss@localhost/gsign?search_path=s&sslmode=allow"},
+		{"postgres://gsign@[::1]:5432/gsign", "", "postgres://gsign@[::1]:5432/gsign?sslmode=allow"},
+		{"postgres://gsign@127.0.0.1/gsign?sslmode=require", "", "postgres://gsign@127.0.0.1/gsign?sslmode=require"},
+		{"postgres://gsign@127.0.0.1/gsign", "verify-full", "postgres://gsign@127.0.0.1/gsign"},
+		{"postgres://gsign@db.example.com/gsign", "", "postgres://gsign@db.example.com/gsign"},
+		{"postgres://gsign@10.0.0.5/gsign", "", "postgres://gsign@10.0.0.5/gsign"},
+		{"postgres://gsign@127.0.0.1,127.0.0.2/gsign", "", "postgres://gsign@127.0.0.1,127.0.0.2/gsign"},
+		{"postgres://gsign@/gsign?host=/var/run/postgresql", "", "postgres://gsign@/gsign?host=/var/run/postgresql"},
+		{"host=127.0.0.1 user=gsign", "", "host=127.0.0.1 user=gsign"},
+	} {
+		if got := loopbackPlain(c.dsn, c.env); got != c.want {
+			t.Errorf("loopbackPlain(%q, PGSSLMODE=%q) = %q, want %q", c.dsn, c.env, got, c.want)
+		}
+	}
+}
+
+// TestPostgresLoopbackWithoutTLS: over loopback TCP, a URL that says
+// nothing of TLS connects without it, and one that asks for TLS gets it.
+func TestPostgresLoopbackWithoutTLS(t *testing.T) {
+	t.Setenv("PGSSLMODE", "")
+	u, err := url.Parse(sqldbtest.PostgresTestURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isLoopbackHost(u.Hostname()) {
+		t.Skipf("the test database is not on a loopback address (%s)", u.Hostname())
+	}
+	q := u.Query()
+	q.Del("sslmode")
+	u.RawQuery = q.Encode()
+	usesTLS := func(dsn string) bool {
+		db := openPostgresAt(t, dsn)
+		var ssl bool
+		if err := db.reader.QueryRow(`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`).Scan(&ssl); err != nil {
+			t.Fatal(err)
+		}
+		return ssl
+	}
+	if usesTLS(u.String()) {
+		t.Error("a loopback URL without sslmode connected with TLS")
+	}
+	var serverSSL string
+	if err := openPostgresAt(t, u.String()).reader.QueryRow(`SHOW ssl`).Scan(&serverSSL); err != nil {
+		t.Fatal(err)
+	}
+	if serverSSL != "on" {
+		t.Logf("the server has ssl off: sslmode=require not tried")
+		return
+	}
+	q.Set("sslmode", "require")
+	u.RawQuery = q.Encode()
+	if !usesTLS(u.String()) {
+		t.Error("sslmode=require connected without TLS")
+	}
 }
