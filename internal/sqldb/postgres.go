@@ -56,7 +56,7 @@ func isPostgresURL(dsn string) bool {
 // connectPostgres opens the one pool that serves both InTx and View: unlike
 // SQLite's, PostgreSQL's writers do not need to queue in Go.
 func connectPostgres(url string, maxConns int) (*DB, error) {
-	cfg, err := pgx.ParseConfig(loopbackPlain(url, os.Getenv("PGSSLMODE"))) // pgx masks the password in its errors
+	cfg, err := pgx.ParseConfig(loopbackPlain(url, os.Getenv)) // pgx masks the password in its errors
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -70,24 +70,32 @@ func connectPostgres(url string, maxConns int) (*DB, error) {
 
 // loopbackPlain returns dsn with sslmode=allow when it names one server on
 // a loopback address (127.0.0.0/8, ::1 or localhost) and says nothing of
-// TLS, in the URL or in PGSSLMODE (envSSLMode): connections then start
-// without TLS, and still switch to it where the server requires it. pgx's
-// default, like libpq's, is sslmode=prefer, which on a server with ssl on
-// (Debian's default) encrypts loopback traffic, and without verifying the
-// server's certificate: no protection against anyone, for about 8% of
-// gsign's CPU in bench/envelopes.sh over TCP. Any sslmode that the URL or
-// PGSSLMODE gives is kept, and so is any other URL (several hosts, a Unix
-// socket, a keyword/value string).
-func loopbackPlain(dsn, envSSLMode string) string {
-	if envSSLMode != "" {
-		return dsn
+// TLS: no ssl* parameter in the URL, no PGSSL* variable in the environment
+// (getenv). Connections then start without TLS, and still switch to it
+// where the server requires it. pgx's default, like libpq's, is
+// sslmode=prefer, which on a server with ssl on (Debian's default)
+// encrypts loopback traffic, and without verifying the server's
+// certificate: no protection against anyone, for about 8% of gsign's CPU
+// in bench/envelopes.sh over TCP. Whatever the URL or the environment says
+// of TLS is kept, and so is any other URL (several hosts, a Unix socket, a
+// keyword/value string).
+func loopbackPlain(dsn string, getenv func(string) string) string {
+	for _, v := range []string{"PGSSLMODE", "PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT"} {
+		if getenv(v) != "" {
+			return dsn
+		}
 	}
 	u, err := neturl.Parse(dsn)
 	if err != nil || !isPostgresURL(dsn) {
 		return dsn
 	}
 	q := u.Query()
-	if q.Has("sslmode") || q.Has("host") || !isLoopbackHost(u.Hostname()) {
+	for k := range q {
+		if strings.HasPrefix(strings.ToLower(k), "ssl") || k == "host" {
+			return dsn
+		}
+	}
+	if !isLoopbackHost(u.Hostname()) {
 		return dsn
 	}
 	q.Set("sslmode", "allow")

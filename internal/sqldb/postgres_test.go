@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -457,23 +458,33 @@ func TestPostgresSupersedeSkipsHeldJobs(t *testing.T) {
 	wantJobStatuses(t, db, want)
 }
 
-// TestLoopbackPlain: a URL naming one loopback server, with no word on TLS,
-// gets sslmode=allow; anything else is left as it is.
+// TestLoopbackPlain: a URL naming one loopback server, with no word on TLS
+// in it or in the environment, gets sslmode=allow; anything else is left as
+// it is.
 func TestLoopbackPlain(t *testing.T) {
 	for _, c := range []struct{ dsn, env, want string }{
 		{"postgres://gsign@127.0.0.1:5432/gsign", "", "postgres://gsign@127.0.0.1:5432/gsign?sslmode=allow"},
 		{"postgresql://gsign:p%40ss@localhost/gsign?search_path=s", "", "postgresql://gsign:p%40ss@localhost/gsign?search_path=s&sslmode=allow"},
 		{"postgres://gsign@[::1]:5432/gsign", "", "postgres://gsign@[::1]:5432/gsign?sslmode=allow"},
 		{"postgres://gsign@127.0.0.1/gsign?sslmode=require", "", "postgres://gsign@127.0.0.1/gsign?sslmode=require"},
-		{"postgres://gsign@127.0.0.1/gsign", "verify-full", "postgres://gsign@127.0.0.1/gsign"},
+		{"postgres://gsign@127.0.0.1/gsign", "PGSSLMODE=verify-full", "postgres://gsign@127.0.0.1/gsign"},
+		{"postgres://gsign@127.0.0.1/gsign", "PGSSLROOTCERT=/etc/ca.pem", "postgres://gsign@127.0.0.1/gsign"},
+		{"postgres://gsign@127.0.0.1/gsign?sslrootcert=/etc/ca.pem", "", "postgres://gsign@127.0.0.1/gsign?sslrootcert=/etc/ca.pem"},
 		{"postgres://gsign@db.example.com/gsign", "", "postgres://gsign@db.example.com/gsign"},
 		{"postgres://gsign@10.0.0.5/gsign", "", "postgres://gsign@10.0.0.5/gsign"},
 		{"postgres://gsign@127.0.0.1,127.0.0.2/gsign", "", "postgres://gsign@127.0.0.1,127.0.0.2/gsign"},
 		{"postgres://gsign@/gsign?host=/var/run/postgresql", "", "postgres://gsign@/gsign?host=/var/run/postgresql"},
 		{"host=127.0.0.1 user=gsign", "", "host=127.0.0.1 user=gsign"},
 	} {
-		if got := loopbackPlain(c.dsn, c.env); got != c.want {
-			t.Errorf("loopbackPlain(%q, PGSSLMODE=%q) = %q, want %q", c.dsn, c.env, got, c.want)
+		name, value, _ := strings.Cut(c.env, "=")
+		getenv := func(v string) string {
+			if v == name {
+				return value
+			}
+			return ""
+		}
+		if got := loopbackPlain(c.dsn, getenv); got != c.want {
+			t.Errorf("loopbackPlain(%q, %s) = %q, want %q", c.dsn, c.env, got, c.want)
 		}
 	}
 }
@@ -481,7 +492,9 @@ func TestLoopbackPlain(t *testing.T) {
 // TestPostgresLoopbackWithoutTLS: over loopback TCP, a URL that says
 // nothing of TLS connects without it, and one that asks for TLS gets it.
 func TestPostgresLoopbackWithoutTLS(t *testing.T) {
-	t.Setenv("PGSSLMODE", "")
+	for _, v := range []string{"PGSSLMODE", "PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT"} {
+		t.Setenv(v, "")
+	}
 	u, err := url.Parse(sqldbtest.PostgresTestURL(t))
 	if err != nil {
 		t.Fatal(err)
