@@ -51,14 +51,8 @@ func TestPostgresReferencesShareCollation(t *testing.T) {
 // indexes: with sequential scans priced out, none of their plans reads a
 // table through.
 func TestPostgresJoinsUseIndexes(t *testing.T) {
-	sqldbtest.RequirePostgres(t)
-	db := openPostgresTest(t)
+	db, c := planningConn(t)
 	ctx := context.Background()
-	c, err := db.reader.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	if _, err := c.ExecContext(ctx, `SET enable_seqscan = off; SET jit = off`); err != nil {
 		t.Fatal(err)
 	}
@@ -85,14 +79,8 @@ func TestPostgresJoinsUseIndexes(t *testing.T) {
 // quiet spell: the planner then prefers a status index, and would read
 // every pending entry of the jobs table, dead ones included, for three ids.
 func TestPostgresSupersedeByID(t *testing.T) {
-	sqldbtest.RequirePostgres(t)
-	db := openPostgresTest(t)
+	db, c := planningConn(t)
 	ctx := context.Background()
-	c, err := db.reader.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	for _, q := range []string{
 		`INSERT INTO jobs (id, kind, payload, status, run_at, attempts, max_attempts, locked_by, locked_until, last_error, created_at, updated_at)
 		 SELECT 'mail:done:' || g, 'mail', '{}', 'done', g, 1, 5, '', NULL, '', g, g FROM generate_series(1, 5000) g`,
@@ -107,6 +95,21 @@ func TestPostgresSupersedeByID(t *testing.T) {
 	if !strings.Contains(text, "jobs_pkey") || strings.Contains(text, "Index Cond: (status") {
 		t.Errorf("superseding three jobs does not find them by id:\n%s", text)
 	}
+}
+
+// planningConn opens a fresh PostgreSQL database and one connection of it,
+// whose session settings the plans to explain can depend on; both close
+// when t ends.
+func planningConn(t *testing.T) (*DB, *sql.Conn) {
+	t.Helper()
+	sqldbtest.RequirePostgres(t)
+	db := openPostgresTest(t)
+	c, err := db.reader.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return db, c
 }
 
 // explain returns PostgreSQL's plan of q with args, a line a step.
