@@ -176,15 +176,10 @@ func (s *Service) composeJob(ctx context.Context, p mailPayload) (*mailOut, erro
 	}
 	var out *mailOut
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		e, err := tx.LockEnvelope(ctx, p.EnvelopeID)
+		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID, true)
 		if err != nil {
 			return err
 		}
-		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID)
-		if err != nil {
-			return err
-		}
-		m.Envelope = e
 		out, err = s.composeMail(ctx, tx, m, p)
 		return err
 	})
@@ -196,7 +191,7 @@ func (s *Service) composeJob(ctx context.Context, p mailPayload) (*mailOut, erro
 func (s *Service) composeRead(ctx context.Context, p mailPayload) (*mailOut, error) {
 	var out *mailOut
 	err := s.Store.View(ctx, func(ctx context.Context, tx Tx) error {
-		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID)
+		m, err := tx.EnvelopeMailing(ctx, p.EnvelopeID, false)
 		if err != nil {
 			return err
 		}

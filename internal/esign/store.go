@@ -158,9 +158,11 @@ type EnvelopeTx interface {
 	EnvelopeRecord(ctx context.Context, envelopeID string) (*EnvelopeRecord, error)
 	// EnvelopeMailing reads the envelope and all EnvelopeMailing holds of
 	// it in one read: one round trip on PostgreSQL, where EnvelopeByID,
-	// UserByID, BrandingByOrg and ResultFiles cost four. NotFound if there
-	// is no such envelope.
-	EnvelopeMailing(ctx context.Context, envelopeID string) (*EnvelopeMailing, error)
+	// UserByID, BrandingByOrg and ResultFiles cost four. With lock, the
+	// envelope is locked as by LockEnvelope, and what is read besides it
+	// is as it is once the lock is held. NotFound if there is no such
+	// envelope.
+	EnvelopeMailing(ctx context.Context, envelopeID string, lock bool) (*EnvelopeMailing, error)
 
 	// SaveResultFile inserts r or replaces the envelope's file of r.Part.
 	SaveResultFile(ctx context.Context, r *ResultFile) error

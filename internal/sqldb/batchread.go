@@ -83,10 +83,17 @@ type envelopeOwner struct {
 	owners    []*esign.User
 }
 
-// reads are the batchReads of the envelope with the id and of its owner.
-func (o *envelopeOwner) reads(t *tx, envelopeID string) []batchRead {
+// reads are the batchReads of the envelope with the id and of its owner;
+// with lock, the envelope's is LockEnvelope's, and comes first, so that
+// the reads after it see what was committed before the lock was granted
+// (TokenContext).
+func (o *envelopeOwner) reads(t *tx, envelopeID string, lock bool) []batchRead {
+	q := envelopeByIDSQL
+	if lock {
+		q += t.lockRows()
+	}
 	return []batchRead{
-		readInto(&o.envelopes, "envelope", t.scanEnvelopeRead, envelopeByIDSQL, envelopeID),
+		readInto(&o.envelopes, "envelope", t.scanEnvelopeRead, q, envelopeID),
 		readInto(&o.owners, "user", scanUser, envelopeOwnerSQL, envelopeID),
 	}
 }
@@ -103,13 +110,14 @@ func (o *envelopeOwner) found() (*esign.Envelope, *esign.User, error) {
 	return o.envelopes[0], o.owners[0], nil
 }
 
-// EnvelopeMailing returns the envelope, its owner, its organization's
-// branding (nil if none) and its result files, read together.
-func (t *tx) EnvelopeMailing(ctx context.Context, envelopeID string) (*esign.EnvelopeMailing, error) {
+// EnvelopeMailing returns the envelope (locked with lock), its owner, its
+// organization's branding (nil if none) and its result files, read
+// together.
+func (t *tx) EnvelopeMailing(ctx context.Context, envelopeID string, lock bool) (*esign.EnvelopeMailing, error) {
 	m := &esign.EnvelopeMailing{}
 	var eo envelopeOwner
 	var brands []*esign.Branding
-	err := t.readEach(ctx, append(eo.reads(t, envelopeID),
+	err := t.readEach(ctx, append(eo.reads(t, envelopeID, lock),
 		readInto(&brands, "branding", scanBranding, envelopeBrandingSQL, envelopeID),
 		readInto(&m.Results, "result file", scanResultFile, resultFilesSQL, envelopeID))...)
 	if err != nil {
@@ -130,7 +138,7 @@ func (t *tx) EnvelopeRecord(ctx context.Context, envelopeID string) (*esign.Enve
 	r := &esign.EnvelopeRecord{}
 	var eo envelopeOwner
 	var orgs []*esign.Organization
-	reads := append(eo.reads(t, envelopeID), contentsReads(&r.EnvelopeContents, envelopeID)...)
+	reads := append(eo.reads(t, envelopeID, false), contentsReads(&r.EnvelopeContents, envelopeID)...)
 	err := t.readEach(ctx, append(reads,
 		readInto(&r.Signatures, "signatures", scanSignature, signaturesSQL, envelopeID),
 		readInto(&r.Audit, "audit events", scanAudit, auditEventsSQL, envelopeID),

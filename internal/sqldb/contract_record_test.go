@@ -65,18 +65,24 @@ func testEnvelopeRecord(t *testing.T, open func(t *testing.T) *DB) {
 }
 
 // testEnvelopeMailing checks that EnvelopeMailing reads what the single
-// reads it stands for read: no branding until the organization sets one,
-// the result files once saved, and a missing envelope is not found.
+// reads it stands for read, with the lock or without: no branding until
+// the organization sets one, the result files once saved, and a missing
+// envelope is not found.
 func testEnvelopeMailing(t *testing.T, open func(t *testing.T) *DB) {
 	db := open(t)
 	w := newWorld(t, db)
 	newWorld(t, db) // another organization and envelope, which must not show
 	read := func() *esign.EnvelopeMailing {
-		var m *esign.EnvelopeMailing
+		var m, locked *esign.EnvelopeMailing
 		view(t, db, func(ctx context.Context, tx esign.Tx) (err error) {
-			m, err = tx.EnvelopeMailing(ctx, w.Envelope.ID)
+			m, err = tx.EnvelopeMailing(ctx, w.Envelope.ID, false)
 			return err
 		})
+		inTx(t, db, func(ctx context.Context, tx esign.Tx) (err error) {
+			locked, err = tx.EnvelopeMailing(ctx, w.Envelope.ID, true)
+			return err
+		})
+		wantEqual(t, locked, m)
 		return m
 	}
 	if m := read(); m.Branding != nil || len(m.Results) != 0 || m.Owner.ID != w.User.ID || m.Envelope.ID != w.Envelope.ID {
@@ -108,7 +114,7 @@ func testEnvelopeMailing(t *testing.T, open func(t *testing.T) *DB) {
 		return err
 	})
 	err := db.View(context.Background(), func(ctx context.Context, tx esign.Tx) error {
-		_, err := tx.EnvelopeMailing(ctx, "env_nope")
+		_, err := tx.EnvelopeMailing(ctx, "env_nope", false)
 		return err
 	})
 	wantErr(t, err, esign.KindNotFound, "")

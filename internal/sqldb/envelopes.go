@@ -46,7 +46,7 @@ func (t *tx) EnvelopeByID(ctx context.Context, id string) (*esign.Envelope, erro
 // is what makes the domain's read-decide-write safe. On SQLite the lock is
 // the write transaction itself.
 func (t *tx) LockEnvelope(ctx context.Context, id string) (*esign.Envelope, error) {
-	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, `SELECT `+envelopeReadCols+` FROM envelopes WHERE id = ?`+t.lockRows(), id)
+	return getOne(ctx, t, "envelope", t.scanEnvelopeRead, envelopeByIDSQL+t.lockRows(), id)
 }
 
 // UpdateEnvelope writes every mutable column of e; the organization, owner

@@ -423,20 +423,10 @@ func TestPostgresRoundTrips(t *testing.T) {
 func TestPostgresSupersedeSkipsHeldJobs(t *testing.T) {
 	db := openPostgresTest(t)
 	enqueue(t, db, newJob("mail:held", t0), newJob("mail:free", t0))
-	held := make(chan struct{})
-	release := make(chan struct{})
-	holderDone := make(chan error, 1)
-	go func() {
-		holderDone <- db.InTx(context.Background(), func(ctx context.Context, etx esign.Tx) error {
-			if _, err := etx.(*tx).exec(ctx, `SELECT id FROM jobs WHERE id = ? FOR UPDATE`, "mail:held"); err != nil {
-				return err
-			}
-			close(held)
-			<-release
-			return nil
-		})
-	}()
-	<-held
+	release := holdInTx(t, db, func(ctx context.Context, etx esign.Tx) error {
+		_, err := etx.(*tx).exec(ctx, `SELECT id FROM jobs WHERE id = ? FOR UPDATE`, "mail:held")
+		return err
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var n int
@@ -444,12 +434,9 @@ func TestPostgresSupersedeSkipsHeldJobs(t *testing.T) {
 		n, err = tx.SupersedeJobs(ctx, []string{"mail:held", "mail:free"}, t0.Add(time.Minute))
 		return err
 	})
-	close(release)
+	release()
 	if err != nil {
 		t.Fatalf("supersede while a job is held: %v", err)
-	}
-	if err := <-holderDone; err != nil {
-		t.Fatal(err)
 	}
 	if n != 1 {
 		t.Errorf("superseded %d jobs, want 1 (the one not held)", n)
@@ -528,5 +515,55 @@ func TestPostgresLoopbackWithoutTLS(t *testing.T) {
 	u.RawQuery = q.Encode()
 	if !usesTLS(u.String()) {
 		t.Error("sslmode=require connected without TLS")
+	}
+}
+
+// TestPostgresEnvelopeMailingLocks: EnvelopeMailing with lock holds the
+// envelope's row lock, as LockEnvelope does, until its transaction ends.
+func TestPostgresEnvelopeMailingLocks(t *testing.T) {
+	db := openPostgresTest(t)
+	w := newWorld(t, db)
+	release := holdInTx(t, db, func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.EnvelopeMailing(ctx, w.Envelope.ID, true)
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	err := db.InTx(ctx, func(ctx context.Context, tx esign.Tx) error {
+		_, err := tx.LockEnvelope(ctx, w.Envelope.ID)
+		return err
+	})
+	cancel()
+	release()
+	if err == nil {
+		t.Error("LockEnvelope took the lock that EnvelopeMailing holds")
+	}
+}
+
+// holdInTx runs take in a transaction of its own and returns once take has
+// returned, with the transaction still open and holding the locks take
+// took; release ends the transaction, failing t if it failed.
+func holdInTx(t *testing.T, db *DB, take func(ctx context.Context, tx esign.Tx) error) (release func()) {
+	t.Helper()
+	held, end, done := make(chan error, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.InTx(context.Background(), func(ctx context.Context, tx esign.Tx) error {
+			err := take(ctx, tx)
+			held <- err
+			if err != nil {
+				return err
+			}
+			<-end
+			return nil
+		})
+	}()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		close(end)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
